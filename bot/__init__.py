@@ -1,0 +1,1 @@
+"""Resolve: runs a safeguarding partnership's resolving-professional-differences protocol."""

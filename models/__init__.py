@@ -1,0 +1,1 @@
+"""Data shapes: SQLAlchemy ORM tables and pydantic schemas."""

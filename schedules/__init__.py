@@ -1,0 +1,1 @@
+"""Scheduled jobs: the deadline sweep, outbox delivery and digests."""
