@@ -1,0 +1,103 @@
+"""Settings from environment variables and an optional `.env`, validated once at start-up."""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from enum import StrEnum
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Region(StrEnum):
+    """UK bank-holiday calendars the `holidays` package knows."""
+
+    ENGLAND_AND_WALES = "england-and-wales"
+    SCOTLAND = "scotland"
+    NORTHERN_IRELAND = "northern-ireland"
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names the variable and what is allowed."""
+
+
+_HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def _env(name: str) -> dict[str, AliasChoices]:
+    return {"validation_alias": AliasChoices(name)}
+
+
+class Settings(BaseSettings):
+    """Everything a partnership's administrator can set; each field says its variable."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    database_url: str = Field("sqlite:///resolve.sqlite3", **_env("DATABASE_URL"))
+    timezone: str = Field("Europe/London", **_env("RESOLVE_TIMEZONE"))
+    region: Region = Field(Region.ENGLAND_AND_WALES, **_env("RESOLVE_REGION"))
+    working_hours: str = Field("09:00-17:00", **_env("RESOLVE_WORKING_HOURS"))
+    protocol: str = Field("suffolk", **_env("RESOLVE_PROTOCOL"))
+    protocol_path: Path | None = Field(None, **_env("RESOLVE_PROTOCOL_PATH"))
+    slack_bot_token: str | None = Field(None, **_env("SLACK_BOT_TOKEN"))
+    slack_signing_secret: str | None = Field(None, **_env("SLACK_SIGNING_SECRET"))
+    slack_app_token: str | None = Field(None, **_env("SLACK_APP_TOKEN"))
+    slack_api_url: str = Field("https://slack.com/api/", **_env("SLACK_API_URL"))
+    port: int = Field(3000, ge=1, le=65535, **_env("PORT"))
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("must be an IANA time zone such as Europe/London") from exc
+        return value
+
+    @field_validator("working_hours")
+    @classmethod
+    def _hours_range(cls, value: str) -> str:
+        start, end = parse_working_hours(value)
+        if start >= end:
+            raise ValueError("the start must be before the end, as in 09:00-17:00")
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def hours(self) -> tuple[time, time]:
+        return parse_working_hours(self.working_hours)
+
+
+def parse_working_hours(value: str) -> tuple[time, time]:
+    """Reads `HH:MM-HH:MM`; anything else is rejected with the expected form."""
+    match = _HOURS.match(value)
+    if not match:
+        raise ValueError("must look like 09:00-17:00")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    try:
+        return time(h1, m1), time(h2, m2)
+    except ValueError as exc:
+        raise ValueError("must be two times of day, as in 09:00-17:00") from exc
+
+
+_ALLOWED = {
+    "RESOLVE_REGION": "one of " + ", ".join(r.value for r in Region),
+    "PORT": "a port number from 1 to 65535",
+}
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Builds settings, turning pydantic's report into one line a person can act on."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]) if error["loc"] else "settings"
+        allowed = _ALLOWED.get(name) or str(error["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"{name} is not valid: {allowed}.") from None
