@@ -1,0 +1,93 @@
+"""Working-day arithmetic in the partnership's time zone, skipping weekends and bank holidays."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from bot.settings import Region, Settings
+from models.timescale import Timescale
+
+_SUBDIVISION = {
+    Region.ENGLAND_AND_WALES: "ENG",
+    Region.SCOTLAND: "SCT",
+    Region.NORTHERN_IRELAND: "NIR",
+}
+
+
+class WorkingCalendar:
+    """Answers 'when is this due?' the way the protocols count: close of business, working days."""
+
+    def __init__(
+        self,
+        *,
+        zone: ZoneInfo,
+        region: Region = Region.ENGLAND_AND_WALES,
+        hours: tuple[time, time] = (time(9), time(17)),
+    ) -> None:
+        self.zone = zone
+        self.region = region
+        self.opens, self.closes = hours
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> WorkingCalendar:
+        return cls(zone=settings.zone, region=settings.region, hours=settings.hours)
+
+    @cached_property
+    def _holidays(self) -> holidays.HolidayBase:
+        return holidays.country_holidays("GB", subdiv=_SUBDIVISION[self.region])
+
+    def holiday_name(self, day: date) -> str | None:
+        return self._holidays.get(day)
+
+    def is_working_day(self, day: date) -> bool:
+        return day.weekday() < 5 and day not in self._holidays
+
+    def add_working_days(self, day: date, count: int) -> date:
+        """The `count`-th working day after `day` (not counting `day` itself)."""
+        while count > 0:
+            day += timedelta(days=1)
+            if self.is_working_day(day):
+                count -= 1
+        return day
+
+    def local(self, instant: datetime) -> datetime:
+        return instant.astimezone(self.zone)
+
+    def _at(self, day: date, moment: time) -> datetime:
+        return datetime.combine(day, moment, tzinfo=self.zone).astimezone(UTC)
+
+    def due(self, start: datetime, timescale: Timescale) -> datetime:
+        """The UTC instant a span starting at `start` ends; clock spans are elapsed time (UTC)."""
+        if timescale.working_days is not None:
+            last_day = self.add_working_days(self.local(start).date(), timescale.working_days)
+            return self._at(last_day, self.closes)
+        assert timescale.duration is not None
+        return start.astimezone(UTC) + timescale.duration
+
+    def due_within(self, start: datetime, *timescales: Timescale | None) -> datetime | None:
+        """Whichever is less: the earliest end of the spans given (None where none is set)."""
+        ends = [self.due(start, t) for t in timescales if t is not None]
+        return min(ends) if ends else None
+
+    def is_working_time(self, instant: datetime) -> bool:
+        local = self.local(instant)
+        return self.is_working_day(local.date()) and self.opens <= local.time() < self.closes
+
+    def next_working_moment(self, instant: datetime) -> datetime:
+        """`instant` itself in working hours, else when the next working day opens."""
+        if self.is_working_time(instant):
+            return instant.astimezone(UTC)
+        day = self.local(instant).date()
+        if self.is_working_day(day) and self.local(instant).time() < self.opens:
+            return self._at(day, self.opens)
+        return self._at(self.add_working_days(day, 1), self.opens)
+
+    def describe(self, instant: datetime) -> str:
+        """A form people read on a phone: 'Monday 4 January 2027 at 5:00pm (GMT)'."""
+        local = self.local(instant)
+        clock = local.strftime("%I:%M%p").lstrip("0").lower()
+        return f"{local:%A} {local.day} {local:%B %Y} at {clock} ({local:%Z})"
