@@ -1,0 +1,115 @@
+"""Finds, loads and checks protocol files: the shipped presets and a partnership's own."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from models.protocol import Protocol, consistency_errors
+
+PRESET_DIR = Path(__file__).parent / "presets"
+
+
+class ProtocolError(Exception):
+    """A protocol file that cannot be used; `errors` lists every problem with its location."""
+
+    def __init__(self, source: str, errors: list[str]) -> None:
+        super().__init__(f"{source}: " + "; ".join(errors))
+        self.source = source
+        self.errors = errors
+
+
+def _where(loc: Iterable[str | int], data: Any) -> str:
+    """Turns pydantic's ('stages', 2, 'timescale') into 'stages[3] (senior-manager) timescale'."""
+    parts: list[str] = []
+    node = data
+    for item in loc:
+        if isinstance(item, int):
+            label = f"[{item + 1}]"
+            node = node[item] if isinstance(node, list) and item < len(node) else None
+            if isinstance(node, dict) and isinstance(node.get("key"), str):
+                label += f" ({node['key']})"
+            parts.append(label)
+        else:
+            parts.append(("" if not parts else " ") + item)
+            node = node.get(item) if isinstance(node, dict) else None
+    return "".join(parts) or "file"
+
+
+def validate_protocol_data(data: Any) -> tuple[Protocol | None, list[str]]:
+    """Validates parsed YAML, reporting every structural and cross-field error."""
+    if not isinstance(data, dict):
+        return None, ["file: expected a mapping with key, name, stages and so on"]
+    try:
+        protocol = Protocol.model_validate(data)
+    except ValidationError as exc:
+        errors = []
+        for error in exc.errors():
+            message = str(error["msg"]).removeprefix("Value error, ")
+            errors.append(f"{_where(error['loc'], data)}: {message}")
+        return None, errors
+    errors = consistency_errors(protocol)
+    return (None if errors else protocol), errors
+
+
+def read_protocol_file(path: Path) -> tuple[Protocol | None, list[str]]:
+    """Reads one YAML file; syntax errors come back with their line and column."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        return None, [f"cannot read the file: {exc.strerror}"]
+    try:
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1} column {mark.column + 1}" if mark else "file"
+        return None, [f"{where}: not valid YAML ({exc.problem})"]
+    return validate_protocol_data(data)
+
+
+def load_protocol_file(path: Path) -> Protocol:
+    protocol, errors = read_protocol_file(path)
+    if protocol is None:
+        raise ProtocolError(str(path), errors)
+    return protocol
+
+
+def _yaml_files(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted([*path.glob("*.yaml"), *path.glob("*.yml")])
+    return [path]
+
+
+class ProtocolCatalog:
+    """The protocols a partnership can choose from: presets, then its own files by the same key."""
+
+    def __init__(self, extra: Path | None = None) -> None:
+        self._protocols: dict[str, Protocol] = {}
+        self._origins: dict[str, str] = {}
+        for path in _yaml_files(PRESET_DIR):
+            self._add(load_protocol_file(path), "preset")
+        if extra is not None:
+            if not extra.exists():
+                raise ProtocolError(str(extra), ["no such file or folder"])
+            for path in _yaml_files(extra):
+                self._add(load_protocol_file(path), str(path))
+
+    def _add(self, protocol: Protocol, origin: str) -> None:
+        self._protocols[protocol.key] = protocol
+        self._origins[protocol.key] = origin
+
+    def keys(self) -> list[str]:
+        return sorted(self._protocols)
+
+    def origin(self, key: str) -> str:
+        return self._origins[key]
+
+    def get(self, key: str) -> Protocol | None:
+        return self._protocols.get(key)
+
+    def __iter__(self) -> Iterator[Protocol]:
+        return iter(self._protocols[key] for key in self.keys())

@@ -1,0 +1,200 @@
+"""A partnership's escalation protocol as data: stages, roles, timescales, duties and routes."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
+
+from models.roles import AgencyKind, Role
+from models.timescale import Timescale, parse_timescale_fields
+
+_KEY = r"^[a-z0-9][a-z0-9-]*$"
+_PERCENT = re.compile(r"^\s*(\d{1,2})\s*%\s*$")
+_BEFORE = re.compile(r"^\s*(.+?)\s+before\s*$", re.IGNORECASE)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ReminderPoint(_Strict):
+    """When to remind before a deadline: a share of the stage ('50%') or a span before it."""
+
+    text: str
+    fraction: float | None = None
+    before: Timescale | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        if match := _PERCENT.match(value):
+            percent = int(match[1])
+            if not 0 < percent < 100:
+                raise ValueError(f"'{value}': a percentage must be between 1% and 99%")
+            return {"text": value.strip(), "fraction": percent / 100}
+        if match := _BEFORE.match(value):
+            fields = parse_timescale_fields(match[1])
+            return {"text": value.strip(), "before": Timescale(**fields)}
+        raise ValueError(f"'{value}' is not a reminder point; use '50%' or '1 working day before'")
+
+    @model_serializer
+    def _as_text(self) -> str:
+        return self.text
+
+
+Side = Literal["raiser", "counterpart", "both", "escalator"]
+
+
+class Duty(_Strict):
+    """Something the protocol says must be done at a stage, with its own time limit if any."""
+
+    text: str
+    within: Timescale | None = None
+    who: Side = "both"
+    source: str
+
+
+class AlternativeRoute(_Strict):
+    """A different person acts instead of (or beside) the stage's role, in given circumstances."""
+
+    label: str
+    role: Role
+    when_agency_kind: list[AgencyKind] = Field(default_factory=list)
+    when_category: list[str] = Field(default_factory=list)
+    instead: bool = True
+    source: str
+
+    @model_validator(mode="after")
+    def _has_condition(self) -> AlternativeRoute:
+        if not self.when_agency_kind and not self.when_category:
+            raise ValueError("an alternative route needs when_agency_kind or when_category")
+        return self
+
+
+class Stage(_Strict):
+    """One tier of the protocol: who acts, how long they have, and what they must do."""
+
+    key: str = Field(pattern=_KEY)
+    title: str
+    role: Role
+    timescale: Timescale | None = None
+    timescale_is_default: bool = False
+    escalator_states_timescale: bool = False
+    whichever_is_less: bool = True
+    referral_only: bool = False
+    reminders: list[ReminderPoint] = Field(default_factory=list)
+    duties: list[Duty] = Field(default_factory=list)
+    alternatives: list[AlternativeRoute] = Field(default_factory=list)
+    guidance: str | None = None
+    source: str
+
+
+class Category(_Strict):
+    """A kind of disagreement the protocol covers."""
+
+    key: str = Field(pattern=_KEY)
+    label: str
+    source: str
+
+
+class Urgency(_Strict):
+    """How urgency changes the route: a later starting stage and a tighter cap per stage."""
+
+    key: str = Field(pattern=_KEY)
+    label: str
+    latest_start_stage: str | None = None
+    stage_timescale: Timescale | None = None
+    any_hour: bool = False
+    source: str
+
+
+class RecordField(_Strict):
+    """A field the record on the child's file must carry."""
+
+    key: str = Field(pattern=r"^[a-z0-9_]+$")
+    label: str
+    source: str
+
+
+class Protocol(_Strict):
+    """A whole protocol; snapshotted into each dispute when it opens."""
+
+    key: str = Field(pattern=_KEY)
+    name: str
+    partnership: str
+    source: str
+    acknowledgement: Timescale = Field(
+        default_factory=lambda: Timescale.model_validate("1 working day")
+    )
+    acknowledgement_reminders: int = Field(2, ge=0, le=10)
+    final_review_every: Timescale = Field(
+        default_factory=lambda: Timescale.model_validate("5 working days")
+    )
+    categories: list[Category] = Field(min_length=1)
+    urgencies: list[Urgency] = Field(min_length=1)
+    stages: list[Stage] = Field(min_length=2)
+    record_fields: list[RecordField] = Field(default_factory=list)
+    duties: list[Duty] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+    def stage(self, index: int) -> Stage:
+        return self.stages[index]
+
+    def stage_index(self, key: str) -> int:
+        return [s.key for s in self.stages].index(key)
+
+    def category(self, key: str) -> Category | None:
+        return next((c for c in self.categories if c.key == key), None)
+
+    def urgency(self, key: str) -> Urgency | None:
+        return next((u for u in self.urgencies if u.key == key), None)
+
+    @property
+    def final_index(self) -> int:
+        return len(self.stages) - 1
+
+
+def consistency_errors(protocol: Protocol) -> list[str]:
+    """Rules that span fields; each message names where the problem is."""
+    errors: list[str] = []
+    for label, keys in (
+        ("stages", [s.key for s in protocol.stages]),
+        ("categories", [c.key for c in protocol.categories]),
+        ("urgencies", [u.key for u in protocol.urgencies]),
+        ("record_fields", [f.key for f in protocol.record_fields]),
+    ):
+        seen: set[str] = set()
+        for position, key in enumerate(keys, start=1):
+            if key in seen:
+                errors.append(f"{label}[{position}] key: '{key}' is used twice")
+            seen.add(key)
+    if protocol.urgency("standard") is None:
+        errors.append("urgencies: there must be one with key 'standard'")
+    stage_keys = {s.key for s in protocol.stages}
+    category_keys = {c.key for c in protocol.categories}
+    for position, urgency in enumerate(protocol.urgencies, start=1):
+        start = urgency.latest_start_stage
+        if start is not None and start not in stage_keys:
+            errors.append(
+                f"urgencies[{position}] ({urgency.key}) latest_start_stage: no stage '{start}'"
+            )
+    last = len(protocol.stages)
+    for position, stage in enumerate(protocol.stages, start=1):
+        where = f"stages[{position}] ({stage.key})"
+        if position == last and stage.timescale is not None:
+            errors.append(f"{where} timescale: the final stage has no timescale; remove it")
+        if position < last and stage.timescale is None and not stage.referral_only:
+            errors.append(f"{where} timescale: every stage but the final one needs a timescale")
+        if position == 1 and stage.referral_only:
+            errors.append(f"{where} referral_only: the first stage cannot be referral-only")
+        for n, route in enumerate(stage.alternatives, start=1):
+            for category in route.when_category:
+                if category not in category_keys:
+                    errors.append(
+                        f"{where} alternatives[{n}] when_category: no category '{category}'"
+                    )
+    return errors
