@@ -1,0 +1,217 @@
+"""Disputes and their history: members, stage transitions, notices, discussions, resolution."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, JSONDocument, UTCDateTime
+from models.directory import Agency, Person
+
+
+class DisputeStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Outcome(StrEnum):
+    RESOLVED = "resolved"
+    PARTIALLY_RESOLVED = "partially_resolved"
+    NOT_RESOLVED = "not_resolved"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class Trigger(StrEnum):
+    """Why a dispute entered a stage."""
+
+    OPENED = "opened"
+    MANUAL = "manual"
+    LAPSED = "timescale lapsed"
+
+
+class ReferenceCounter(Base):
+    """The last reference number issued in a year; bumped atomically."""
+
+    __tablename__ = "reference_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class Dispute(Base):
+    __tablename__ = "disputes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    protocol_key: Mapped[str] = mapped_column(String(64))
+    protocol: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    category: Mapped[str] = mapped_column(String(64))
+    urgency: Mapped[str] = mapped_column(String(64))
+    raiser_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    counterpart_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    raiser_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    counterpart_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    child_ref: Mapped[str] = mapped_column(String(64))
+    summary: Mapped[str] = mapped_column(Text)
+    stage_index: Mapped[int] = mapped_column(Integer)
+    stage_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    stated_timescale: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(16), default=DisputeStatus.OPEN, index=True)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    conversation_id: Mapped[str | None] = mapped_column(String(32))
+
+    raiser: Mapped[Person] = relationship(foreign_keys=[raiser_id])
+    counterpart: Mapped[Person] = relationship(foreign_keys=[counterpart_id])
+    raiser_agency: Mapped[Agency] = relationship(foreign_keys=[raiser_agency_id])
+    counterpart_agency: Mapped[Agency] = relationship(foreign_keys=[counterpart_agency_id])
+    members: Mapped[list[DisputeMember]] = relationship(
+        back_populates="dispute", order_by="DisputeMember.id"
+    )
+    transitions: Mapped[list[StageTransition]] = relationship(
+        back_populates="dispute", order_by="StageTransition.id"
+    )
+    discussions: Mapped[list[DiscussionEntry]] = relationship(
+        back_populates="dispute", order_by="DiscussionEntry.id"
+    )
+    resolution: Mapped[Resolution | None] = relationship(back_populates="dispute")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == DisputeStatus.OPEN
+
+    @property
+    def current_transition(self) -> StageTransition:
+        return self.transitions[-1]
+
+
+class DisputeMember(Base):
+    """Someone entitled to see the dispute: the parties and everyone it has been escalated to."""
+
+    __tablename__ = "dispute_members"
+    __table_args__ = (UniqueConstraint("dispute_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(120))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    dispute: Mapped[Dispute] = relationship(back_populates="members")
+    person: Mapped[Person] = relationship()
+
+
+class StageTransition(Base):
+    """The dispute entering a stage: when, why, by whom, and the deadline it was given."""
+
+    __tablename__ = "stage_transitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"), index=True)
+    from_stage: Mapped[int | None] = mapped_column(Integer)
+    to_stage: Mapped[int] = mapped_column(Integer)
+    trigger: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(Text)
+    stated_timescale: Mapped[str | None] = mapped_column(String(100))
+    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    missing: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
+
+    dispute: Mapped[Dispute] = relationship(back_populates="transitions")
+    actor: Mapped[Person | None] = relationship()
+    notices: Mapped[list[StageNotice]] = relationship(
+        back_populates="transition", order_by="StageNotice.id"
+    )
+
+
+class StageNotice(Base):
+    """One person told of a stage, and whether (and when) they acknowledged it."""
+
+    __tablename__ = "stage_notices"
+    __table_args__ = (UniqueConstraint("transition_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transition_id: Mapped[int] = mapped_column(ForeignKey("stage_transitions.id"), index=True)
+    dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    side: Mapped[str] = mapped_column(String(16))
+    explanation: Mapped[str] = mapped_column(Text)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    message_channel: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+
+    transition: Mapped[StageTransition] = relationship(back_populates="notices")
+    person: Mapped[Person] = relationship()
+
+
+class DiscussionEntry(Base):
+    """A discussion as the protocol asks it recorded: when, who, what was said and agreed."""
+
+    __tablename__ = "discussion_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"), index=True)
+    stage_index: Mapped[int] = mapped_column(Integer)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    logged_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    logged_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    participants: Mapped[str] = mapped_column(Text)
+    discussion: Mapped[str] = mapped_column(Text)
+    agreed: Mapped[str | None] = mapped_column(Text)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    dispute: Mapped[Dispute] = relationship(back_populates="discussions")
+    logged_by: Mapped[Person] = relationship(foreign_keys=[logged_by_id])
+    approved_by: Mapped[Person | None] = relationship(foreign_keys=[approved_by_id])
+
+
+class Resolution(Base):
+    """How the dispute ended, what will be done, and what the partnership should learn."""
+
+    __tablename__ = "resolutions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"), unique=True)
+    outcome: Mapped[str] = mapped_column(String(32))
+    stage_index: Mapped[int] = mapped_column(Integer)
+    summary: Mapped[str] = mapped_column(Text)
+    learning: Mapped[str | None] = mapped_column(Text)
+    refer_to_partnership: Mapped[bool] = mapped_column(Boolean, default=False)
+    resolved_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    resolved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    dispute: Mapped[Dispute] = relationship(back_populates="resolution")
+    resolved_by: Mapped[Person] = relationship()
+    actions: Mapped[list[ResolutionAction]] = relationship(
+        back_populates="resolution", order_by="ResolutionAction.id"
+    )
+
+
+class ResolutionAction(Base):
+    __tablename__ = "resolution_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resolution_id: Mapped[int] = mapped_column(ForeignKey("resolutions.id"), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(200))
+    due_on: Mapped[date] = mapped_column(Date)
+
+    resolution: Mapped[Resolution] = relationship(back_populates="actions")
