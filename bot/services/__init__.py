@@ -1,0 +1,1 @@
+"""Use cases every interface calls: the CLI, Slack handlers and scheduled jobs."""

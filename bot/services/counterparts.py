@@ -1,0 +1,154 @@
+"""Finds who acts for each side at a stage, walking management chains in the agency directory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.directory import Agency, Person
+from models.protocol import Stage
+from models.roles import LADDER, PARTNERSHIP_ROLES, AgencyKind, Role
+
+
+@dataclass(frozen=True)
+class Assignee:
+    """A person acting at a stage, with a line a user can check."""
+
+    person: Person
+    side: str
+    explanation: str
+
+
+@dataclass(frozen=True)
+class MissingEntry:
+    """What the directory lacks, said so an administrator can fix it."""
+
+    side: str
+    role: Role
+    agency: str
+    message: str
+
+
+@dataclass
+class StageAssignment:
+    people: list[Assignee] = field(default_factory=list)
+    missing: list[MissingEntry] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Party:
+    """One side of a dispute: the professional who started it on that side, and their agency."""
+
+    side: str
+    person: Person
+    agency: Agency
+
+
+def _rank(role: str) -> int | None:
+    try:
+        return LADDER.index(Role(role))
+    except ValueError:
+        return None
+
+
+def _holders(session: Session, agency: Agency | None, role: Role) -> list[Person]:
+    query = select(Person).where(Person.role == role).order_by(Person.id)
+    if agency is not None:
+        query = query.where(Person.agency_id == agency.id)
+    else:
+        query = query.join(Agency).where(Agency.kind == AgencyKind.PARTNERSHIP)
+    return list(session.scalars(query))
+
+
+def _walk_chain(party: Person, role: Role) -> tuple[Person, str] | None:
+    """Up the line-management chain to the first person holding `role`."""
+    if party.role == role:
+        return party, "party to the dispute"
+    target = _rank(role)
+    seen = {party.id}
+    below = party
+    person = party.line_manager
+    while person is not None and person.id not in seen:
+        if person.role == role:
+            relation = "line manager" if below is party else "in the management chain"
+            return person, f"{relation} of {party.name}"
+        rank = _rank(person.role)
+        if target is not None and rank is not None and rank > target:
+            return None
+        seen.add(person.id)
+        below, person = person, person.line_manager
+    return None
+
+
+def _cover(person: Person, reason: str, on: date) -> tuple[Person, str] | None:
+    """The person, or their deputy when they are absent on that day."""
+    if not person.is_absent_on(on):
+        return person, reason
+    deputy = person.deputy
+    if deputy is not None and not deputy.is_absent_on(on):
+        until = f"{person.absent_until:%d %B %Y}"
+        return deputy, f"deputy for {person.name}, who is absent until {until}"
+    return None
+
+
+def _find_for_role(
+    session: Session, party: Party, role: Role, on: date
+) -> tuple[Assignee | None, MissingEntry | None]:
+    agency = None if role in PARTNERSHIP_ROLES else party.agency
+    side = "partnership" if agency is None else party.side
+    candidates: list[tuple[Person, str]] = []
+    if agency is not None:
+        walked = _walk_chain(party.person, role)
+        if walked is not None:
+            candidates.append(walked)
+    label = Role(role).label
+    where = agency.name if agency is not None else "the partnership"
+    candidates += [(p, f"{label} for {where}") for p in _holders(session, agency, role)]
+    absent: list[Person] = []
+    for person, reason in candidates:
+        covered = _cover(person, reason, on)
+        if covered is not None:
+            chosen, why = covered
+            return Assignee(chosen, side, f"{chosen.described}: {why}"), None
+        absent.append(person)
+    if absent:
+        first = absent[0]
+        message = (
+            f"{first.described} is absent until {first.absent_until:%d %B %Y} and has no deputy "
+            f"available: add a deputy for them in the directory."
+        )
+    else:
+        message = f"Nobody in {where} has the role '{label}': add one to the directory."
+    return None, MissingEntry(side, Role(role), where, message)
+
+
+def _roles_for(stage: Stage, party: Party, category: str) -> list[Role]:
+    """The stage's role, replaced or joined by an alternative route that applies to this side."""
+    roles = [stage.role]
+    for route in stage.alternatives:
+        applies = party.agency.kind in route.when_agency_kind or category in route.when_category
+        if applies:
+            roles = [route.role] if route.instead else [*roles, route.role]
+    return roles
+
+
+def find_stage_people(
+    session: Session, *, parties: list[Party], stage: Stage, category: str, on: date
+) -> StageAssignment:
+    """Everyone acting at `stage` for each party, once each, and whatever the directory lacks."""
+    result = StageAssignment()
+    seen_people: set[int] = set()
+    seen_missing: set[tuple[str, str]] = set()
+    for party in parties:
+        for role in _roles_for(stage, party, category):
+            found, missing = _find_for_role(session, party, role, on)
+            if found is not None and found.person.id not in seen_people:
+                seen_people.add(found.person.id)
+                result.people.append(found)
+            if missing is not None and (missing.agency, missing.role) not in seen_missing:
+                seen_missing.add((missing.agency, missing.role))
+                result.missing.append(missing)
+    return result
