@@ -1,0 +1,23 @@
+"""The `resolve` command."""
+
+from __future__ import annotations
+
+import click
+
+from bot.commands.calendar import calendar_group
+from bot.commands.db import db_group
+from bot.commands.protocols import protocols_group
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Resolve: runs your partnership's resolving-professional-differences protocol."""
+
+
+cli.add_command(db_group)
+cli.add_command(protocols_group)
+cli.add_command(calendar_group)
+
+
+def main() -> None:
+    cli(prog_name="resolve")

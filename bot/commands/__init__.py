@@ -1,0 +1,1 @@
+"""The `resolve` command line: one module per command group."""

@@ -1,0 +1,100 @@
+"""`resolve protocols list|show|check`: the protocols the bot can run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from bot.commands.common import Context, fail, pass_context
+from bot.commands.tables import table
+from bot.protocols import read_protocol_file
+from models.protocol import Protocol, Stage, Urgency
+
+
+@click.group("protocols")
+def protocols_group() -> None:
+    """Escalation protocols: presets and your partnership's own files."""
+
+
+@protocols_group.command("list")
+@pass_context
+def list_command(ctx: Context) -> None:
+    """Every protocol available, with its stage count and where it comes from."""
+    rows = [
+        [p.key, p.partnership, str(len(p.stages)), ctx.catalog.origin(p.key)] for p in ctx.catalog
+    ]
+    click.echo(table(["KEY", "PARTNERSHIP", "STAGES", "FROM"], rows))
+
+
+def _timescale(stage: Stage) -> str:
+    if stage.timescale is None:
+        return "by referral" if stage.referral_only else "final stage: none"
+    text = str(stage.timescale)
+    if stage.timescale_is_default:
+        text += " (default)"
+    if stage.escalator_states_timescale:
+        text += ", or as stated if shorter"
+    return text
+
+
+def _routes(stage: Stage) -> str:
+    parts = [f"{r.label} ({'instead' if r.instead else 'also'})" for r in stage.alternatives]
+    if stage.referral_only:
+        parts.append("reached only by referral")
+    return "; ".join(parts) or "-"
+
+
+def render_protocol(protocol: Protocol) -> str:
+    head = [
+        f"{protocol.name}",
+        f"{protocol.partnership}  [{protocol.key}]",
+        f"Source: {protocol.source}",
+        "",
+    ]
+    rows = [
+        [str(n), s.title, s.role.label, _timescale(s), _routes(s)]
+        for n, s in enumerate(protocol.stages, start=1)
+    ]
+    body = table(["#", "STAGE", "ROLE ON EACH SIDE", "TIMESCALE", "ALTERNATIVE ROUTES"], rows)
+    tail = [
+        "",
+        "Categories: " + ", ".join(f"{c.key} ({c.label})" for c in protocol.categories),
+        "Urgency: " + ", ".join(_urgency(u) for u in protocol.urgencies),
+        f"Acknowledge within: {protocol.acknowledgement}",
+    ]
+    tail += [f"Note: {note}" for note in protocol.notes]
+    return "\n".join([*head, body, *tail])
+
+
+def _urgency(urgency: Urgency) -> str:
+    extra = []
+    if urgency.stage_timescale is not None:
+        extra.append(f"each stage at most {urgency.stage_timescale}")
+    if urgency.latest_start_stage:
+        extra.append(f"may start at {urgency.latest_start_stage}")
+    return urgency.label + (f" ({'; '.join(extra)})" if extra else "")
+
+
+@protocols_group.command("show")
+@click.argument("key")
+@pass_context
+def show_command(ctx: Context, key: str) -> None:
+    """A protocol's stages, roles and timescales as a table."""
+    protocol = ctx.catalog.get(key)
+    if protocol is None:
+        fail(f"There is no protocol '{key}'. Available: {', '.join(ctx.catalog.keys())}.")
+    click.echo(render_protocol(protocol))
+
+
+@protocols_group.command("check")
+@click.argument("file", type=click.Path(path_type=Path))
+def check_command(file: Path) -> None:
+    """Validate a partnership's own protocol file; every error is listed with where it is."""
+    protocol, errors = read_protocol_file(file)
+    if protocol is None:
+        click.echo(f"{file}: {len(errors)} error{'s' if len(errors) != 1 else ''}", err=True)
+        for error in errors:
+            click.echo(f"  {error}", err=True)
+        raise SystemExit(1)
+    click.echo(f"{file}: valid protocol '{protocol.key}' with {len(protocol.stages)} stages.")
