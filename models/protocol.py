@@ -76,11 +76,16 @@ class AlternativeRoute(_Strict):
 
 
 class Stage(_Strict):
-    """One tier of the protocol: who acts, how long they have, and what they must do."""
+    """One tier of the protocol: who acts, how long they have, and what they must do.
+
+    `role` is held on each side, unless `held_by` names the one kind of agency that holds a
+    single post for the whole dispute (a local authority's Deputy Director, say).
+    """
 
     key: str = Field(pattern=_KEY)
     title: str
     role: Role
+    held_by: AgencyKind | None = None
     timescale: Timescale | None = None
     timescale_is_default: bool = False
     escalator_states_timescale: bool = False

@@ -95,13 +95,14 @@ def _cover(person: Person, reason: str, on: date) -> tuple[Person, str] | None:
 
 
 def _find_for_role(
-    session: Session, party: Party, role: Role, on: date
+    session: Session, agency: Agency | None, start: Person | None, side: str, role: Role, on: date
 ) -> tuple[Assignee | None, MissingEntry | None]:
-    agency = None if role in PARTNERSHIP_ROLES else party.agency
-    side = "partnership" if agency is None else party.side
+    """The holder of `role`: up `start`'s chain, else the agency's holder, else their deputy."""
+    if role in PARTNERSHIP_ROLES:
+        agency, start, side = None, None, "partnership"
     candidates: list[tuple[Person, str]] = []
-    if agency is not None:
-        walked = _walk_chain(party.person, role)
+    if start is not None:
+        walked = _walk_chain(start, role)
         if walked is not None:
             candidates.append(walked)
     label = Role(role).label
@@ -125,6 +126,25 @@ def _find_for_role(
     return None, MissingEntry(side, Role(role), where, message)
 
 
+def _lookups(
+    session: Session, parties: list[Party], stage: Stage, category: str
+) -> list[tuple[Agency | None, Person | None, str, Role]]:
+    """Where to look: each side's own agency, or the one agency that holds a single post."""
+    if stage.held_by is None:
+        return [
+            (party.agency, party.person, party.side, role)
+            for party in parties
+            for role in _roles_for(stage, party, category)
+        ]
+    party = next((p for p in parties if p.agency.kind == stage.held_by), None)
+    if party is not None:
+        return [(party.agency, party.person, party.side, stage.role)]
+    agency = session.scalar(
+        select(Agency).where(Agency.kind == stage.held_by).order_by(Agency.id)
+    )
+    return [(agency, None, "lead agency", stage.role)] if agency is not None else []
+
+
 def _roles_for(stage: Stage, party: Party, category: str) -> list[Role]:
     """The stage's role, replaced or joined by an alternative route that applies to this side."""
     roles = [stage.role]
@@ -142,13 +162,23 @@ def find_stage_people(
     result = StageAssignment()
     seen_people: set[int] = set()
     seen_missing: set[tuple[str, str]] = set()
-    for party in parties:
-        for role in _roles_for(stage, party, category):
-            found, missing = _find_for_role(session, party, role, on)
-            if found is not None and found.person.id not in seen_people:
-                seen_people.add(found.person.id)
-                result.people.append(found)
-            if missing is not None and (missing.agency, missing.role) not in seen_missing:
-                seen_missing.add((missing.agency, missing.role))
-                result.missing.append(missing)
+    for agency, start, side, role in _lookups(session, parties, stage, category):
+        found, missing = _find_for_role(session, agency, start, side, role, on)
+        if found is not None and found.person.id not in seen_people:
+            seen_people.add(found.person.id)
+            result.people.append(found)
+        if missing is not None and (missing.agency, missing.role) not in seen_missing:
+            seen_missing.add((missing.agency, missing.role))
+            result.missing.append(missing)
+    if stage.held_by is not None and not result.people and not result.missing:
+        kind = stage.held_by.value.replace("_", " ")
+        result.missing.append(
+            MissingEntry(
+                "lead agency",
+                stage.role,
+                kind,
+                f"There is no {kind} agency in the directory to hold the "
+                f"'{stage.role.label}' post: add it.",
+            )
+        )
     return result
