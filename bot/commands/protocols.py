@@ -38,6 +38,12 @@ def _timescale(stage: Stage) -> str:
     return text
 
 
+def _role(stage: Stage) -> str:
+    if stage.held_by is None:
+        return stage.role.label
+    return f"{stage.role.label} (one post, {stage.held_by.value.replace('_', ' ')})"
+
+
 def _routes(stage: Stage) -> str:
     parts = [f"{r.label} ({'instead' if r.instead else 'also'})" for r in stage.alternatives]
     if stage.referral_only:
@@ -53,7 +59,7 @@ def render_protocol(protocol: Protocol) -> str:
         "",
     ]
     rows = [
-        [str(n), s.title, s.role.label, _timescale(s), _routes(s)]
+        [str(n), s.title, _role(s), _timescale(s), _routes(s)]
         for n, s in enumerate(protocol.stages, start=1)
     ]
     body = table(["#", "STAGE", "ROLE ON EACH SIDE", "TIMESCALE", "ALTERNATIVE ROUTES"], rows)
