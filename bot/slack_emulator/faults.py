@@ -1,0 +1,40 @@
+"""Failures queued per method, so tests can rehearse rate limits and Slack outages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+# Slack's own error codes for the statuses it answers when it cannot serve a call.
+ERRORS_BY_STATUS = {429: "ratelimited", 500: "internal_error", 503: "service_unavailable"}
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One injected failure: the HTTP status, Slack error code and optional Retry-After."""
+
+    error: str
+    status: int
+    retry_after: int | None
+
+    def body(self) -> dict[str, Any]:
+        return {"ok": False, "error": self.error}
+
+    def headers(self) -> dict[str, str]:
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
+
+
+class FaultPlan:
+    """The failures still to be served, consumed one per matching call."""
+
+    def __init__(self) -> None:
+        self._queued: dict[str, list[Fault]] = {}
+
+    def add(self, method: str, fault: Fault, times: int) -> None:
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        self._queued.setdefault(method, []).extend([fault] * times)
+
+    def take(self, method: str) -> Fault | None:
+        queued = self._queued.get(method)
+        return queued.pop(0) if queued else None
