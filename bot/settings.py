@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import datetime, time
 from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,6 +18,13 @@ class Region(StrEnum):
     ENGLAND_AND_WALES = "england-and-wales"
     SCOTLAND = "scotland"
     NORTHERN_IRELAND = "northern-ireland"
+
+
+class ConversationKind(StrEnum):
+    """Where a dispute's own conversation lives in Slack."""
+
+    PRIVATE_CHANNEL = "private_channel"
+    GROUP_DM = "group_dm"
 
 
 class SettingsError(Exception):
@@ -47,6 +54,16 @@ class Settings(BaseSettings):
     slack_app_token: str | None = Field(None, **_env("SLACK_APP_TOKEN"))
     slack_api_url: str = Field("https://slack.com/api/", **_env("SLACK_API_URL"))
     port: int = Field(3000, ge=1, le=65535, **_env("PORT"))
+    conversation: ConversationKind = Field(
+        ConversationKind.PRIVATE_CHANNEL, **_env("RESOLVE_CONVERSATION")
+    )
+    leads_channel: str | None = Field(None, **_env("RESOLVE_LEADS_CHANNEL"))
+    admins_channel: str | None = Field(None, **_env("RESOLVE_ADMINS_CHANNEL"))
+    sweep_seconds: int = Field(60, ge=1, le=3600, **_env("RESOLVE_SWEEP_SECONDS"))
+    outbox_max_attempts: int = Field(8, ge=1, le=100, **_env("RESOLVE_OUTBOX_MAX_ATTEMPTS"))
+    digest_time: str = Field("08:30", pattern=r"^\d{2}:\d{2}$", **_env("RESOLVE_DIGEST_TIME"))
+    clock_start: datetime | None = Field(None, **_env("RESOLVE_CLOCK_START"))
+    clock_speed: float = Field(1.0, gt=0, le=1_000_000, **_env("RESOLVE_CLOCK_SPEED"))
 
     @field_validator("timezone")
     @classmethod
@@ -63,6 +80,13 @@ class Settings(BaseSettings):
         start, end = parse_working_hours(value)
         if start >= end:
             raise ValueError("the start must be before the end, as in 09:00-17:00")
+        return value
+
+    @field_validator("clock_start")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("needs a UTC offset, such as 2026-12-01T09:00:00+00:00")
         return value
 
     @property
@@ -88,7 +112,13 @@ def parse_working_hours(value: str) -> tuple[time, time]:
 
 _ALLOWED = {
     "RESOLVE_REGION": "one of " + ", ".join(r.value for r in Region),
+    "RESOLVE_CONVERSATION": "one of " + ", ".join(c.value for c in ConversationKind),
     "PORT": "a port number from 1 to 65535",
+    "RESOLVE_SWEEP_SECONDS": "a whole number of seconds from 1 to 3600",
+    "RESOLVE_OUTBOX_MAX_ATTEMPTS": "a whole number from 1 to 100",
+    "RESOLVE_DIGEST_TIME": "a time of day such as 08:30",
+    "RESOLVE_CLOCK_START": "an ISO-8601 instant with its offset, such as 2026-12-01T09:00:00+00:00",
+    "RESOLVE_CLOCK_SPEED": "simulated seconds per real second, more than 0 (e.g. 3600)",
 }
 
 

@@ -13,16 +13,21 @@ from models.dispute import (
     StageNotice,
     StageTransition,
 )
+from models.outbox import OutboxMessage
+from models.schedule import DigestRun, Reminder
 
 __all__ = [
     "Agency",
     "AuditEvent",
     "Base",
+    "DigestRun",
     "DiscussionEntry",
     "Dispute",
     "DisputeMember",
+    "OutboxMessage",
     "Person",
     "ReferenceCounter",
+    "Reminder",
     "Resolution",
     "ResolutionAction",
     "StageNotice",

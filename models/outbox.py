@@ -1,0 +1,51 @@
+"""Messages waiting to reach Slack: written with the change that caused them, sent by a job."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, JSONDocument, UTCDateTime
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    DEAD = "dead"
+
+
+class OutboxKind(StrEnum):
+    """What delivering the row does in Slack."""
+
+    DIRECT = "direct"  # a direct message to one person
+    CHANNEL = "channel"  # a message in a named channel
+    CONVERSATION = "conversation"  # a message in the dispute's own private conversation
+    SYNC_MEMBERS = "sync_members"  # make the dispute's conversation hold exactly its members
+    UPDATE_NOTICE = "update_notice"  # redraw a stage notice in place (who acknowledged, when)
+    FILE = "file"  # an uploaded file (the weekly digest chart)
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox_messages"
+    __table_args__ = (Index("ix_outbox_due", "status", "not_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    dispute_id: Mapped[int | None] = mapped_column(ForeignKey("disputes.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("stage_notices.id"))
+    channel: Mapped[str | None] = mapped_column(String(80))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

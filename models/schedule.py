@@ -1,0 +1,52 @@
+"""Everything the scheduler must do later, held in the database so restarts lose nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, UTCDateTime
+
+
+class ReminderKind(StrEnum):
+    DEADLINE = "deadline"  # a reminder point before the stage's deadline
+    ACKNOWLEDGE = "acknowledge"  # a notice not yet acknowledged
+    FINAL_REVIEW = "final_review"  # the final stage's review cadence
+    DIRECTORY = "directory"  # someone missing from the directory is still missing
+    REFERRAL = "referral"  # the next stage needs a person's referral
+
+
+class ReminderStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    CANCELLED = "cancelled"
+
+
+class Reminder(Base):
+    """One reminder due at one instant, tied to the stage it belongs to."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (Index("ix_reminders_due", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"), index=True)
+    transition_id: Mapped[int] = mapped_column(ForeignKey("stage_transitions.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    label: Mapped[str] = mapped_column(String(120))
+    sequence: Mapped[int] = mapped_column(Integer, default=1)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(10), default=ReminderStatus.PENDING)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DigestRun(Base):
+    """A digest period that has been sent; the unique key makes it happen once across replicas."""
+
+    __tablename__ = "digest_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[str] = mapped_column(String(40), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
