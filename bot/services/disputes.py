@@ -56,12 +56,14 @@ class StageEntry:
     assignment: StageAssignment
 
 
-def _required(text: str | None, what: str, limit: int = MAX_TEXT) -> str:
+def _required(text: str | None, what: str, field: str, limit: int = MAX_TEXT) -> str:
     cleaned = (text or "").strip()
     if not cleaned:
-        raise DomainError(f"Please add {what}.")
+        raise DomainError(f"Please add {what}.", field=field)
     if len(cleaned) > limit:
-        raise DomainError(f"{what.capitalize()} is too long: keep it under {limit} characters.")
+        raise DomainError(
+            f"{what.capitalize()} is too long: keep it under {limit} characters.", field=field
+        )
     return cleaned
 
 
@@ -71,7 +73,8 @@ def check_child_ref(child_ref: str) -> str:
     if not CHILD_REF.match(cleaned) or not any(ch.isdigit() for ch in cleaned):
         raise DomainError(
             "The child reference must be a case number such as 'CS-104233' (3 to 32 letters, "
-            "digits, '-', '/', '_' or '.', with at least one digit). Never type a child's name."
+            "digits, '-', '/', '_' or '.', with at least one digit). Never type a child's name.",
+            field="child_ref",
         )
     return cleaned
 
@@ -143,25 +146,30 @@ class DisputeService:
             raise DomainError(
                 f"There is no protocol '{protocol_key}'. Choose one of: "
                 + ", ".join(self.catalog.keys())
-                + "."
+                + ".",
+                field="protocol",
             )
         if protocol.category(category) is None:
             raise DomainError(
                 f"'{category}' is not a category in the {protocol.name} protocol. Choose one of: "
                 + ", ".join(c.key for c in protocol.categories)
-                + "."
+                + ".",
+                field="category",
             )
         chosen_urgency = protocol.urgency(urgency)
         if chosen_urgency is None:
             raise DomainError(
                 f"'{urgency}' is not an urgency this protocol knows. Choose one of: "
                 + ", ".join(u.key for u in protocol.urgencies)
-                + "."
+                + ".",
+                field="urgency",
             )
         if raiser.id == counterpart.id:
-            raise DomainError("The counterpart must be someone other than you.")
+            raise DomainError(
+                "The counterpart must be someone other than you.", field="counterpart"
+            )
         child = check_child_ref(child_ref)
-        text = _required(summary, "a summary of the disagreement")
+        text = _required(summary, "a summary of the disagreement", "summary")
         index = self._start_index(protocol, chosen_urgency.key, start_stage)
         now = self.clock.now()
         year = self.calendar.local(now).year
@@ -206,7 +214,8 @@ class DisputeService:
         keys = [s.key for s in protocol.stages]
         if start_stage not in keys:
             raise DomainError(
-                f"There is no stage '{start_stage}'. Stages are: " + ", ".join(keys) + "."
+                f"There is no stage '{start_stage}'. Stages are: " + ", ".join(keys) + ".",
+                field="start_stage",
             )
         index = keys.index(start_stage)
         chosen = protocol.urgency(urgency)
@@ -214,7 +223,8 @@ class DisputeService:
         if index > 0 and (latest is None or index > keys.index(latest)):
             allowed = f"'{latest}'" if latest else "the first stage"
             raise DomainError(
-                f"A {urgency} dispute under this protocol can start no later than {allowed}."
+                f"A {urgency} dispute under this protocol can start no later than {allowed}.",
+                field="start_stage",
             )
         return index
 
@@ -233,10 +243,14 @@ class DisputeService:
         except WhenError:
             raise DomainError(
                 f"'{stated}' is not a timescale or a time. Try '2 working days', '24 hours' "
-                "or 'Friday 5pm'."
+                "or 'Friday 5pm'.",
+                field="stated_timescale",
             ) from None
         if moment <= start:
-            raise DomainError(f"'{stated}' has already passed; give a time in the future.")
+            raise DomainError(
+                f"'{stated}' has already passed; give a time in the future.",
+                field="stated_timescale",
+            )
         return moment
 
     def _deadline(
@@ -294,6 +308,9 @@ class DisputeService:
         session.add(transition)
         session.flush()
         for assignee in assignment.people:
+            self._add_member(session, dispute, assignee.person, f"acts at {stage.title}", now)
+            if actor is not None and assignee.person.id == actor.id:
+                continue  # nobody is asked to acknowledge their own step
             session.add(
                 StageNotice(
                     transition=transition,
@@ -303,7 +320,6 @@ class DisputeService:
                     explanation=assignee.explanation,
                 )
             )
-            self._add_member(session, dispute, assignee.person, f"acts at {stage.title}", now)
         audit.record(
             session,
             kind="stage_entered",
@@ -335,7 +351,7 @@ class DisputeService:
             Party("counterpart", dispute.counterpart, dispute.counterpart_agency),
         ]
 
-    def _require_open(self, dispute: Dispute, doing: str) -> None:
+    def require_open(self, dispute: Dispute, doing: str) -> None:
         if not dispute.is_open:
             raise DomainError(f"{dispute.reference} is closed, so you cannot {doing} it.")
 
@@ -354,7 +370,7 @@ class DisputeService:
     ) -> StageEntry:
         """Moves to the next stage by hand, for a stated reason."""
         self._require_member(session, dispute, actor)
-        self._require_open(dispute, "escalate")
+        self.require_open(dispute, "escalate")
         protocol = self.protocol_of(dispute)
         if dispute.stage_index >= protocol.final_index:
             raise DomainError(
@@ -362,7 +378,7 @@ class DisputeService:
                 f"({protocol.stage(protocol.final_index).title}); it cannot go higher. "
                 "Resolve it, or record that it is not resolved."
             )
-        why = _required(reason, "a reason for escalating")
+        why = _required(reason, "a reason for escalating", "reason")
         return self._enter_stage(
             session,
             dispute,
@@ -426,7 +442,7 @@ class DisputeService:
     ) -> DiscussionEntry:
         """Records a discussion as the protocol asks: when, who, what was said and agreed."""
         self._require_member(session, dispute, actor)
-        self._require_open(dispute, "log a discussion on")
+        self.require_open(dispute, "log a discussion on")
         now = self.clock.now()
         if isinstance(occurred, datetime):
             when = occurred
@@ -434,10 +450,11 @@ class DisputeService:
             try:
                 when = parse_when(occurred, now=now, zone=self.calendar.zone, prefer="past")
             except WhenError as exc:
-                raise DomainError(str(exc)) from None
+                raise DomainError(str(exc), field="occurred") from None
         if when > now:
             raise DomainError(
-                "A discussion can only be logged once it has happened; that time is in the future."
+                "A discussion can only be logged once it has happened; that time is in the future.",
+                field="occurred",
             )
         entry = DiscussionEntry(
             dispute=dispute,
@@ -445,8 +462,8 @@ class DisputeService:
             occurred_at=when,
             logged_at=now,
             logged_by=actor,
-            participants=_required(participants, "who took part", 1000),
-            discussion=_required(discussion, "what was said"),
+            participants=_required(participants, "who took part", "participants", 1000),
+            discussion=_required(discussion, "what was said", "discussion"),
             agreed=(agreed or "").strip() or None,
         )
         session.add(entry)
@@ -488,7 +505,7 @@ class DisputeService:
     def acknowledge(self, *, session: Session, dispute: Dispute, actor: Person) -> StageNotice:
         """The person asked to act at the current stage says they have it in hand."""
         self._require_member(session, dispute, actor)
-        self._require_open(dispute, "acknowledge")
+        self.require_open(dispute, "acknowledge")
         notice = session.scalar(
             select(StageNotice).where(
                 StageNotice.transition_id == dispute.current_transition.id,
@@ -530,12 +547,13 @@ class DisputeService:
     ) -> Resolution:
         """Closes the dispute with its outcome, agreed actions and learning."""
         self._require_member(session, dispute, actor)
-        self._require_open(dispute, "resolve")
+        self.require_open(dispute, "resolve")
         try:
             chosen = Outcome(outcome)
         except ValueError:
             raise DomainError(
-                "The outcome must be one of: " + ", ".join(o.value for o in Outcome) + "."
+                "The outcome must be one of: " + ", ".join(o.value for o in Outcome) + ".",
+                field="outcome",
             ) from None
         now = self.clock.now()
         today = self.calendar.local(now).date()
@@ -544,7 +562,7 @@ class DisputeService:
             dispute=dispute,
             outcome=chosen.value,
             stage_index=dispute.stage_index,
-            summary=_required(summary, "a summary of the outcome"),
+            summary=_required(summary, "a summary of the outcome", "summary"),
             learning=(learning or "").strip() or None,
             refer_to_partnership=refer_to_partnership,
             resolved_by=actor,
@@ -572,10 +590,11 @@ class DisputeService:
         if action.due_on < today:
             raise DomainError(
                 f"The action '{action.description}' is due on {action.due_on:%d/%m/%Y}, "
-                "which has passed; give a date from today on."
+                "which has passed; give a date from today on.",
+                field="actions",
             )
         return ResolutionAction(
-            description=_required(action.description, "what the action is", 1000),
-            owner=_required(action.owner, "who owns the action", 200),
+            description=_required(action.description, "what the action is", "actions", 1000),
+            owner=_required(action.owner, "who owns the action", "actions", 200),
             due_on=action.due_on,
         )

@@ -45,8 +45,10 @@ def test_opening_gives_a_reference_a_deadline_and_tells_both_practitioners(
     assert dispute.reference == "RPD-2026-0001"
     # Monday 23 Nov 10:00 + 5 working days = Monday 30 Nov, close of business.
     assert dispute.deadline_at == london(2026, 11, 30, 17, 0)
+    # The raiser acts at the first stage too, but only the counterpart is asked to acknowledge.
     notified = {n.person.email for n in entry.transition.notices}
-    assert notified == {"pol_dc@example.org", "csc_sw@example.org"}
+    assert notified == {"csc_sw@example.org"}
+    assert service.is_member(session, dispute, people["pol_dc"])
     assert [e.kind for e in service.history(session, dispute=dispute)] == [
         "opened",
         "stage_entered",
