@@ -1,0 +1,1 @@
+"""Block Kit for every message and view the bot shows; pure functions of the data."""

@@ -1,0 +1,267 @@
+"""What people see about a dispute: notices, updates, status, and what happens next.
+
+Direct messages and replies never carry the child reference; only the dispute's private
+conversation and the record file do.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.messages.blocks import (
+    Block,
+    actions,
+    button,
+    context,
+    escape,
+    fields,
+    header,
+    section,
+)
+from bot.working_days import WorkingCalendar
+from models.directory import Person
+from models.dispute import DiscussionEntry, Dispute, Outcome, Resolution, StageNotice
+from models.protocol import Protocol
+
+Message = dict[str, Any]
+
+ACKNOWLEDGE = "notice_acknowledge"
+LOG = "notice_log"
+ESCALATE = "notice_escalate"
+RESOLVE = "notice_resolve"
+APPROVE = "record_approve"
+
+
+def message(text: str, blocks: list[Block]) -> Message:
+    """`text` is the notification and screen-reader fallback; blocks are what people see."""
+    return {"text": text, "blocks": blocks}
+
+
+def who(person: Person) -> str:
+    return f"{person.name} ({person.agency.name})"
+
+
+def parties(dispute: Dispute) -> str:
+    return f"{who(dispute.raiser)} and {who(dispute.counterpart)}"
+
+
+def stage_label(dispute: Dispute, protocol: Protocol, index: int | None = None) -> str:
+    index = dispute.stage_index if index is None else index
+    stage = protocol.stage(index)
+    return f"Stage {index + 1} of {len(protocol.stages)}: {stage.title}"
+
+
+def category_label(dispute: Dispute, protocol: Protocol) -> str:
+    category = protocol.category(dispute.category)
+    return category.label if category else dispute.category
+
+
+def next_step(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> str:
+    """One sentence: what happens next, and when."""
+    if not dispute.is_open:
+        return "Nothing further is due. The record stays available with `/dispute record`."
+    if dispute.stage_index >= protocol.final_index:
+        review = calendar.due(dispute.stage_started_at, protocol.final_review_every)
+        return (
+            "This is the final stage: nothing escalates further. The partnership reviews it "
+            f"every {protocol.final_review_every}; next review {calendar.describe(review)}."
+        )
+    following = protocol.stage(dispute.stage_index + 1)
+    if dispute.deadline_at is None:
+        return f"Awaiting a referral to {following.title}: press *Escalate now* to refer it."
+    when = calendar.describe(dispute.deadline_at)
+    if following.referral_only:
+        return (
+            f"If it is not resolved by {when}, the next step ({following.title}) is by "
+            "referral: press *Escalate now* to refer it."
+        )
+    return f"If it is not resolved by {when}, it escalates automatically to {following.title}."
+
+
+def summary_fields(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> Block:
+    deadline = calendar.describe(dispute.deadline_at) if dispute.deadline_at else "none"
+    return fields(
+        [
+            ("Who", escape(parties(dispute))),
+            ("What", escape(category_label(dispute, protocol))),
+            ("Since", calendar.describe(dispute.opened_at)),
+            ("By when", deadline),
+        ]
+    )
+
+
+def notice_buttons(dispute: Dispute, *, acknowledged: bool) -> Block:
+    ref = dispute.reference
+    elements = [] if acknowledged else [button("Acknowledge", ACKNOWLEDGE, ref, style="primary")]
+    elements += [
+        button("Log discussion", LOG, ref),
+        button("Escalate now", ESCALATE, ref),
+        button("Mark resolved", RESOLVE, ref),
+    ]
+    return actions(*elements, block_id=f"notice:{ref}")
+
+
+def stage_notice(
+    dispute: Dispute, protocol: Protocol, notice: StageNotice, calendar: WorkingCalendar
+) -> Message:
+    """The message asking one person to act at a stage: who, what, since when, by when."""
+    label = stage_label(dispute, protocol)
+    blocks = [
+        header(f"{dispute.reference}: your action is needed"),
+        section(
+            f"*{label}* under the {escape(protocol.name)} protocol.\n"
+            f"{escape(_clip_summary(dispute.summary))}"
+        ),
+        summary_fields(dispute, protocol, calendar),
+        context(f"You are asked because: {escape(notice.explanation)}"),
+    ]
+    if notice.acknowledged_at is not None:
+        blocks.append(
+            context(
+                f":white_check_mark: Acknowledged by {escape(notice.person.name)} on "
+                f"{calendar.describe(notice.acknowledged_at)}"
+            )
+        )
+    blocks.append(section(next_step(dispute, protocol, calendar)))
+    blocks.append(notice_buttons(dispute, acknowledged=notice.acknowledged_at is not None))
+    return message(f"{dispute.reference}: {label}. Your action is needed.", blocks)
+
+
+def _clip_summary(summary: str) -> str:
+    return summary if len(summary) <= 600 else summary[:599] + "…"
+
+
+def stage_moved(
+    dispute: Dispute,
+    protocol: Protocol,
+    acting: list[Person],
+    trigger: str,
+    reason: str | None,
+    calendar: WorkingCalendar,
+) -> Message:
+    """Told to the parties and the previous tier when a dispute moves up."""
+    label = stage_label(dispute, protocol)
+    why = "its timescale lapsed" if trigger == "timescale lapsed" else f"of: {reason}"
+    people = ", ".join(who(p) for p in acting) or "nobody yet (the directory is incomplete)"
+    text = (
+        f"*{dispute.reference}* moved to *{label}* because {escape(why)}.\n"
+        f"Acting now: {escape(people)}."
+    )
+    return message(
+        f"{dispute.reference} moved to {label}.",
+        [section(text), section(next_step(dispute, protocol, calendar))],
+    )
+
+
+def conversation_stage(
+    dispute: Dispute, protocol: Protocol, acting: list[Person], calendar: WorkingCalendar
+) -> Message:
+    """Posted in the dispute's private conversation; the only place the child reference shows."""
+    label = stage_label(dispute, protocol)
+    people = ", ".join(who(p) for p in acting) or "nobody yet (the directory is incomplete)"
+    blocks = [
+        section(
+            f"*{dispute.reference}* · {label}\nChild reference: `{escape(dispute.child_ref)}`\n"
+            f"{escape(_clip_summary(dispute.summary))}"
+        ),
+        summary_fields(dispute, protocol, calendar),
+        context(f"Acting at this stage: {escape(people)}"),
+        section(next_step(dispute, protocol, calendar)),
+    ]
+    return message(f"{dispute.reference}: {label}", blocks)
+
+
+def opened_reply(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> Message:
+    """What the raiser sees once the dispute is open."""
+    text = (
+        f":white_check_mark: Dispute *{dispute.reference}* is open under the "
+        f"{escape(protocol.name)} protocol, at {stage_label(dispute, protocol)}.\n"
+        f"{escape(dispute.counterpart.name)} has been sent the details and asked to acknowledge."
+    )
+    return message(
+        f"Dispute {dispute.reference} is open.",
+        [section(text), section(next_step(dispute, protocol, calendar))],
+    )
+
+
+def status(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> Message:
+    notices = dispute.current_transition.notices
+    waiting = [n.person.name for n in notices if n.acknowledged_at is None]
+    ack = ", ".join(
+        f"{n.person.name} {calendar.describe(n.acknowledged_at)}"
+        for n in notices
+        if n.acknowledged_at is not None
+    )
+    lines = [
+        f"*{dispute.reference}* · {'open' if dispute.is_open else 'closed'} · "
+        f"{stage_label(dispute, protocol)}",
+        escape(_clip_summary(dispute.summary)),
+    ]
+    if ack:
+        lines.append(f"Acknowledged: {escape(ack)}")
+    if waiting and dispute.is_open:
+        lines.append(f"Awaiting acknowledgement: {escape(', '.join(waiting))}")
+    lines.append(f"Discussions logged: {len(dispute.discussions)}")
+    if dispute.resolution is not None:
+        lines.append(f"Outcome: {Outcome(dispute.resolution.outcome).label}")
+    return message(
+        f"{dispute.reference}: {stage_label(dispute, protocol)}",
+        [
+            section("\n".join(lines)),
+            summary_fields(dispute, protocol, calendar),
+            section(next_step(dispute, protocol, calendar)),
+        ],
+    )
+
+
+def approval_request(
+    dispute: Dispute, entry: DiscussionEntry, calendar: WorkingCalendar
+) -> Message:
+    """Asks the other party to approve a discussion record, as the protocols require."""
+    agreed = f"\n*Agreed:* {escape(entry.agreed)}" if entry.agreed else ""
+    blocks = [
+        section(
+            f"{escape(entry.logged_by.name)} logged a discussion on *{dispute.reference}* "
+            f"held {calendar.describe(entry.occurred_at)}.\n"
+            f"*Who took part:* {escape(entry.participants)}\n"
+            f"*What was said:* {escape(entry.discussion)}{agreed}"
+        ),
+        context("If this is an accurate record, approve it; it then goes on the record."),
+        actions(
+            button("Approve record", APPROVE, f"{dispute.reference}:{entry.id}", style="primary"),
+            block_id=f"approve:{entry.id}",
+        ),
+    ]
+    return message(f"{dispute.reference}: please approve a discussion record.", blocks)
+
+
+def resolved_notice(dispute: Dispute, resolution: Resolution, calendar: WorkingCalendar) -> Message:
+    outcome = Outcome(resolution.outcome).label
+    lines = [
+        f"*{dispute.reference}* was closed by {escape(resolution.resolved_by.name)} on "
+        f"{calendar.describe(resolution.resolved_at)}: *{outcome}*.",
+        escape(resolution.summary),
+    ]
+    for action in resolution.actions:
+        lines.append(
+            f"• {escape(action.description)}: {escape(action.owner)}, by {action.due_on:%d/%m/%Y}"
+        )
+    if resolution.refer_to_partnership:
+        lines.append("Referred to the partnership for learning.")
+    return message(
+        f"{dispute.reference} closed: {outcome}.",
+        [
+            section("\n".join(lines)),
+            context(f"The full record: `/dispute record {dispute.reference}`"),
+        ],
+    )
+
+
+def directory_gap(dispute: Dispute, protocol: Protocol, gaps: list[str]) -> Message:
+    """To the partnership's admins: exactly what the directory lacks, so nothing stalls."""
+    text = (
+        f":warning: *{dispute.reference}* reached {stage_label(dispute, protocol)} but the "
+        "agency directory could not supply everyone who should act:\n"
+        + "\n".join(f"• {escape(g)}" for g in gaps)
+    )
+    return message(f"{dispute.reference}: the directory needs fixing.", [section(text)])

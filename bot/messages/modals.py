@@ -1,0 +1,231 @@
+"""Modals for anything with more than one field. Block ids are the service's field names, so an
+error from a service can be shown beside the input it is about."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.messages.blocks import Block, clip, context, section
+from models.protocol import Protocol
+
+View = dict[str, Any]
+
+OPEN = "open_dispute"
+LOG = "log_discussion"
+ESCALATE = "escalate_dispute"
+RESOLVE = "resolve_dispute"
+COUNTERPART_PICKED = "open_counterpart_picked"
+VALUE = "value"
+
+
+def _text(text: str, limit: int = 75) -> dict[str, str]:
+    return {"type": "plain_text", "text": clip(text, limit)}
+
+
+def _option(value: str, label: str) -> dict[str, Any]:
+    return {"text": _text(label), "value": value}
+
+
+def _input(
+    block_id: str,
+    label: str,
+    element: dict[str, Any],
+    *,
+    optional: bool = False,
+    hint: str | None = None,
+    dispatch: bool = False,
+) -> Block:
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": _text(label, 2000),
+        "element": {**element, "action_id": element.get("action_id", VALUE)},
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = _text(hint, 2000)
+    if dispatch:
+        block["dispatch_action"] = True
+    return block
+
+
+def _plain(
+    placeholder: str, *, multiline: bool = False, initial: str | None = None, max_length: int = 3000
+) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "multiline": multiline,
+        "placeholder": _text(placeholder, 150),
+        "max_length": max_length,
+    }
+    if initial:
+        element["initial_value"] = initial
+    return element
+
+
+def _modal(callback_id: str, title: str, submit: str, blocks: list[Block], meta: str) -> View:
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": _text(title, 24),
+        "submit": _text(submit, 24),
+        "close": _text("Cancel", 24),
+        "private_metadata": meta,
+        "blocks": blocks,
+    }
+
+
+def open_modal(protocol: Protocol, *, counterpart_note: str | None = None) -> View:
+    """The form a professional fills in to raise a disagreement with another agency."""
+    urgencies = [_option(u.key, u.label) for u in protocol.urgencies]
+    starts = [
+        _option(s.key, f"{n}. {s.title}") for n, s in enumerate(protocol.stages[:-1], start=1)
+    ]
+    blocks: list[Block] = [
+        section(f"Under the *{protocol.name}* protocol ({protocol.partnership})."),
+        _input(
+            "counterpart",
+            "Who do you disagree with?",
+            {
+                "type": "users_select",
+                "action_id": COUNTERPART_PICKED,
+                "placeholder": _text("Choose a person"),
+            },
+            dispatch=True,
+        ),
+    ]
+    if counterpart_note:
+        blocks.append(context(counterpart_note))
+    blocks += [
+        _input(
+            "category",
+            "What is the disagreement about?",
+            {
+                "type": "static_select",
+                "placeholder": _text("Choose a category"),
+                "options": [_option(c.key, c.label) for c in protocol.categories][:100],
+            },
+        ),
+        _input(
+            "child_ref",
+            "Child reference",
+            _plain("e.g. CS-104233", max_length=32),
+            hint="The case number only. Never type a child's name, date of birth or address.",
+        ),
+        _input(
+            "summary",
+            "Summary of the disagreement",
+            _plain("What was decided, and why you disagree", multiline=True),
+        ),
+        _input(
+            "urgency",
+            "Urgency",
+            {
+                "type": "radio_buttons",
+                "options": urgencies,
+                "initial_option": urgencies[0],
+            },
+        ),
+        _input(
+            "stated_timescale",
+            "Timescale that protects the child",
+            _plain("e.g. by Friday 5pm, or 2 working days", max_length=100),
+            optional=True,
+            hint="If shorter than the protocol's, the shorter one applies.",
+        ),
+        _input(
+            "start_stage",
+            "Start at a later stage (immediate risk only)",
+            {"type": "static_select", "placeholder": _text("First stage"), "options": starts},
+            optional=True,
+        ),
+    ]
+    return _modal(OPEN, "Open a dispute", "Open dispute", blocks, protocol.key)
+
+
+def log_modal(reference: str) -> View:
+    blocks = [
+        section(f"Record a discussion on *{reference}* as it happened."),
+        _input(
+            "occurred",
+            "When did it happen?",
+            _plain("e.g. today 10:30, or 24/11/2026 14:00", max_length=100),
+        ),
+        _input("participants", "Who took part?", _plain("Names and agencies", max_length=1000)),
+        _input("discussion", "What was said?", _plain("The discussion", multiline=True)),
+        _input(
+            "agreed",
+            "What was agreed?",
+            _plain("Agreed actions, or nothing agreed", multiline=True),
+            optional=True,
+        ),
+    ]
+    return _modal(LOG, "Log a discussion", "Save record", blocks, reference)
+
+
+def escalate_modal(
+    reference: str, *, next_title: str, reason: str | None = None, by_referral: bool = False
+) -> View:
+    verb = "Refer" if by_referral else "Escalate"
+    blocks = [
+        section(
+            f"{verb} *{reference}* to *{next_title}*. Both agencies' people at that tier are "
+            "told and asked to act."
+        ),
+        _input(
+            "reason",
+            "Why escalate now?",
+            _plain("What is still not agreed", multiline=True, initial=reason),
+        ),
+        _input(
+            "stated_timescale",
+            "Timescale that protects the child",
+            _plain("e.g. 2 working days, or by Friday 5pm", max_length=100),
+            optional=True,
+            hint="If shorter than the protocol's, the shorter one applies.",
+        ),
+    ]
+    return _modal(ESCALATE, f"{verb} {reference}"[:24], verb, blocks, reference)
+
+
+OUTCOMES = [
+    ("resolved", "Resolved"),
+    ("partially_resolved", "Partially resolved"),
+    ("not_resolved", "Not resolved"),
+]
+
+
+def resolve_modal(reference: str) -> View:
+    options = [_option(value, label) for value, label in OUTCOMES]
+    blocks = [
+        section(f"Close *{reference}* and record its outcome for the child's file."),
+        _input(
+            "outcome",
+            "Outcome",
+            {"type": "radio_buttons", "options": options, "initial_option": options[0]},
+        ),
+        _input("summary", "What was decided?", _plain("The outcome", multiline=True)),
+        _input(
+            "actions",
+            "Actions: one a line",
+            _plain("description; owner; due date (dd/mm/yyyy)", multiline=True),
+            optional=True,
+            hint="e.g. Convene strategy discussion; Sam Patel; 27/11/2026",
+        ),
+        _input(
+            "learning",
+            "Learning identified",
+            _plain("For the partnership's review", multiline=True),
+            optional=True,
+        ),
+        _input(
+            "refer",
+            "Partnership",
+            {
+                "type": "checkboxes",
+                "options": [_option("yes", "Refer to the partnership for learning")],
+            },
+            optional=True,
+        ),
+    ]
+    return _modal(RESOLVE, "Close a dispute", "Close dispute", blocks, reference)
