@@ -1,0 +1,87 @@
+"""The composition root: one object holding every service a process needs, built from settings."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock, SimulatedClock, SystemClock
+from bot.database import make_engine, make_session_factory, upgrade
+from bot.protocols import ProtocolCatalog
+from bot.services.delivery import OutboxDelivery
+from bot.services.disputes import DisputeService
+from bot.services.notifications import Notifier
+from bot.settings import Settings
+from bot.working_days import WorkingCalendar
+
+QUIET = logging.getLogger("resolve.slack")
+QUIET.setLevel(logging.INFO)  # Bolt and slack_sdk log request bodies at DEBUG: never emit them
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    clock: Clock
+    calendar: WorkingCalendar
+    catalog: ProtocolCatalog
+    engine: Engine
+    factory: sessionmaker[Session]
+    service: DisputeService
+    notifier: Notifier
+    client: WebClient
+    delivery: OutboxDelivery
+    wake: threading.Event = field(default_factory=threading.Event)
+
+
+def clock_from(settings: Settings) -> Clock:
+    if settings.clock_start is not None:
+        return SimulatedClock(settings.clock_start, settings.clock_speed)
+    return SystemClock()
+
+
+def web_client(settings: Settings) -> WebClient:
+    return WebClient(
+        token=settings.slack_bot_token, base_url=settings.slack_api_url, logger=QUIET
+    )
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    client: WebClient | None = None,
+    migrate: bool = True,
+    pacing_seconds: float = 1.0,
+) -> Runtime:
+    """Wires the bot; tests pass their own clock and a client aimed at the Slack emulator."""
+    if migrate:
+        upgrade(settings.database_url)
+    clock = clock or clock_from(settings)
+    calendar = WorkingCalendar.from_settings(settings)
+    catalog = ProtocolCatalog(settings.protocol_path)
+    engine = make_engine(settings.database_url)
+    factory = make_session_factory(engine)
+    client = client or web_client(settings)
+    return Runtime(
+        settings=settings,
+        clock=clock,
+        calendar=calendar,
+        catalog=catalog,
+        engine=engine,
+        factory=factory,
+        service=DisputeService(clock=clock, calendar=calendar, catalog=catalog),
+        notifier=Notifier(clock=clock, calendar=calendar, settings=settings),
+        client=client,
+        delivery=OutboxDelivery(
+            factory=factory,
+            client=client,
+            clock=clock,
+            settings=settings,
+            pacing_seconds=pacing_seconds,
+        ),
+    )

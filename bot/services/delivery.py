@@ -1,0 +1,324 @@
+"""Sends the outbox to Slack: at least once, in order, retrying what Slack asks us to retry.
+
+Delivery is at-least-once: a row is marked sent only after Slack accepts it, so a crash between
+the two sends it again after its lease expires. For child-protection notices a rare duplicate is
+better than a lost escalation. Leases (claimed with FOR UPDATE SKIP LOCKED on PostgreSQL) keep
+replicas from sending the same row at the same time.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+from urllib.error import URLError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock
+from bot.database import transaction
+from bot.messages.blocks import section
+from bot.messages.disputes import message
+from bot.settings import ConversationKind, Settings
+from models.directory import Person
+from models.dispute import Dispute, StageNotice
+from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
+from models.roles import Role
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)
+MAX_BACKOFF = 900
+GROUP_DM_LIMIT = 8
+
+
+class Retry(Exception):
+    """Try again after `after` seconds (None: back off exponentially); `counts` says whether it
+    uses up an attempt."""
+
+    def __init__(self, reason: str, after: float | None = None, *, counts: bool = True) -> None:
+        super().__init__(reason)
+        self.after = after
+        self.counts = counts
+
+
+class Permanent(Exception):
+    """Slack will never accept this as it is; dead-letter it and tell the admins."""
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retried: int = 0
+    dead: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _retry_after(error: SlackApiError) -> float:
+    headers = {k.lower(): v for k, v in (error.response.headers or {}).items()}
+    value = headers.get("retry-after")
+    if isinstance(value, list):
+        value = value[0]
+    try:
+        return max(float(value), 1.0)
+    except (TypeError, ValueError):
+        return 30.0
+
+
+class OutboxDelivery:
+    """One instance per process; `deliver_due` is what the scheduler calls."""
+
+    def __init__(
+        self,
+        *,
+        factory: sessionmaker[Session],
+        client: WebClient,
+        clock: Clock,
+        settings: Settings,
+        pacing_seconds: float = 1.0,
+    ) -> None:
+        self.factory = factory
+        self.client = client
+        self.clock = clock
+        self.settings = settings
+        self.pacing_seconds = pacing_seconds
+        self._last_post: dict[str, float] = {}
+
+    # claiming -------------------------------------------------------------------------------
+
+    def claim(self, limit: int) -> list[int]:
+        """Leases up to `limit` due rows to this process, oldest first."""
+        now = self.clock.now()
+        with transaction(self.factory) as session:
+            rows = session.scalars(
+                select(OutboxMessage)
+                .where(
+                    OutboxMessage.status == OutboxStatus.PENDING,
+                    OutboxMessage.not_before <= now,
+                    or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
+                )
+                .order_by(OutboxMessage.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            ).all()
+            for row in rows:
+                row.lease_until = now + LEASE
+            return [row.id for row in rows]
+
+    def deliver_due(self, limit: int = 200) -> DeliveryReport:
+        report = DeliveryReport()
+        for row_id in self.claim(limit):
+            self._deliver(row_id, report)
+        return report
+
+    def drain(self, rounds: int = 20) -> DeliveryReport:
+        """Delivers until nothing is due (messages can cause further messages)."""
+        total = DeliveryReport()
+        for _ in range(rounds):
+            report = self.deliver_due()
+            total.sent += report.sent
+            total.retried += report.retried
+            total.dead += report.dead
+            total.errors += report.errors
+            if not (report.sent or report.dead):
+                break
+        return total
+
+    # one row --------------------------------------------------------------------------------
+
+    def _deliver(self, row_id: int, report: DeliveryReport) -> None:
+        with transaction(self.factory) as session:
+            row = session.get(OutboxMessage, row_id)
+            if row is None or row.status != OutboxStatus.PENDING:
+                return
+            try:
+                row.result = self._send(session, row)
+            except Retry as retry:
+                self._reschedule(session, row, retry, report)
+                return
+            except Permanent as exc:
+                self._dead(session, row, str(exc), report)
+                return
+            row.status = OutboxStatus.SENT
+            row.sent_at = self.clock.now()
+            row.lease_until = None
+            row.attempts += 1
+            report.sent += 1
+
+    def _reschedule(
+        self, session: Session, row: OutboxMessage, retry: Retry, report: DeliveryReport
+    ) -> None:
+        if retry.counts:
+            row.attempts += 1
+        row.last_error = str(retry)
+        row.lease_until = None
+        if row.attempts >= self.settings.outbox_max_attempts:
+            self._dead(session, row, f"gave up after {row.attempts} attempts: {retry}", report)
+            return
+        delay = retry.after if retry.after is not None else min(2**row.attempts, MAX_BACKOFF)
+        row.not_before = self.clock.now() + timedelta(seconds=delay)
+        report.retried += 1
+
+    def _dead(self, session: Session, row: OutboxMessage, reason: str, report: DeliveryReport):
+        row.status = OutboxStatus.DEAD
+        row.last_error = reason
+        row.lease_until = None
+        report.dead += 1
+        report.errors.append(reason)
+        log.warning("outbox message %s dead-lettered: %s", row.id, reason)
+        if row.payload.get("alert"):
+            return  # an alert about an alert would loop
+        dispute = session.get(Dispute, row.dispute_id) if row.dispute_id else None
+        about = f" for {dispute.reference}" if dispute else ""
+        text = (
+            f":rotating_light: A message{about} could not be delivered to Slack and needs "
+            f"attention: {reason}"
+        )
+        alert = message(text, [section(text)]) | {"alert": True}
+        target = self.settings.admins_channel
+        session.add(
+            OutboxMessage(
+                kind=(OutboxKind.CHANNEL if target else OutboxKind.DIRECT).value,
+                dispute_id=row.dispute_id,
+                channel=target,
+                person_id=None if target else self._fallback_admin(session),
+                payload=alert,
+                not_before=self.clock.now(),
+                created_at=self.clock.now(),
+            )
+        )
+
+    @staticmethod
+    def _fallback_admin(session: Session) -> int | None:
+        return session.scalar(
+            select(Person.id).where(Person.role == Role.PARTNERSHIP_ADMIN).order_by(Person.id)
+        )
+
+    # Slack calls -----------------------------------------------------------------------------
+
+    def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            response = self.client.api_call(method, json=kwargs)
+        except SlackApiError as error:
+            status = error.response.status_code
+            code = error.response.get("error", "unknown_error")
+            if status == 429:
+                raise Retry(f"{method}: rate limited", _retry_after(error)) from None
+            if status >= 500:
+                raise Retry(f"{method}: Slack answered {status} ({code})") from None
+            raise Permanent(f"{method}: {code}") from None
+        except (URLError, OSError, TimeoutError) as error:
+            raise Retry(f"{method}: network error ({type(error).__name__})") from None
+        return dict(response.data) if isinstance(response.data, dict) else {}
+
+    def _post(self, channel: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """chat.postMessage, at most about one per second per channel."""
+        wait = self._last_post.get(channel, 0.0) + self.pacing_seconds - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        body = {k: v for k, v in payload.items() if k in ("text", "blocks")}
+        result = self._call("chat.postMessage", channel=channel, **body)
+        self._last_post[channel] = time.monotonic()
+        return {"channel": result.get("channel"), "ts": result.get("ts")}
+
+    def _slack_id(self, session: Session, person: Person) -> str:
+        if person.slack_user_id:
+            return person.slack_user_id
+        try:
+            found = self._call("users.lookupByEmail", email=person.email)
+        except Permanent:
+            raise Permanent(
+                f"{person.name} ({person.agency.name}) has no Slack account with their directory "
+                "email: add their Slack user id to the directory"
+            ) from None
+        person.slack_user_id = found["user"]["id"]
+        return person.slack_user_id
+
+    def _send(self, session: Session, row: OutboxMessage) -> dict[str, Any]:
+        kind = OutboxKind(row.kind)
+        if kind is OutboxKind.CHANNEL:
+            assert row.channel is not None
+            return self._post(row.channel, row.payload)
+        if kind is OutboxKind.DIRECT:
+            person = session.get(Person, row.person_id)
+            if person is None:
+                raise Permanent("nobody to send it to: the directory has no partnership admin")
+            user = self._slack_id(session, person)
+            channel = self._call("conversations.open", users=user)["channel"]["id"]
+            result = self._post(channel, row.payload)
+            if row.notice_id is not None:
+                notice = session.get(StageNotice, row.notice_id)
+                if notice is not None:
+                    notice.message_channel, notice.message_ts = result["channel"], result["ts"]
+            return result
+        dispute = session.get(Dispute, row.dispute_id)
+        assert dispute is not None
+        if kind is OutboxKind.SYNC_MEMBERS:
+            return self._sync_members(session, dispute)
+        if kind is OutboxKind.CONVERSATION:
+            if dispute.conversation_id is None:
+                raise Retry("the dispute's conversation is not set up yet", 5, counts=False)
+            return self._post(dispute.conversation_id, row.payload)
+        if kind is OutboxKind.UPDATE_NOTICE:
+            return self._update_notice(session, row)
+        raise Permanent(f"unknown outbox kind {row.kind}")
+
+    def _update_notice(self, session: Session, row: OutboxMessage) -> dict[str, Any]:
+        notice = session.get(StageNotice, row.notice_id)
+        if notice is None:
+            raise Permanent("the notice to update no longer exists")
+        if notice.message_ts is None or notice.message_channel is None:
+            original = session.scalar(
+                select(OutboxMessage.status).where(
+                    OutboxMessage.notice_id == notice.id, OutboxMessage.kind == OutboxKind.DIRECT
+                )
+            )
+            if original == OutboxStatus.DEAD:
+                raise Permanent("the original notice was never delivered")
+            raise Retry("the original notice has not been delivered yet", 5, counts=False)
+        body = {k: v for k, v in row.payload.items() if k in ("text", "blocks")}
+        self._call("chat.update", channel=notice.message_channel, ts=notice.message_ts, **body)
+        return {"channel": notice.message_channel, "ts": notice.message_ts}
+
+    def _sync_members(self, session: Session, dispute: Dispute) -> dict[str, Any]:
+        """The dispute's one private conversation holds exactly the people entitled to see it."""
+        users = [self._slack_id(session, m.person) for m in dispute.members]
+        group = (
+            self.settings.conversation is ConversationKind.GROUP_DM and len(users) < GROUP_DM_LIMIT
+        )
+        if group:
+            opened = self._call("conversations.open", users=",".join(users))
+            dispute.conversation_id = opened["channel"]["id"]
+            return {"channel": dispute.conversation_id, "members": len(users)}
+        if dispute.conversation_id is None or self._is_group_dm(dispute.conversation_id):
+            dispute.conversation_id = self._create_private_channel(dispute.reference.lower())
+        present = set(
+            self._call("conversations.members", channel=dispute.conversation_id)["members"]
+        )
+        missing = [u for u in users if u not in present]
+        if missing:
+            self._call(
+                "conversations.invite", channel=dispute.conversation_id, users=",".join(missing)
+            )
+        return {"channel": dispute.conversation_id, "invited": missing}
+
+    def _is_group_dm(self, channel: str) -> bool:
+        """True when a dispute outgrew a group DM and needs a private channel instead."""
+        info = self._call("conversations.info", channel=channel)["channel"]
+        return bool(info.get("is_mpim") or info.get("is_im"))
+
+    def _create_private_channel(self, name: str) -> str:
+        for suffix in ("", *(f"-{n}" for n in range(2, 10))):
+            try:
+                created = self._call("conversations.create", name=name + suffix, is_private=True)
+            except Permanent as exc:
+                if "name_taken" in str(exc):
+                    continue
+                raise
+            return str(created["channel"]["id"])
+        raise Permanent(f"every private channel name for {name} is taken")

@@ -1,0 +1,172 @@
+"""Turns dispute changes into outbox rows, written in the same transaction as the change."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.clock import Clock
+from bot.messages import disputes as views
+from bot.services.disputes import DisputeService, StageEntry
+from bot.settings import Settings
+from bot.working_days import WorkingCalendar
+from models.directory import Agency, Person
+from models.dispute import DiscussionEntry, Dispute, Resolution, StageNotice
+from models.outbox import OutboxKind, OutboxMessage
+from models.roles import AgencyKind, Role
+
+
+class Notifier:
+    """Decides who hears about what; the delivery job does the sending."""
+
+    def __init__(self, *, clock: Clock, calendar: WorkingCalendar, settings: Settings) -> None:
+        self.clock = clock
+        self.calendar = calendar
+        self.settings = settings
+
+    def _add(
+        self,
+        session: Session,
+        kind: OutboxKind,
+        payload: dict[str, Any],
+        *,
+        dispute: Dispute | None = None,
+        person: Person | None = None,
+        notice: StageNotice | None = None,
+        channel: str | None = None,
+        dedupe_key: str | None = None,
+        not_before: datetime | None = None,
+    ) -> OutboxMessage:
+        row = OutboxMessage(
+            kind=kind.value,
+            dispute_id=dispute.id if dispute else None,
+            person_id=person.id if person else None,
+            notice_id=notice.id if notice else None,
+            channel=channel,
+            payload=payload,
+            dedupe_key=dedupe_key,
+            not_before=not_before or self.clock.now(),
+            created_at=self.clock.now(),
+        )
+        session.add(row)
+        return row
+
+    def direct(self, session: Session, person: Person, payload: dict[str, Any], **kw: Any) -> None:
+        self._add(session, OutboxKind.DIRECT, payload, person=person, **kw)
+
+    def admins(self, session: Session, payload: dict[str, Any], **kw: Any) -> None:
+        """The admins' channel when configured, else each partnership admin directly."""
+        if self.settings.admins_channel:
+            self._add(
+                session, OutboxKind.CHANNEL, payload, channel=self.settings.admins_channel, **kw
+            )
+            return
+        admins = session.scalars(
+            select(Person)
+            .join(Agency)
+            .where(Person.role == Role.PARTNERSHIP_ADMIN, Agency.kind == AgencyKind.PARTNERSHIP)
+        ).all()
+        for admin in admins:
+            self.direct(session, admin, payload, **kw)
+
+    def leads(self, session: Session, payload: dict[str, Any], **kw: Any) -> None:
+        """The safeguarding leads' channel, falling back to the admins."""
+        if self.settings.leads_channel:
+            self._add(
+                session, OutboxKind.CHANNEL, payload, channel=self.settings.leads_channel, **kw
+            )
+        else:
+            self.admins(session, payload, **kw)
+
+    def conversation(self, session: Session, dispute: Dispute, payload: dict[str, Any]) -> None:
+        self._add(session, OutboxKind.SYNC_MEMBERS, {}, dispute=dispute)
+        self._add(session, OutboxKind.CONVERSATION, payload, dispute=dispute)
+
+    # events --------------------------------------------------------------------------------
+
+    def stage_entered(self, session: Session, entry: StageEntry) -> None:
+        """Notices to those now acting; news to the parties and the tier below; gaps to admins."""
+        transition = entry.transition
+        dispute = transition.dispute
+        protocol = DisputeService.protocol_of(dispute)
+        acting = [a.person for a in entry.assignment.people]
+        for notice in transition.notices:
+            payload = views.stage_notice(dispute, protocol, notice, self.calendar)
+            self.direct(session, notice.person, payload, dispute=dispute, notice=notice)
+        self.conversation(
+            session, dispute, views.conversation_stage(dispute, protocol, acting, self.calendar)
+        )
+        if transition.from_stage is not None:
+            told = {p.id for p in acting}
+            update = views.stage_moved(
+                dispute, protocol, acting, transition.trigger, transition.reason, self.calendar
+            )
+            for person in self._previous_tier(dispute, transition.from_stage):
+                if person.id not in told:
+                    told.add(person.id)
+                    self.direct(session, person, update, dispute=dispute)
+        if transition.missing:
+            self.admins(
+                session, views.directory_gap(dispute, protocol, transition.missing), dispute=dispute
+            )
+
+    @staticmethod
+    def _previous_tier(dispute: Dispute, from_stage: int) -> list[Person]:
+        """The raiser, the counterpart, and whoever was asked to act at the stage just left."""
+        people = [dispute.raiser, dispute.counterpart]
+        for transition in dispute.transitions:
+            if transition.to_stage == from_stage:
+                people += [n.person for n in transition.notices]
+        return people
+
+    def discussion_logged(self, session: Session, entry: DiscussionEntry) -> None:
+        dispute = entry.dispute
+        payload = views.approval_request(dispute, entry, self.calendar)
+        others = {dispute.raiser_id: dispute.raiser, dispute.counterpart_id: dispute.counterpart}
+        for notice in dispute.current_transition.notices:
+            others[notice.person_id] = notice.person
+        others.pop(entry.logged_by_id, None)
+        for person in others.values():
+            self.direct(session, person, payload, dispute=dispute)
+
+    def discussion_approved(self, session: Session, entry: DiscussionEntry) -> None:
+        approver = entry.approved_by
+        assert approver is not None and entry.approved_at is not None
+        text = (
+            f"{approver.name} approved your discussion record on {entry.dispute.reference} "
+            f"({self.calendar.describe(entry.approved_at)}). It is now on the record."
+        )
+        self.direct(
+            session,
+            entry.logged_by,
+            views.message(text, [views.section(text)]),
+            dispute=entry.dispute,
+        )
+
+    def acknowledged(self, session: Session, notice: StageNotice) -> None:
+        """Redraws the notice in place, and tells the raiser who has it in hand."""
+        dispute = notice.transition.dispute
+        protocol = DisputeService.protocol_of(dispute)
+        payload = views.stage_notice(dispute, protocol, notice, self.calendar)
+        self._add(session, OutboxKind.UPDATE_NOTICE, payload, dispute=dispute, notice=notice)
+        if dispute.raiser_id != notice.person_id:
+            assert notice.acknowledged_at is not None
+            text = (
+                f"{notice.person.name} acknowledged {dispute.reference} on "
+                f"{self.calendar.describe(notice.acknowledged_at)}. "
+                + views.next_step(dispute, protocol, self.calendar)
+            )
+            self.direct(
+                session, dispute.raiser, views.message(text, [views.section(text)]), dispute=dispute
+            )
+
+    def resolved(self, session: Session, resolution: Resolution) -> None:
+        dispute = resolution.dispute
+        payload = views.resolved_notice(dispute, resolution, self.calendar)
+        self.conversation(session, dispute, payload)
+        for member in dispute.members:
+            if member.person_id != resolution.resolved_by_id:
+                self.direct(session, member.person, payload, dispute=dispute)
