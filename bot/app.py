@@ -1,0 +1,31 @@
+"""Builds the Bolt app; never at import time, so tests and the sandbox inject what they need."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+import handlers.actions
+import handlers.commands
+import handlers.events
+import handlers.views
+from bot.runtime import QUIET, Runtime
+
+
+def create_app(rt: Runtime, *, process_before_response: bool = False) -> App:
+    """The Slack app: verifies every request's signature and age, then dispatches it.
+
+    `process_before_response` finishes the listener before answering Slack; tests use it to
+    observe the whole effect of one request. Slack itself gets the default: ack first.
+    """
+    app = App(
+        signing_secret=rt.settings.slack_signing_secret,
+        client=rt.client,
+        logger=QUIET,
+        process_before_response=process_before_response,
+        token_verification_enabled=False,
+    )
+    handlers.commands.register(app, rt)
+    handlers.actions.register(app, rt)
+    handlers.views.register(app, rt)
+    handlers.events.register(app, rt)
+    return app

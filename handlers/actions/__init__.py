@@ -1,0 +1,5 @@
+"""Button presses."""
+
+from handlers.actions.buttons import register
+
+__all__ = ["register"]

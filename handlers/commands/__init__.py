@@ -1,0 +1,5 @@
+"""The `/dispute` slash command."""
+
+from handlers.commands.dispute import register
+
+__all__ = ["register"]

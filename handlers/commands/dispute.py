@@ -1,0 +1,199 @@
+"""`/dispute`: acknowledged at once, then the subcommand runs and answers privately."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from bot.messages.home import list_message
+from bot.services.record import record_filename, render_record
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.messages import disputes as views
+from bot.messages import modals
+from bot.runtime import Runtime
+from bot.services.errors import DomainError
+from bot.services.queries import my_disputes
+from handlers.commands.parsing import Subcommand, parse
+from handlers.support import actor, ephemeral, unexpected, unit_of_work
+
+Body = dict[str, Any]
+
+
+def help_message(rt: Runtime) -> dict[str, Any]:
+    protocol = rt.catalog.get(rt.settings.protocol)
+    name = protocol.name if protocol else "your partnership's"
+    lines = [
+        f"*Resolve* runs the {name} protocol for professional disagreements about a child.",
+        "• `/dispute open`: raise a disagreement with another agency (opens a form)",
+        "• `/dispute log RPD-2026-0042 Spoke to DS Khan, agreed a strategy discussion`: log a "
+        "quick note; leave the text off for the full form",
+        "• `/dispute status RPD-2026-0042`: where it stands and what happens next",
+        "• `/dispute list`: disputes you raised, are part of, or need to acknowledge",
+        "• `/dispute escalate RPD-2026-0042 No agreement on threshold`: move it up a tier now",
+        "• `/dispute resolve RPD-2026-0042`: record the outcome and close it",
+        "• `/dispute record RPD-2026-0042`: the full record for the child's file, as a file",
+        "• `/dispute whoami`: how the agency directory sees you",
+    ]
+    return ephemeral("How to use /dispute", [views.section("\n".join(lines))])
+
+
+def register(app: App, rt: Runtime) -> None:
+    handlers: dict[str, Callable[[Runtime, WebClient, Body, Subcommand], dict[str, Any] | None]]
+    handlers = {
+        "help": lambda rt, client, body, sub: help_message(rt),
+        "open": open_form,
+        "log": log_discussion,
+        "status": status,
+        "list": list_mine,
+        "escalate": escalate_form,
+        "resolve": resolve_form,
+        "record": send_record,
+        "whoami": whoami,
+    }
+
+    @app.command("/dispute")
+    def dispute_command(ack: Ack, body: Body, client: WebClient, respond: Respond) -> None:
+        ack()
+        try:
+            sub = parse(body.get("text", ""))
+            answer = handlers[sub.name](rt, client, body, sub)
+        except DomainError as error:
+            answer = ephemeral(str(error))
+        except Exception as error:  # noqa: BLE001 - nothing a user sends may crash the bot
+            answer = ephemeral(unexpected(error))
+        if answer is not None:
+            respond(**answer)
+
+
+def open_form(rt: Runtime, client: WebClient, body: Body, sub: Subcommand) -> None:
+    with unit_of_work(rt) as session:
+        actor(session, client, body["user_id"])
+    protocol = rt.catalog.get(rt.settings.protocol)
+    if protocol is None:
+        raise DomainError(
+            f"The configured protocol '{rt.settings.protocol}' is missing: ask your admin."
+        )
+    client.views_open(trigger_id=body["trigger_id"], view=modals.open_modal(protocol))
+
+
+def log_discussion(
+    rt: Runtime, client: WebClient, body: Body, sub: Subcommand
+) -> dict[str, Any] | None:
+    assert sub.reference is not None
+    with unit_of_work(rt) as session:
+        person = actor(session, client, body["user_id"])
+        dispute = rt.service.get_visible(session, reference=sub.reference, viewer=person)
+        if not sub.rest.strip():
+            rt.service.require_open(dispute, "log a discussion on")
+            client.views_open(
+                trigger_id=body["trigger_id"], view=modals.log_modal(dispute.reference)
+            )
+            return None
+        entry = rt.service.log_discussion(
+            session=session,
+            dispute=dispute,
+            actor=person,
+            occurred=rt.clock.now(),
+            participants=f"{person.name} (quick note)",
+            discussion=sub.rest,
+        )
+        rt.notifier.discussion_logged(session, entry)
+        protocol = rt.service.protocol_of(dispute)
+        text = (
+            f"Logged on {dispute.reference} at {rt.calendar.describe(entry.logged_at)}. The other "
+            "party has been asked to approve it. " + views.next_step(dispute, protocol, rt.calendar)
+        )
+    return ephemeral(text)
+
+
+def status(rt: Runtime, client: WebClient, body: Body, sub: Subcommand) -> dict[str, Any]:
+    assert sub.reference is not None
+    with unit_of_work(rt) as session:
+        person = actor(session, client, body["user_id"])
+        dispute = rt.service.get_visible(session, reference=sub.reference, viewer=person)
+        message = views.status(dispute, rt.service.protocol_of(dispute), rt.calendar)
+    return {"response_type": "ephemeral", **message}
+
+
+def list_mine(rt: Runtime, client: WebClient, body: Body, sub: Subcommand) -> dict[str, Any]:
+    with unit_of_work(rt) as session:
+        person = actor(session, client, body["user_id"])
+        message = list_message(my_disputes(session, person), calendar=rt.calendar)
+    return {"response_type": "ephemeral", **message}
+
+
+def escalate_form(rt: Runtime, client: WebClient, body: Body, sub: Subcommand) -> None:
+    assert sub.reference is not None
+    with unit_of_work(rt) as session:
+        person = actor(session, client, body["user_id"])
+        dispute = rt.service.get_visible(session, reference=sub.reference, viewer=person)
+        view = escalation_view(rt, dispute, reason=sub.rest or None)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def escalation_view(rt: Runtime, dispute: Any, *, reason: str | None) -> dict[str, Any]:
+    """The escalate form, or a clear refusal when the dispute cannot go higher."""
+    rt.service.require_open(dispute, "escalate")
+    protocol = rt.service.protocol_of(dispute)
+    if dispute.stage_index >= protocol.final_index:
+        raise DomainError(
+            f"{dispute.reference} is already at the final stage; it cannot go higher."
+        )
+    following = protocol.stage(dispute.stage_index + 1)
+    return modals.escalate_modal(
+        dispute.reference,
+        next_title=following.title,
+        reason=reason,
+        by_referral=following.referral_only,
+    )
+
+
+def resolve_form(rt: Runtime, client: WebClient, body: Body, sub: Subcommand) -> None:
+    assert sub.reference is not None
+    with unit_of_work(rt) as session:
+        person = actor(session, client, body["user_id"])
+        dispute = rt.service.get_visible(session, reference=sub.reference, viewer=person)
+        rt.service.require_open(dispute, "resolve")
+    client.views_open(trigger_id=body["trigger_id"], view=modals.resolve_modal(sub.reference))
+
+
+def send_record(rt: Runtime, client: WebClient, body: Body, sub: Subcommand) -> dict[str, Any]:
+    """The full record, as a file in the requester's direct messages with the bot."""
+    assert sub.reference is not None
+    with unit_of_work(rt) as session:
+        person = actor(session, client, body["user_id"])
+        dispute = rt.service.get_visible(session, reference=sub.reference, viewer=person)
+        content = render_record(session, dispute=dispute, calendar=rt.calendar)
+        filename = record_filename(dispute)
+        reference = dispute.reference
+    channel = client.conversations_open(users=body["user_id"])["channel"]["id"]
+    client.files_upload_v2(
+        channel=channel,
+        content=content,
+        filename=filename,
+        title=f"{reference} record",
+        initial_comment=f"The full record of {reference}, for the child's file.",
+    )
+    return ephemeral(
+        f"I've sent you the record of {reference} as a file in our direct messages "
+        f"({rt.calendar.describe(rt.clock.now())})."
+    )
+
+
+def whoami(rt: Runtime, client: WebClient, body: Body, sub: Subcommand) -> dict[str, Any]:
+    with unit_of_work(rt) as session:
+        person = actor(session, client, body["user_id"])
+        manager = person.line_manager.described if person.line_manager else "none recorded"
+        deputy = person.deputy.described if person.deputy else "none recorded"
+        lines = [
+            f"You are *{person.name}*, {person.job_title}, {person.agency.name}.",
+            f"Role in the protocol: {person.role.replace('_', ' ')}",
+            f"Line manager: {manager}",
+            f"Deputy: {deputy}",
+        ]
+        if person.absent_until:
+            lines.append(f"Recorded as absent until {person.absent_until:%d %B %Y}.")
+        lines.append("If any of this is wrong, ask your partnership's business unit to fix it.")
+    return ephemeral("How the directory sees you", [views.section("\n".join(lines))])

@@ -1,0 +1,5 @@
+"""Events: the App Home tab."""
+
+from handlers.events.app_home import register
+
+__all__ = ["register"]

@@ -1,0 +1,5 @@
+"""Modal submissions."""
+
+from handlers.views.submissions import register
+
+__all__ = ["register"]

@@ -1,0 +1,125 @@
+"""The whole bot over real HTTP: Bolt app, slack_sdk client, database, and the Slack emulator."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.app import create_app
+from bot.clock import FrozenClock
+from bot.http_server import SlackHTTPServer
+from bot.runtime import Runtime, build_runtime
+from bot.settings import load_settings
+from bot.slack_emulator import SlackEmulator
+from models.directory import Agency, Person
+from tests.e2e.slack_driver import SlackDriver
+
+SECRET = "test-signing-secret"
+
+# slack id, key, name, agency, role, job title, line manager key
+PEOPLE = [
+    ("U0CSCHOS", "csc_hos", "Priya Shah", "csc", "head_of_service", "Head of Service", None),
+    ("U0CSCSM", "csc_sm", "Tom Reid", "csc", "senior_manager", "Service Manager", "csc_hos"),
+    ("U0CSCTM", "csc_tm", "Amy Clarke", "csc", "line_manager", "Team Manager", "csc_sm"),
+    ("U0CSCSW", "csc_sw", "Ben Okafor", "csc", "practitioner", "Social Worker", "csc_tm"),
+    ("U0POLSUP", "pol_hos", "Dan Hughes", "police", "head_of_service",
+     "Detective Superintendent", None),
+    ("U0POLDI", "pol_di", "Sara Jones", "police", "senior_manager", "Detective Inspector",
+     "pol_hos"),
+    ("U0POLDS", "pol_ds", "Omar Khan", "police", "line_manager", "Detective Sergeant", "pol_di"),
+    ("U0POLDC", "pol_dc", "Lucy Moss", "police", "practitioner", "Detective Constable", "pol_ds"),
+    ("U0HVOUT", "outsider", "Nia Evans", "health", "practitioner", "Health Visitor", None),
+    ("U0CHAIR", "chair", "Ruth Mercer", "nscp", "partnership_chair", "Independent Chair", None),
+    ("U0ADMIN", "admin", "Joe Park", "nscp", "partnership_admin", "Business Manager", None),
+]
+AGENCIES = {
+    "csc": ("Northshire Children's Social Care", "childrens_social_care"),
+    "police": ("Northshire Police", "police"),
+    "health": ("Northshire Community Health", "health"),
+    "nscp": ("Northshire Safeguarding Partnership", "partnership"),
+}
+
+
+@dataclass
+class Bot:
+    rt: Runtime
+    slack: SlackDriver
+    emulator: SlackEmulator
+    clock: FrozenClock
+    ids: dict[str, str]
+
+    def deliver(self) -> None:
+        report = self.rt.delivery.drain()
+        assert report.dead == 0, report.errors
+
+    def dms(self, key: str) -> list[dict]:
+        """Messages the bot posted in its direct messages with that person."""
+        channel = self.slack.dm_channel(self.ids[key])
+        return [m for m in self.emulator.messages(channel) if not m.get("ephemeral")]
+
+    def replies(self, key: str) -> list[dict]:
+        """What only that person saw: ephemeral replies and response_url answers."""
+        user = self.ids[key]
+        return [
+            m for m in self.emulator.messages()
+            if m.get("user") == user and (m.get("ephemeral") or m.get("via_response_url"))
+        ]
+
+
+@pytest.fixture
+def emulator() -> Iterator[SlackEmulator]:
+    with SlackEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def bot(
+    database_url: str,
+    engine: object,
+    factory: sessionmaker[Session],
+    clock: FrozenClock,
+    emulator: SlackEmulator,
+) -> Iterator[Bot]:
+    with factory() as session, session.begin():
+        agencies = {
+            key: Agency(key=key, name=name, kind=kind) for key, (name, kind) in AGENCIES.items()
+        }
+        session.add_all(agencies.values())
+        made: dict[str, Person] = {}
+        for slack_id, key, name, agency, role, title, manager in PEOPLE:
+            made[key] = Person(
+                email=f"{key}@northshire.example",
+                name=name,
+                slack_user_id=slack_id,
+                agency=agencies[agency],
+                role=role,
+                job_title=title,
+                line_manager=made.get(manager) if manager else None,
+            )
+            session.add(made[key])
+            emulator.add_user(slack_id, name, f"{key}@northshire.example")
+    settings = load_settings(
+        database_url=database_url,
+        slack_bot_token="xoxb-test",
+        slack_signing_secret=SECRET,
+        slack_api_url=emulator.base_url,
+        admins_channel=None,
+    )
+    rt = build_runtime(settings, clock=clock, migrate=False, pacing_seconds=0)
+    server = SlackHTTPServer(create_app(rt, process_before_response=True), host="127.0.0.1",
+                             port=0).start()
+    driver = SlackDriver(
+        url=f"http://127.0.0.1:{server.port}/slack/events",
+        secret=SECRET,
+        emulator=emulator,
+        bot=WebClient(token="xoxb-test", base_url=emulator.base_url),
+    )
+    try:
+        yield Bot(rt, driver, emulator, clock, {p[1]: p[0] for p in PEOPLE})
+    finally:
+        server.stop()
+        rt.engine.dispose()

@@ -1,0 +1,188 @@
+"""Plays Slack's side: sends the bot signed requests exactly as Slack would, over real HTTP."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from urllib.error import HTTPError
+from urllib.parse import urlencode
+from urllib.request import Request, urlopen
+
+from slack_sdk import WebClient
+
+from bot.slack_emulator import SlackEmulator
+
+
+def sign(secret: str, timestamp: str, body: str) -> str:
+    """Slack's v0 signature: HMAC-SHA256 of 'v0:timestamp:body' with the signing secret."""
+    base = f"v0:{timestamp}:{body}".encode()
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+@dataclass
+class Reply:
+    status: int
+    body: str
+
+    def json(self) -> dict[str, Any]:
+        return json.loads(self.body) if self.body else {}
+
+
+class SlackDriver:
+    def __init__(self, *, url: str, secret: str, emulator: SlackEmulator, bot: WebClient) -> None:
+        self.url = url
+        self.secret = secret
+        self.emulator = emulator
+        self.bot = bot
+
+    # transport --------------------------------------------------------------------------
+
+    def post(
+        self,
+        body: str,
+        content_type: str,
+        *,
+        timestamp: int | None = None,
+        signature: str | None = None,
+    ) -> Reply:
+        stamp = str(int(time.time()) if timestamp is None else timestamp)
+        headers = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": stamp,
+            "X-Slack-Signature": signature or sign(self.secret, stamp, body),
+        }
+        request = Request(self.url, data=body.encode(), headers=headers, method="POST")
+        try:
+            with urlopen(request, timeout=30) as response:
+                return Reply(response.status, response.read().decode())
+        except HTTPError as error:
+            return Reply(error.code, error.read().decode())
+
+    def form(self, fields: dict[str, str], **kw: Any) -> Reply:
+        return self.post(urlencode(fields), "application/x-www-form-urlencoded", **kw)
+
+    def interaction(self, payload: dict[str, Any], **kw: Any) -> Reply:
+        return self.form({"payload": json.dumps(payload)}, **kw)
+
+    # what people do -----------------------------------------------------------------------
+
+    def dm_channel(self, user: str) -> str:
+        return self.bot.conversations_open(users=user)["channel"]["id"]
+
+    def command(self, user: str, text: str, **kw: Any) -> Reply:
+        channel = self.dm_channel(user)
+        return self.form(
+            {
+                "token": "legacy",
+                "team_id": self.emulator.team_id,
+                "channel_id": channel,
+                "user_id": user,
+                "command": "/dispute",
+                "text": text,
+                "response_url": self.emulator.response_url(channel, user),
+                "trigger_id": f"trig-{uuid.uuid4().hex}",
+            },
+            **kw,
+        )
+
+    def press(self, user: str, message: dict[str, Any], action_id: str) -> Reply:
+        """Presses the button `action_id` on a message the bot posted."""
+        for block in message.get("blocks", []):
+            for element in block.get("elements", []):
+                if element.get("action_id") == action_id:
+                    return self._press(user, message, block, element)
+        raise AssertionError(f"no button {action_id} on the message")
+
+    def _press(
+        self, user: str, message: dict[str, Any], block: dict[str, Any], element: dict[str, Any]
+    ) -> Reply:
+        channel = message["channel"]
+        payload = {
+            "type": "block_actions",
+            "team": {"id": self.emulator.team_id},
+            "user": {"id": user},
+            "api_app_id": "A0RESOLVE",
+            "container": {"type": "message", "channel_id": channel, "message_ts": message["ts"]},
+            "channel": {"id": channel},
+            "message": message,
+            "trigger_id": f"trig-{uuid.uuid4().hex}",
+            "response_url": self.emulator.response_url(channel, user, message_ts=message["ts"]),
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": element["action_id"],
+                    "block_id": block.get("block_id"),
+                    "value": element.get("value"),
+                    "action_ts": str(time.time()),
+                }
+            ],
+        }
+        return self.interaction(payload)
+
+    def press_on_home(self, user: str, action_id: str, value: str) -> Reply:
+        view = self.emulator.home_views(user)[-1]
+        payload = {
+            "type": "block_actions",
+            "team": {"id": self.emulator.team_id},
+            "user": {"id": user},
+            "container": {"type": "view", "view_id": view.get("id")},
+            "view": view,
+            "trigger_id": f"trig-{uuid.uuid4().hex}",
+            "actions": [{"type": "button", "action_id": action_id, "value": value,
+                         "block_id": "home", "action_ts": str(time.time())}],
+        }
+        return self.interaction(payload)
+
+    def submit(self, user: str, view: dict[str, Any], values: dict[str, Any]) -> Reply:
+        """Fills the modal's inputs with `values` (by block id) and submits it."""
+        state: dict[str, dict[str, Any]] = {}
+        for block in view.get("blocks", []):
+            if block.get("type") != "input":
+                continue
+            element = block["element"]
+            value = values.get(block["block_id"])
+            state[block["block_id"]] = {element["action_id"]: _element_state(element, value)}
+        payload = {
+            "type": "view_submission",
+            "team": {"id": self.emulator.team_id},
+            "user": {"id": user},
+            "view": {**view, "state": {"values": state}},
+            "trigger_id": f"trig-{uuid.uuid4().hex}",
+        }
+        return self.interaction(payload)
+
+    def open_home(self, user: str) -> Reply:
+        body = json.dumps(
+            {
+                "type": "event_callback",
+                "team_id": self.emulator.team_id,
+                "api_app_id": "A0RESOLVE",
+                "event": {"type": "app_home_opened", "user": user, "tab": "home",
+                          "channel": self.dm_channel(user), "event_ts": str(time.time())},
+                "event_id": f"Ev{uuid.uuid4().hex[:10]}",
+                "event_time": int(time.time()),
+            }
+        )
+        return self.post(body, "application/json")
+
+
+def _element_state(element: dict[str, Any], value: Any) -> dict[str, Any]:
+    kind = element["type"]
+    if kind == "plain_text_input":
+        return {"type": kind, "value": value}
+    if kind == "users_select":
+        return {"type": kind, "selected_user": value}
+    if kind in ("static_select", "radio_buttons"):
+        options = {o["value"]: o for o in element.get("options", [])}
+        if value is None and kind == "radio_buttons":
+            return {"type": kind, "selected_option": element.get("initial_option")}
+        return {"type": kind, "selected_option": options.get(value) if value else None}
+    if kind == "checkboxes":
+        options = {o["value"]: o for o in element.get("options", [])}
+        return {"type": kind, "selected_options": [options[v] for v in value or []]}
+    raise AssertionError(f"the driver cannot fill a {kind}")
