@@ -54,6 +54,23 @@ class WorkingCalendar:
                 count -= 1
         return day
 
+    def subtract_working_days(self, day: date, count: int) -> date:
+        """The `count`-th working day before `day`."""
+        while count > 0:
+            day -= timedelta(days=1)
+            if self.is_working_day(day):
+                count -= 1
+        return day
+
+    def before(self, deadline: datetime, timescale: Timescale) -> datetime:
+        """The instant a span before `deadline`: same local time N working days earlier."""
+        if timescale.working_days is not None:
+            local = self.local(deadline)
+            day = self.subtract_working_days(local.date(), timescale.working_days)
+            return self._at(day, local.time().replace(tzinfo=None))
+        assert timescale.duration is not None
+        return deadline.astimezone(UTC) - timescale.duration
+
     def local(self, instant: datetime) -> datetime:
         return instant.astimezone(self.zone)
 

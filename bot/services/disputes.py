@@ -16,6 +16,7 @@ from bot.services import audit
 from bot.services.counterparts import Party, StageAssignment, find_stage_people
 from bot.services.errors import DomainError, NotFound
 from bot.services.references import next_reference
+from bot.services.reminders import ReminderPlanner, cancel_pending
 from bot.working_days import WorkingCalendar
 from models.audit import AuditEvent
 from models.directory import Person
@@ -32,6 +33,7 @@ from models.dispute import (
     Trigger,
 )
 from models.protocol import Protocol
+from models.schedule import ReminderKind
 from models.timescale import TimescaleError, parse_timescale
 
 CHILD_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{2,31}$")
@@ -86,6 +88,7 @@ class DisputeService:
         self.clock = clock
         self.calendar = calendar
         self.catalog = catalog
+        self.planner = ReminderPlanner(calendar)
 
     # reading -----------------------------------------------------------------------------
 
@@ -320,6 +323,8 @@ class DisputeService:
                     explanation=assignee.explanation,
                 )
             )
+        session.flush()
+        self.planner.plan_stage(session, protocol, transition, now)
         audit.record(
             session,
             kind="stage_entered",
@@ -406,6 +411,10 @@ class DisputeService:
         if following.referral_only:
             lapsed_at = dispute.deadline_at
             dispute.deadline_at = None
+            cancel_pending(session, dispute)
+            self.planner.add(
+                session, dispute.current_transition, ReminderKind.REFERRAL, now, following.title
+            )
             audit.record(
                 session,
                 kind="awaiting_referral",
@@ -426,6 +435,49 @@ class DisputeService:
             Trigger.LAPSED.value,
             None,
         )
+
+    def fill_directory_gaps(
+        self, *, session: Session, dispute: Dispute
+    ) -> tuple[list[StageNotice], list[str]]:
+        """Looks again for whoever the directory lacked; returns new notices and what is missing."""
+        protocol = self.protocol_of(dispute)
+        now = self.clock.now()
+        stage = protocol.stage(dispute.stage_index)
+        assignment = find_stage_people(
+            session,
+            parties=self.parties(dispute),
+            stage=stage,
+            category=dispute.category,
+            on=self.calendar.local(now).date(),
+        )
+        transition = dispute.current_transition
+        noticed = {n.person_id for n in transition.notices}
+        added: list[StageNotice] = []
+        for assignee in assignment.people:
+            if assignee.person.id in noticed or assignee.person.id == dispute.raiser_id:
+                continue
+            self._add_member(session, dispute, assignee.person, f"acts at {stage.title}", now)
+            notice = StageNotice(
+                transition=transition,
+                dispute_id=dispute.id,
+                person=assignee.person,
+                side=assignee.side,
+                explanation=assignee.explanation,
+            )
+            session.add(notice)
+            added.append(notice)
+        missing = [m.message for m in assignment.missing]
+        if added:
+            session.flush()
+            audit.record(
+                session,
+                kind="directory_gap_filled",
+                at=now,
+                dispute=dispute,
+                notified=[n.person_id for n in added],
+                still_missing=missing,
+            )
+        return added, missing
 
     # everyday steps ----------------------------------------------------------------------
 
@@ -573,6 +625,7 @@ class DisputeService:
         dispute.status = DisputeStatus.CLOSED
         dispute.closed_at = now
         dispute.deadline_at = None
+        cancel_pending(session, dispute)
         audit.record(
             session,
             kind="resolved",

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.messages import disputes as views
+from bot.messages import reminders as nudges
 from bot.services.disputes import DisputeService, StageEntry
 from bot.settings import Settings
 from bot.working_days import WorkingCalendar
@@ -170,3 +171,61 @@ class Notifier:
         for member in dispute.members:
             if member.person_id != resolution.resolved_by_id:
                 self.direct(session, member.person, payload, dispute=dispute)
+
+    # reminders -----------------------------------------------------------------------------
+
+    @staticmethod
+    def acting(dispute: Dispute) -> list[Person]:
+        """Who acts at the current stage: those given notice, and the parties at the first."""
+        people = {n.person_id: n.person for n in dispute.current_transition.notices}
+        if dispute.stage_index == 0:
+            people.setdefault(dispute.raiser_id, dispute.raiser)
+            people.setdefault(dispute.counterpart_id, dispute.counterpart)
+        return list(people.values())
+
+    def remind_deadline(self, session: Session, dispute: Dispute, label: str) -> None:
+        protocol = DisputeService.protocol_of(dispute)
+        payload = nudges.deadline_reminder(dispute, protocol, label, self.calendar)
+        for person in self.acting(dispute):
+            self.direct(session, person, payload, dispute=dispute)
+
+    def remind_acknowledge(
+        self, session: Session, dispute: Dispute, people: list[Person], sequence: int
+    ) -> None:
+        protocol = DisputeService.protocol_of(dispute)
+        payload = nudges.acknowledgement_reminder(dispute, protocol, sequence, self.calendar)
+        for person in people:
+            self.direct(session, person, payload, dispute=dispute)
+
+    def not_acknowledged(
+        self, session: Session, dispute: Dispute, people: list[Person], reminders: int
+    ) -> None:
+        protocol = DisputeService.protocol_of(dispute)
+        payload = nudges.not_acknowledged(dispute, protocol, people, reminders, self.calendar)
+        self.leads(session, payload, dispute=dispute)
+
+    def final_review(self, session: Session, dispute: Dispute) -> None:
+        protocol = DisputeService.protocol_of(dispute)
+        payload = nudges.final_review(dispute, protocol, self.calendar)
+        self.admins(session, payload, dispute=dispute)
+        for person in self.acting(dispute):
+            self.direct(session, person, payload, dispute=dispute)
+
+    def referral_due(self, session: Session, dispute: Dispute) -> None:
+        protocol = DisputeService.protocol_of(dispute)
+        payload = nudges.referral_due(dispute, protocol, self.calendar)
+        people = {p.id: p for p in [dispute.raiser, dispute.counterpart, *self.acting(dispute)]}
+        for person in people.values():
+            self.direct(session, person, payload, dispute=dispute)
+
+    def directory_still_missing(self, session: Session, dispute: Dispute, gaps: list[str]) -> None:
+        protocol = DisputeService.protocol_of(dispute)
+        self.admins(session, views.directory_gap(dispute, protocol, gaps), dispute=dispute)
+
+    def joined_late(self, session: Session, dispute: Dispute, notices: list[StageNotice]) -> None:
+        """People found once the directory was fixed get the stage notice they missed."""
+        protocol = DisputeService.protocol_of(dispute)
+        for notice in notices:
+            payload = views.stage_notice(dispute, protocol, notice, self.calendar)
+            self.direct(session, notice.person, payload, dispute=dispute, notice=notice)
+        self._add(session, OutboxKind.SYNC_MEMBERS, {}, dispute=dispute)

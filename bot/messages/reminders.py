@@ -1,0 +1,100 @@
+"""Reminder messages: what is due, by when, and the one button that deals with it."""
+
+from __future__ import annotations
+
+from bot.messages.blocks import actions, button, context, escape, section
+from bot.messages.disputes import (
+    ACKNOWLEDGE,
+    ESCALATE,
+    Message,
+    message,
+    next_step,
+    notice_buttons,
+    stage_label,
+)
+from bot.working_days import WorkingCalendar
+from models.directory import Person
+from models.dispute import Dispute
+from models.protocol import Protocol
+
+
+def deadline_reminder(
+    dispute: Dispute, protocol: Protocol, label: str, calendar: WorkingCalendar
+) -> Message:
+    assert dispute.deadline_at is not None
+    text = (
+        f":alarm_clock: Reminder ({escape(label)}): *{dispute.reference}* is at "
+        f"{stage_label(dispute, protocol)} and is due by {calendar.describe(dispute.deadline_at)}."
+    )
+    return message(
+        f"Reminder: {dispute.reference} is due by {calendar.describe(dispute.deadline_at)}.",
+        [
+            section(text),
+            section(next_step(dispute, protocol, calendar)),
+            notice_buttons(dispute, acknowledged=True),
+        ],
+    )
+
+
+def acknowledgement_reminder(
+    dispute: Dispute, protocol: Protocol, sequence: int, calendar: WorkingCalendar
+) -> Message:
+    since = calendar.describe(dispute.stage_started_at)
+    text = (
+        f":wave: Reminder {sequence}: you were asked to act on *{dispute.reference}* "
+        f"({stage_label(dispute, protocol)}) on {since} and have not acknowledged it yet."
+    )
+    return message(
+        f"Please acknowledge {dispute.reference}.",
+        [
+            section(text),
+            section(next_step(dispute, protocol, calendar)),
+            actions(button("Acknowledge", ACKNOWLEDGE, dispute.reference, style="primary")),
+        ],
+    )
+
+
+def not_acknowledged(
+    dispute: Dispute,
+    protocol: Protocol,
+    people: list[Person],
+    reminders: int,
+    calendar: WorkingCalendar,
+) -> Message:
+    names = ", ".join(f"{p.name} ({p.agency.name})" for p in people)
+    text = (
+        f":warning: *{dispute.reference}* ({stage_label(dispute, protocol)}, since "
+        f"{calendar.describe(dispute.stage_started_at)}) has not been acknowledged by "
+        f"{escape(names)} after {reminders} reminders."
+    )
+    return message(f"{dispute.reference} is not acknowledged.", [section(text)])
+
+
+def final_review(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> Message:
+    text = (
+        f":scales: *{dispute.reference}* has been at the final stage "
+        f"({protocol.stage(protocol.final_index).title}) since "
+        f"{calendar.describe(dispute.stage_started_at)} and is still open. "
+        "Please review it, and resolve it or record that it is not resolved."
+    )
+    return message(
+        f"{dispute.reference} awaits review at the final stage.",
+        [section(text), section(next_step(dispute, protocol, calendar))],
+    )
+
+
+def referral_due(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> Message:
+    following = protocol.stage(dispute.stage_index + 1)
+    text = (
+        f":arrow_up: The timescale for *{dispute.reference}* at {stage_label(dispute, protocol)} "
+        f"has lapsed. The next step, *{escape(following.title)}*, is by referral only: if the "
+        "disagreement remains, press *Escalate now* to refer it, or mark it resolved."
+    )
+    return message(
+        f"{dispute.reference}: refer it to {following.title} if it is still unresolved.",
+        [
+            section(text),
+            context(f"Since {calendar.describe(dispute.stage_started_at)}"),
+            actions(button("Escalate now", ESCALATE, dispute.reference, style="primary")),
+        ],
+    )

@@ -1,0 +1,87 @@
+"""Plans a stage's reminders when it begins, so the database holds everything that is due."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from bot.working_days import WorkingCalendar
+from models.dispute import Dispute, StageTransition
+from models.protocol import Protocol, ReminderPoint
+from models.schedule import Reminder, ReminderKind, ReminderStatus
+from models.timescale import Timescale
+
+ONE_WORKING_DAY = Timescale.model_validate("1 working day")
+
+
+def cancel_pending(session: Session, dispute: Dispute) -> None:
+    """Reminders for a stage the dispute has left (or a closed dispute) make no sense now."""
+    session.execute(
+        update(Reminder)
+        .where(Reminder.dispute_id == dispute.id, Reminder.status == ReminderStatus.PENDING)
+        .values(status=ReminderStatus.CANCELLED)
+    )
+
+
+class ReminderPlanner:
+    """Turns a protocol's reminder points into rows with exact due times."""
+
+    def __init__(self, calendar: WorkingCalendar) -> None:
+        self.calendar = calendar
+
+    def in_hours(self, protocol: Protocol, dispute: Dispute, due: datetime) -> datetime:
+        """Working hours only, unless the dispute's urgency says any hour."""
+        urgency = protocol.urgency(dispute.urgency)
+        if urgency is not None and urgency.any_hour:
+            return due
+        return self.calendar.next_working_moment(due)
+
+    def _point(self, point: ReminderPoint, start: datetime, deadline: datetime) -> datetime:
+        if point.fraction is not None:
+            return start + (deadline - start) * point.fraction
+        assert point.before is not None
+        return self.calendar.before(deadline, point.before)
+
+    def add(
+        self,
+        session: Session,
+        transition: StageTransition,
+        kind: ReminderKind,
+        due: datetime,
+        label: str,
+        sequence: int = 1,
+    ) -> None:
+        session.add(
+            Reminder(
+                dispute_id=transition.dispute_id,
+                transition_id=transition.id,
+                kind=kind.value,
+                label=label,
+                sequence=sequence,
+                due_at=due,
+            )
+        )
+
+    def plan_stage(
+        self, session: Session, protocol: Protocol, transition: StageTransition, now: datetime
+    ) -> None:
+        dispute = transition.dispute
+        cancel_pending(session, dispute)
+        stage = protocol.stage(transition.to_stage)
+        deadline = transition.deadline_at
+        if deadline is not None:
+            for point in stage.reminders:
+                due = self.in_hours(protocol, dispute, self._point(point, now, deadline))
+                if now < due < deadline:
+                    self.add(session, transition, ReminderKind.DEADLINE, due, point.text)
+        if transition.notices:
+            due = self.in_hours(protocol, dispute, self.calendar.due(now, protocol.acknowledgement))
+            self.add(session, transition, ReminderKind.ACKNOWLEDGE, due, "acknowledgement")
+        if transition.to_stage == protocol.final_index:
+            due = self.calendar.due(now, protocol.final_review_every)
+            self.add(session, transition, ReminderKind.FINAL_REVIEW, due, "final stage review")
+        if transition.missing:
+            due = self.calendar.due(now, ONE_WORKING_DAY)
+            self.add(session, transition, ReminderKind.DIRECTORY, due, "directory gap")

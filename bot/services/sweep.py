@@ -1,0 +1,156 @@
+"""The deadline sweep: escalates lapsed stages and sends due reminders, each exactly once.
+
+Due rows are claimed with FOR UPDATE SKIP LOCKED on PostgreSQL (SQLite serialises writers), and
+a claimed row stops being due in the same transaction, so replicas and restarts never repeat one.
+Both queries use indexes on the due time: the cost follows what is due, not what is stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock
+from bot.database import transaction
+from bot.services.disputes import DisputeService
+from bot.services.notifications import Notifier
+from bot.services.reminders import ONE_WORKING_DAY
+from models.dispute import Dispute, DisputeStatus
+from models.schedule import Reminder, ReminderKind, ReminderStatus
+
+
+@dataclass
+class SweepReport:
+    escalated: int = 0
+    awaiting_referral: int = 0
+    reminders_sent: int = 0
+    reminders_dropped: int = 0
+    deferred: int = 0
+
+
+class Sweeper:
+    def __init__(
+        self,
+        *,
+        factory: sessionmaker[Session],
+        service: DisputeService,
+        notifier: Notifier,
+        clock: Clock,
+        batch: int = 200,
+    ) -> None:
+        self.factory = factory
+        self.service = service
+        self.notifier = notifier
+        self.clock = clock
+        self.calendar = service.calendar
+        self.batch = batch
+
+    def run_once(self) -> SweepReport:
+        """Everything due now: lapsed stages first (they cancel stale reminders), then reminders."""
+        report = SweepReport()
+        now = self.clock.now()
+        while self._escalate_batch(now, report):
+            pass
+        while self._remind_batch(now, report):
+            pass
+        return report
+
+    def _escalate_batch(self, now: datetime, report: SweepReport) -> bool:
+        with transaction(self.factory) as session:
+            due = session.scalars(
+                select(Dispute)
+                .where(Dispute.status == DisputeStatus.OPEN, Dispute.deadline_at <= now)
+                .order_by(Dispute.deadline_at, Dispute.id)
+                .limit(self.batch)
+                .with_for_update(skip_locked=True, of=Dispute)
+            ).all()
+            for dispute in due:
+                entry = self.service.escalate_lapsed(session=session, dispute=dispute)
+                if entry is not None:
+                    self.notifier.stage_entered(session, entry)
+                    report.escalated += 1
+                else:
+                    report.awaiting_referral += 1
+            return len(due) == self.batch
+
+    def _remind_batch(self, now: datetime, report: SweepReport) -> bool:
+        with transaction(self.factory) as session:
+            due = session.scalars(
+                select(Reminder)
+                .where(Reminder.status == ReminderStatus.PENDING, Reminder.due_at <= now)
+                .order_by(Reminder.due_at, Reminder.id)
+                .limit(self.batch)
+                .with_for_update(skip_locked=True, of=Reminder)
+            ).all()
+            for reminder in due:
+                self._handle(session, reminder, now, report)
+            return len(due) == self.batch
+
+    def _handle(
+        self, session: Session, reminder: Reminder, now: datetime, report: SweepReport
+    ) -> None:
+        dispute = session.get(Dispute, reminder.dispute_id)
+        assert dispute is not None
+        if not dispute.is_open or dispute.current_transition.id != reminder.transition_id:
+            reminder.status = ReminderStatus.CANCELLED
+            report.reminders_dropped += 1
+            return
+        protocol = self.service.protocol_of(dispute)
+        in_hours = self.service.planner.in_hours(protocol, dispute, now)
+        if in_hours > now:
+            reminder.due_at = in_hours  # fell due out of hours while the bot was down
+            report.deferred += 1
+            return
+        sent = self._send(session, dispute, reminder, now)
+        reminder.status = ReminderStatus.SENT if sent else ReminderStatus.CANCELLED
+        reminder.sent_at = now if sent else None
+        if sent:
+            report.reminders_sent += 1
+        else:
+            report.reminders_dropped += 1
+
+    def _send(self, session: Session, dispute: Dispute, reminder: Reminder, now: datetime) -> bool:
+        """Sends one reminder and plans the next of its kind; False if it no longer applies."""
+        protocol = self.service.protocol_of(dispute)
+        kind = ReminderKind(reminder.kind)
+        transition = dispute.current_transition
+        planner = self.service.planner
+        if kind is ReminderKind.DEADLINE:
+            self.notifier.remind_deadline(session, dispute, reminder.label)
+            return True
+        if kind is ReminderKind.ACKNOWLEDGE:
+            waiting = [n.person for n in transition.notices if n.acknowledged_at is None]
+            if not waiting:
+                return False
+            limit = protocol.acknowledgement_reminders
+            if reminder.sequence > limit:
+                self.notifier.not_acknowledged(session, dispute, waiting, limit)
+                return True
+            self.notifier.remind_acknowledge(session, dispute, waiting, reminder.sequence)
+            due = planner.in_hours(
+                protocol, dispute, self.calendar.due(now, protocol.acknowledgement)
+            )
+            planner.add(session, transition, kind, due, reminder.label, reminder.sequence + 1)
+            return True
+        if kind is ReminderKind.FINAL_REVIEW:
+            self.notifier.final_review(session, dispute)
+            due = self.calendar.due(now, protocol.final_review_every)
+            planner.add(session, transition, kind, due, reminder.label, reminder.sequence + 1)
+            return True
+        if kind is ReminderKind.REFERRAL:
+            self.notifier.referral_due(session, dispute)
+            due = self.calendar.due(now, protocol.final_review_every)
+            planner.add(session, transition, kind, due, reminder.label, reminder.sequence + 1)
+            return True
+        added, missing = self.service.fill_directory_gaps(session=session, dispute=dispute)
+        if added:
+            self.notifier.joined_late(session, dispute, added)
+        if not missing:
+            return bool(added)
+        self.notifier.directory_still_missing(session, dispute, missing)
+        due = self.calendar.due(now, ONE_WORKING_DAY)
+        planner.add(session, transition, kind, due, reminder.label, reminder.sequence + 1)
+        return True
