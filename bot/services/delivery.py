@@ -8,8 +8,11 @@ replicas from sending the same row at the same time.
 
 from __future__ import annotations
 
+import base64
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -201,9 +204,12 @@ class OutboxDelivery:
 
     # Slack calls -----------------------------------------------------------------------------
 
-    def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
+    @staticmethod
+    @contextmanager
+    def _classified(method: str) -> Iterator[None]:
+        """Turns Slack's answer into Retry (429, 5xx, network) or Permanent (anything else)."""
         try:
-            response = self.client.api_call(method, json=kwargs)
+            yield
         except SlackApiError as error:
             status = error.response.status_code
             code = error.response.get("error", "unknown_error")
@@ -214,6 +220,10 @@ class OutboxDelivery:
             raise Permanent(f"{method}: {code}") from None
         except (URLError, OSError, TimeoutError) as error:
             raise Retry(f"{method}: network error ({type(error).__name__})") from None
+
+    def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
+        with self._classified(method):
+            response = self.client.api_call(method, json=kwargs)
         return dict(response.data) if isinstance(response.data, dict) else {}
 
     def _post(self, channel: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -225,6 +235,19 @@ class OutboxDelivery:
         result = self._call("chat.postMessage", channel=channel, **body)
         self._last_post[channel] = time.monotonic()
         return {"channel": result.get("channel"), "ts": result.get("ts")}
+
+    def _upload(self, channel: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """files_upload_v2 with the bytes stored (base64) in the outbox row."""
+        with self._classified("files_upload_v2"):
+            response = self.client.files_upload_v2(
+                channel=channel,
+                content=base64.b64decode(payload["content_b64"]),
+                filename=payload["filename"],
+                title=payload.get("title"),
+                initial_comment=payload.get("initial_comment"),
+            )
+        files = response.get("files") or [{}]
+        return {"channel": channel, "file": files[0].get("id")}
 
     def _slack_id(self, session: Session, person: Person) -> str:
         if person.slack_user_id:
@@ -244,6 +267,9 @@ class OutboxDelivery:
         if kind is OutboxKind.CHANNEL:
             assert row.channel is not None
             return self._post(row.channel, row.payload)
+        if kind is OutboxKind.FILE:
+            assert row.channel is not None
+            return self._upload(row.channel, row.payload)
         if kind is OutboxKind.DIRECT:
             person = session.get(Person, row.person_id)
             if person is None:
