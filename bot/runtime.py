@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import logging
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
@@ -35,7 +34,6 @@ class Runtime:
     notifier: Notifier
     client: WebClient
     delivery: OutboxDelivery
-    wake: threading.Event = field(default_factory=threading.Event)
 
 
 def clock_from(settings: Settings) -> Clock:

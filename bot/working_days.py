@@ -91,8 +91,9 @@ class WorkingCalendar:
         return min(ends) if ends else None
 
     def is_working_time(self, instant: datetime) -> bool:
+        """Opening to close inclusive: a deadline at close of business is still in hours."""
         local = self.local(instant)
-        return self.is_working_day(local.date()) and self.opens <= local.time() < self.closes
+        return self.is_working_day(local.date()) and self.opens <= local.time() <= self.closes
 
     def next_working_moment(self, instant: datetime) -> datetime:
         """`instant` itself in working hours, else when the next working day opens."""

@@ -42,10 +42,9 @@ def unexpected(error: Exception) -> str:
 
 @contextmanager
 def unit_of_work(rt: Runtime) -> Iterator[Session]:
-    """One transaction per request; on success the delivery job is woken to send what it wrote."""
+    """One transaction per request; the delivery job sends what it wrote."""
     with transaction(rt.factory) as session:
         yield session
-    rt.wake.set()
 
 
 def actor(session: Session, client: WebClient, user_id: str) -> Person:

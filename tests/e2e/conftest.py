@@ -15,8 +15,8 @@ from bot.http_server import SlackHTTPServer
 from bot.runtime import Runtime, build_runtime
 from bot.settings import load_settings
 from bot.slack_emulator import SlackEmulator
+from bot.slack_emulator.driver import SlackDriver
 from models.directory import Agency, Person
-from tests.e2e.slack_driver import SlackDriver
 
 SECRET = "test-signing-secret"
 

@@ -1,4 +1,4 @@
-"""Plays Slack's side: sends the bot signed requests exactly as Slack would, over real HTTP."""
+"""Plays Slack's side for the emulator: sends the bot signed requests exactly as Slack would."""
 
 from __future__ import annotations
 
@@ -133,8 +133,15 @@ class SlackDriver:
             "container": {"type": "view", "view_id": view.get("id")},
             "view": view,
             "trigger_id": f"trig-{uuid.uuid4().hex}",
-            "actions": [{"type": "button", "action_id": action_id, "value": value,
-                         "block_id": "home", "action_ts": str(time.time())}],
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": action_id,
+                    "value": value,
+                    "block_id": "home",
+                    "action_ts": str(time.time()),
+                }
+            ],
         }
         return self.interaction(payload)
 
@@ -162,8 +169,13 @@ class SlackDriver:
                 "type": "event_callback",
                 "team_id": self.emulator.team_id,
                 "api_app_id": "A0RESOLVE",
-                "event": {"type": "app_home_opened", "user": user, "tab": "home",
-                          "channel": self.dm_channel(user), "event_ts": str(time.time())},
+                "event": {
+                    "type": "app_home_opened",
+                    "user": user,
+                    "tab": "home",
+                    "channel": self.dm_channel(user),
+                    "event_ts": str(time.time()),
+                },
                 "event_id": f"Ev{uuid.uuid4().hex[:10]}",
                 "event_time": int(time.time()),
             }
