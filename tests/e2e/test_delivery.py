@@ -1,0 +1,109 @@
+"""A Slack outage delays messages; it never loses one or half-applies an escalation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from models.dispute import Dispute
+from models.outbox import OutboxMessage
+from tests.e2e.conftest import Bot
+from tests.e2e.test_journey import open_dispute
+
+
+def rows(bot: Bot) -> list[OutboxMessage]:
+    with bot.rt.factory() as session:
+        return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def submit_open(bot: Bot) -> None:
+    """Opens a dispute without delivering its messages yet."""
+    bot.slack.command(bot.ids["pol_dc"], "open")
+    modal = bot.emulator.views_opened()[-1]
+    bot.slack.submit(
+        bot.ids["pol_dc"],
+        modal,
+        {"counterpart": bot.ids["csc_sw"], "category": "referral-threshold",
+         "child_ref": "CS-1", "summary": "Refused"},
+    )
+
+
+def test_rate_limit_waits_as_long_as_slack_says(bot: Bot) -> None:
+    submit_open(bot)
+    bot.emulator.fail_next("conversations.create", status=429, retry_after=30)
+    bot.rt.delivery.deliver_due()
+    waiting = [r for r in rows(bot) if r.status == "pending"]
+    sync = next(r for r in waiting if r.kind == "sync_members")
+    assert sync.not_before == bot.clock.now() + timedelta(seconds=30)
+    assert "rate limited" in (sync.last_error or "")
+    # The change itself is committed regardless: the dispute exists and is at stage 1.
+    with bot.rt.factory() as session:
+        assert session.scalar(select(Dispute.stage_index)) == 0
+    bot.clock.advance(timedelta(seconds=29))
+    bot.deliver()
+    assert bot.emulator.calls("conversations.create")[-1].status == 429
+    bot.clock.advance(timedelta(seconds=1))
+    bot.deliver()
+    assert all(r.status == "sent" for r in rows(bot))
+    assert len([c for c in bot.emulator.calls("conversations.create") if c.status == 200]) == 1
+
+
+def test_server_errors_back_off_then_succeed(bot: Bot) -> None:
+    submit_open(bot)
+    bot.emulator.fail_next("chat.postMessage", status=503, retry_after=None, times=2)
+    bot.rt.delivery.deliver_due()
+    failed = [r for r in rows(bot) if r.attempts and r.status == "pending"]
+    assert failed and "503" in (failed[0].last_error or "")
+    for _ in range(5):
+        bot.clock.advance(timedelta(minutes=1))
+        bot.rt.delivery.drain()
+    assert all(r.status == "sent" for r in rows(bot))
+
+
+def test_network_outage_delays_but_loses_nothing(bot: Bot) -> None:
+    submit_open(bot)
+    bot.emulator.stop()
+    report = bot.rt.delivery.deliver_due()
+    assert report.sent == 0 and report.retried >= 1
+    assert all(r.status == "pending" for r in rows(bot))
+    assert "network error" in (rows(bot)[0].last_error or "")
+
+
+def test_dead_letter_after_max_attempts_alerts_the_admins(bot: Bot) -> None:
+    submit_open(bot)
+    attempts = bot.rt.settings.outbox_max_attempts
+    bot.emulator.fail_next("conversations.create", status=500, retry_after=None, times=attempts)
+    for _ in range(attempts + 2):
+        bot.rt.delivery.drain()
+        bot.clock.advance(timedelta(minutes=20))
+    dead = [r for r in rows(bot) if r.status == "dead"]
+    assert [r.kind for r in dead] == ["sync_members"]
+    assert dead[0].attempts == attempts
+    alerts = [m for m in bot.dms("admin") if "could not be delivered" in m["text"]]
+    assert len(alerts) == 1
+    assert "RPD-2026-0001" in alerts[0]["text"]
+
+
+def test_a_permanent_error_is_dead_lettered_at_once(bot: Bot) -> None:
+    open_dispute(bot)
+    with bot.rt.factory() as session, session.begin():
+        dispute = session.scalar(select(Dispute))
+        assert dispute is not None
+        bot.rt.notifier.conversation(session, dispute, {"text": "x", "blocks": []})
+        dispute.conversation_id = "C0GONE"
+    bot.rt.delivery.drain()
+    dead = [r for r in rows(bot) if r.status == "dead"]
+    assert dead and "channel_not_found" in (dead[-1].last_error or "")
+
+
+def test_messages_to_one_channel_are_paced(bot: Bot) -> None:
+    bot.rt.delivery.pacing_seconds = 0.2
+    open_dispute(bot)
+    bot.slack.command(bot.ids["pol_dc"], "log RPD-2026-0001 one")
+    bot.slack.command(bot.ids["pol_dc"], "log RPD-2026-0001 two")
+    bot.deliver()
+    stamps = [c.at for c in bot.emulator.calls("chat.postMessage")
+              if c.params.get("channel") == bot.slack.dm_channel(bot.ids["csc_sw"])]
+    gaps = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
+    assert gaps and min(gaps) >= 0.19
