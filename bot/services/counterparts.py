@@ -12,6 +12,10 @@ from models.directory import Agency, Person
 from models.protocol import Stage
 from models.roles import LADDER, PARTNERSHIP_ROLES, AgencyKind, Role
 
+# Posts held for a whole sector rather than in each agency: the integrated care board's designated
+# nurse and doctor act for every health body in the area, not only for the board itself.
+SECTOR_ROLES = frozenset({Role.DESIGNATED_SAFEGUARDING_PROFESSIONAL})
+
 
 @dataclass(frozen=True)
 class Assignee:
@@ -63,6 +67,17 @@ def _holders(session: Session, agency: Agency | None, role: Role) -> list[Person
     return list(session.scalars(query))
 
 
+def _sector_holders(session: Session, agency: Agency, role: Role) -> list[Person]:
+    """Holders of `role` in the other agencies of the same kind."""
+    query = (
+        select(Person)
+        .join(Agency)
+        .where(Person.role == role, Agency.kind == agency.kind, Agency.id != agency.id)
+        .order_by(Person.id)
+    )
+    return list(session.scalars(query))
+
+
 def _walk_chain(party: Person, role: Role) -> tuple[Person, str] | None:
     """Up the line-management chain to the first person holding `role`."""
     if party.role == role:
@@ -108,6 +123,11 @@ def _find_for_role(
     label = Role(role).label
     where = agency.name if agency is not None else "the partnership"
     candidates += [(p, f"{label} for {where}") for p in _holders(session, agency, role)]
+    if role in SECTOR_ROLES and agency is not None:
+        sector = agency.kind.replace("_", " ")
+        candidates += [
+            (p, f"{label} for {sector} agencies") for p in _sector_holders(session, agency, role)
+        ]
     absent: list[Person] = []
     for person, reason in candidates:
         covered = _cover(person, reason, on)
@@ -139,9 +159,7 @@ def _lookups(
     party = next((p for p in parties if p.agency.kind == stage.held_by), None)
     if party is not None:
         return [(party.agency, party.person, party.side, stage.role)]
-    agency = session.scalar(
-        select(Agency).where(Agency.kind == stage.held_by).order_by(Agency.id)
-    )
+    agency = session.scalar(select(Agency).where(Agency.kind == stage.held_by).order_by(Agency.id))
     return [(agency, None, "lead agency", stage.role)] if agency is not None else []
 
 
@@ -155,6 +173,15 @@ def _roles_for(stage: Stage, party: Party, category: str) -> list[Role]:
     return roles
 
 
+def _joined_for_category(stage: Stage, category: str) -> set[Role]:
+    """Roles a category brings in beside the usual ones: one holder, on either side, will do."""
+    return {
+        route.role
+        for route in stage.alternatives
+        if not route.instead and category in route.when_category
+    }
+
+
 def find_stage_people(
     session: Session, *, parties: list[Party], stage: Stage, category: str, on: date
 ) -> StageAssignment:
@@ -162,14 +189,19 @@ def find_stage_people(
     result = StageAssignment()
     seen_people: set[int] = set()
     seen_missing: set[tuple[str, str]] = set()
+    found_roles: set[Role] = set()
     for agency, start, side, role in _lookups(session, parties, stage, category):
         found, missing = _find_for_role(session, agency, start, side, role, on)
-        if found is not None and found.person.id not in seen_people:
-            seen_people.add(found.person.id)
-            result.people.append(found)
+        if found is not None:
+            found_roles.add(role)
+            if found.person.id not in seen_people:
+                seen_people.add(found.person.id)
+                result.people.append(found)
         if missing is not None and (missing.agency, missing.role) not in seen_missing:
             seen_missing.add((missing.agency, missing.role))
             result.missing.append(missing)
+    covered = _joined_for_category(stage, category) & found_roles
+    result.missing = [m for m in result.missing if m.role not in covered]
     if stage.held_by is not None and not result.people and not result.missing:
         kind = stage.held_by.value.replace("_", " ")
         result.missing.append(
