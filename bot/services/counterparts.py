@@ -79,10 +79,15 @@ def _sector_holders(session: Session, agency: Agency, role: Role) -> list[Person
 
 
 def _walk_chain(party: Person, role: Role) -> tuple[Person, str] | None:
-    """Up the line-management chain to the first person holding `role`."""
-    if party.role == role:
-        return party, "party to the dispute"
+    """Up the line-management chain to the first person holding `role`.
+
+    A party already at or above the stage's tier acts for their side themselves: a detective
+    sergeant who raises a dispute is not replaced by a constable at the first stage.
+    """
     target = _rank(role)
+    own = _rank(party.role)
+    if party.role == role or (target is not None and own is not None and own > target):
+        return party, "party to the dispute"
     seen = {party.id}
     below = party
     person = party.line_manager

@@ -355,3 +355,10 @@ def test_every_change_appends_audit_events_in_order(service, session, people):
     ]
     transitions = session.scalars(select(StageTransition).order_by(StageTransition.id)).all()
     assert [t.trigger for t in transitions] == ["opened", "manual"]
+
+
+def test_a_senior_raiser_acts_for_their_side_at_the_first_stage(service, session, people):
+    entry = open_dispute(service, session, people, raiser=people["pol_ls"])
+    dispute = entry.transition.dispute
+    assert service.is_member(session, dispute, people["pol_ls"])
+    assert not service.is_member(session, dispute, people["pol_dc"])
