@@ -1,0 +1,154 @@
+"""The safeguarding leads' digest: dispute references and agencies only, inside Slack's limits.
+
+A leads' channel is wider than a dispute's own conversation, so the digest never carries a child
+reference, a summary or anyone's name: it says which disputes need attention and which agencies
+they sit between, and leaves the detail to the dispute's conversation and record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.messages.blocks import (
+    SECTION_LIMIT,
+    Block,
+    context,
+    divider,
+    escape,
+    fields,
+    header,
+    section,
+)
+from bot.messages.disputes import Message, message
+from bot.working_days import WorkingCalendar
+
+LIST_LIMIT = 12  # disputes shown per list; the rest are counted
+COUNT_LIMIT = 10  # rows shown per tally
+MORE_ROOM = 40  # characters kept free for the "and N more" line
+FIELD_LIMIT = 2000
+
+
+@dataclass(frozen=True)
+class Line:
+    """One dispute in a list: its reference, the agencies it sits between, and what to say."""
+
+    reference: str
+    agencies: tuple[str, ...]
+    note: str
+
+
+@dataclass(frozen=True)
+class Digest:
+    """What one digest period holds; lists are in the order they should be read."""
+
+    weekly: bool
+    fires_at: datetime
+    since: datetime
+    open_count: int
+    new: list[Line]
+    escalated: list[Line]
+    awaiting: list[Line]
+    overdue: list[Line]
+    resolved: list[Line]
+    acknowledgements: int
+    discussions: int
+    themes: list[tuple[str, int]]
+    agencies: list[tuple[str, int]]
+    stages: list[tuple[str, int]]
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun if count == 1 else noun + 's'}"
+
+
+def title(digest: Digest, calendar: WorkingCalendar) -> str:
+    day = calendar.local(digest.fires_at).date()
+    if digest.weekly:
+        iso = day.isocalendar()
+        return f"Weekly digest for week {iso.week} of {iso.year}"
+    return f"Daily digest for {day:%A} {day.day} {day:%B %Y}"
+
+
+def _line(line: Line) -> str:
+    agencies = " ↔ ".join(escape(a) for a in line.agencies)
+    return f"• *{line.reference}* · {agencies} · {escape(line.note)}"
+
+
+def capped(rows: list[str], limit: int, room: int) -> str:
+    """As many rows as fit in `limit` rows and `room` characters, then how many were left out."""
+    shown: list[str] = []
+    used = 0
+    for row in rows[:limit]:
+        if used + len(row) + 1 > room - MORE_ROOM:
+            break
+        shown.append(row)
+        used += len(row) + 1
+    if len(shown) < len(rows):
+        shown.append(f"_…and {len(rows) - len(shown)} more_")
+    return "\n".join(shown)
+
+
+def _listing(heading: str, lines: list[Line], block_id: str) -> Block:
+    if not lines:
+        return section(f"*{heading}*: none", block_id=block_id)
+    top = f"*{heading}* ({len(lines)})"
+    rows = capped([_line(x) for x in lines], LIST_LIMIT, SECTION_LIMIT - len(top) - 1)
+    return section(f"{top}\n{rows}", block_id=block_id)
+
+
+def _tally(label: str, pairs: list[tuple[str, int]]) -> tuple[str, str]:
+    """A label and its counts for a fields block, whose texts Slack caps at 2000 characters."""
+    rows = [f"{escape(name)}: {count}" for name, count in pairs]
+    return label, capped(rows, COUNT_LIMIT, FIELD_LIMIT - len(label) - 3) if rows else "none"
+
+
+def totals(digest: Digest) -> str:
+    """The counts in one sentence, for the notification and the top of the message."""
+    return (
+        f"{len(digest.new)} new, {len(digest.escalated)} escalated, "
+        f"{len(digest.resolved)} resolved, {len(digest.awaiting)} awaiting acknowledgement, "
+        f"{len(digest.overdue)} overdue"
+    )
+
+
+def digest_message(digest: Digest, calendar: WorkingCalendar) -> Message:
+    heading = title(digest, calendar)
+    activity = (
+        f"Since {calendar.describe(digest.since)}: *{totals(digest)}*. "
+        f"{plural(digest.acknowledgements, 'acknowledgement')} and "
+        f"{plural(digest.discussions, 'discussion')} logged. "
+        f"{plural(digest.open_count, 'dispute')} open now."
+    )
+    blocks = [
+        header(heading),
+        section(activity, block_id="digest-summary"),
+        divider(),
+        _listing("New", digest.new, "digest-new"),
+        _listing("Escalated", digest.escalated, "digest-escalated"),
+        _listing("Awaiting acknowledgement", digest.awaiting, "digest-awaiting"),
+        _listing("Overdue", digest.overdue, "digest-overdue"),
+        _listing("Resolved", digest.resolved, "digest-resolved"),
+        divider(),
+        fields(
+            [
+                _tally("Themes", digest.themes),
+                _tally("Agencies involved", digest.agencies),
+                _tally("Stage reached", digest.stages),
+            ]
+        ),
+    ]
+    notes = [
+        "Open disputes and those active in the period. References and agencies only: the "
+        "child's details stay in each dispute's own conversation and record."
+    ]
+    if digest.weekly:
+        notes.append("The chart below shows open disputes by stage and new disputes by theme.")
+    blocks.append(context(*notes))
+    return message(f"{heading}: {totals(digest)}.", blocks)
+
+
+def chart_comment(digest: Digest, calendar: WorkingCalendar) -> str:
+    return (
+        f"{title(digest, calendar)}: open disputes by stage, and new disputes each week by theme."
+    )
