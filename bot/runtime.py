@@ -43,9 +43,7 @@ def clock_from(settings: Settings) -> Clock:
 
 
 def web_client(settings: Settings) -> WebClient:
-    return WebClient(
-        token=settings.slack_bot_token, base_url=settings.slack_api_url, logger=QUIET
-    )
+    return WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, logger=QUIET)
 
 
 def build_runtime(
@@ -54,7 +52,6 @@ def build_runtime(
     clock: Clock | None = None,
     client: WebClient | None = None,
     migrate: bool = True,
-    pacing_seconds: float = 1.0,
 ) -> Runtime:
     """Wires the bot; tests pass their own clock and a client aimed at the Slack emulator."""
     if migrate:
@@ -80,6 +77,6 @@ def build_runtime(
             client=client,
             clock=clock,
             settings=settings,
-            pacing_seconds=pacing_seconds,
+            pacing_seconds=settings.outbox_pacing_seconds,
         ),
     )

@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     admins_channel: str | None = Field(None, **_env("RESOLVE_ADMINS_CHANNEL"))
     sweep_seconds: int = Field(60, ge=1, le=3600, **_env("RESOLVE_SWEEP_SECONDS"))
     outbox_max_attempts: int = Field(8, ge=1, le=100, **_env("RESOLVE_OUTBOX_MAX_ATTEMPTS"))
+    outbox_pacing_seconds: float = Field(1.0, ge=0, le=10, **_env("RESOLVE_OUTBOX_PACING_SECONDS"))
     digest_time: str = Field("08:30", pattern=r"^\d{2}:\d{2}$", **_env("RESOLVE_DIGEST_TIME"))
     clock_start: datetime | None = Field(None, **_env("RESOLVE_CLOCK_START"))
     clock_speed: float = Field(1.0, gt=0, le=1_000_000, **_env("RESOLVE_CLOCK_SPEED"))
@@ -116,6 +117,7 @@ _ALLOWED = {
     "PORT": "a port number from 1 to 65535",
     "RESOLVE_SWEEP_SECONDS": "a whole number of seconds from 1 to 3600",
     "RESOLVE_OUTBOX_MAX_ATTEMPTS": "a whole number from 1 to 100",
+    "RESOLVE_OUTBOX_PACING_SECONDS": "seconds between messages to one channel, 0 to 10",
     "RESOLVE_DIGEST_TIME": "a time of day such as 08:30",
     "RESOLVE_CLOCK_START": "an ISO-8601 instant with its offset, such as 2026-12-01T09:00:00+00:00",
     "RESOLVE_CLOCK_SPEED": "simulated seconds per real second, more than 0 (e.g. 3600)",

@@ -26,10 +26,24 @@ PEOPLE = [
     ("U0CSCSM", "csc_sm", "Tom Reid", "csc", "senior_manager", "Service Manager", "csc_hos"),
     ("U0CSCTM", "csc_tm", "Amy Clarke", "csc", "line_manager", "Team Manager", "csc_sm"),
     ("U0CSCSW", "csc_sw", "Ben Okafor", "csc", "practitioner", "Social Worker", "csc_tm"),
-    ("U0POLSUP", "pol_hos", "Dan Hughes", "police", "head_of_service",
-     "Detective Superintendent", None),
-    ("U0POLDI", "pol_di", "Sara Jones", "police", "senior_manager", "Detective Inspector",
-     "pol_hos"),
+    (
+        "U0POLSUP",
+        "pol_hos",
+        "Dan Hughes",
+        "police",
+        "head_of_service",
+        "Detective Superintendent",
+        None,
+    ),
+    (
+        "U0POLDI",
+        "pol_di",
+        "Sara Jones",
+        "police",
+        "senior_manager",
+        "Detective Inspector",
+        "pol_hos",
+    ),
     ("U0POLDS", "pol_ds", "Omar Khan", "police", "line_manager", "Detective Sergeant", "pol_di"),
     ("U0POLDC", "pol_dc", "Lucy Moss", "police", "practitioner", "Detective Constable", "pol_ds"),
     ("U0HVOUT", "outsider", "Nia Evans", "health", "practitioner", "Health Visitor", None),
@@ -65,7 +79,8 @@ class Bot:
         """What only that person saw: ephemeral replies and response_url answers."""
         user = self.ids[key]
         return [
-            m for m in self.emulator.messages()
+            m
+            for m in self.emulator.messages()
             if m.get("user") == user and (m.get("ephemeral") or m.get("via_response_url"))
         ]
 
@@ -108,10 +123,12 @@ def bot(
         slack_signing_secret=SECRET,
         slack_api_url=emulator.base_url,
         admins_channel=None,
+        outbox_pacing_seconds=0,
     )
-    rt = build_runtime(settings, clock=clock, migrate=False, pacing_seconds=0)
-    server = SlackHTTPServer(create_app(rt, process_before_response=True), host="127.0.0.1",
-                             port=0).start()
+    rt = build_runtime(settings, clock=clock, migrate=False)
+    server = SlackHTTPServer(
+        create_app(rt, process_before_response=True), host="127.0.0.1", port=0
+    ).start()
     driver = SlackDriver(
         url=f"http://127.0.0.1:{server.port}/slack/events",
         secret=SECRET,

@@ -1,0 +1,75 @@
+"""`resolve run`: the bot itself, in HTTP mode or Socket Mode, with its scheduler."""
+
+from __future__ import annotations
+
+import logging
+from ipaddress import ip_address
+from urllib.parse import urlparse
+
+import click
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+from bot.app import create_app
+from bot.commands.common import Context, fail, pass_context
+from bot.http_server import SlackHTTPServer
+from bot.runtime import build_runtime
+from bot.services.digests import DigestService
+from bot.settings import Settings
+from schedules.scheduler import build_scheduler
+
+
+def is_local(url: str) -> bool:
+    host = urlparse(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_can_run(settings: Settings) -> None:
+    """Refuses, in one line, anything that would make the bot misbehave once started."""
+    if settings.clock_start is not None and not is_local(settings.slack_api_url):
+        fail(
+            "RESOLVE_CLOCK_START is set, so time is simulated: that is only allowed against a "
+            "local SLACK_API_URL (such as the emulator), never real Slack.",
+            code=2,
+        )
+    if not settings.slack_bot_token:
+        fail(
+            "SLACK_BOT_TOKEN is not set. Create the Slack app from manifest.yml (see the README), "
+            "or try Resolve without Slack: `resolve demo`.",
+            code=2,
+        )
+    if not settings.slack_app_token and not settings.slack_signing_secret:
+        fail("Set SLACK_SIGNING_SECRET for HTTP mode, or SLACK_APP_TOKEN for Socket Mode.", code=2)
+
+
+@click.command("run")
+@pass_context
+def run_command(ctx: Context) -> None:
+    """Run the bot: Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT at /slack/events."""
+    settings = ctx.settings
+    check_can_run(settings)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    rt = build_runtime(settings)
+    digests = DigestService(
+        clock=rt.clock, calendar=rt.calendar, settings=settings, notifier=rt.notifier
+    )
+    scheduler = build_scheduler(rt, run_digests=digests.run_due)
+    scheduler.start()
+    app = create_app(rt)
+    try:
+        if settings.slack_app_token:
+            click.echo("Resolve is running in Socket Mode.")
+            SocketModeHandler(app, settings.slack_app_token).start()
+        else:
+            server = SlackHTTPServer(app, port=settings.port)
+            click.echo(f"Resolve is listening on port {server.port} at /slack/events.")
+            server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("Stopping.")
+    finally:
+        scheduler.shutdown(wait=True)
+        rt.engine.dispose()

@@ -1,0 +1,38 @@
+"""The jobs APScheduler wakes. Each is a thin call into a service; the database says what is due."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from bot.database import transaction
+from bot.runtime import Runtime
+from bot.services.sweep import Sweeper
+
+log = logging.getLogger("resolve.jobs")
+
+
+def deadline_sweep(sweeper: Sweeper) -> None:
+    report = sweeper.run_once()
+    if report.escalated or report.reminders_sent or report.awaiting_referral:
+        log.info(
+            "sweep: %d escalated, %d awaiting referral, %d reminders sent",
+            report.escalated,
+            report.awaiting_referral,
+            report.reminders_sent,
+        )
+
+
+def outbox_delivery(rt: Runtime) -> None:
+    report = rt.delivery.deliver_due()
+    if report.sent or report.dead:
+        log.info(
+            "delivery: %d sent, %d retrying, %d dead", report.sent, report.retried, report.dead
+        )
+
+
+def digests(rt: Runtime, run_due: Callable[..., list[str]]) -> None:
+    with transaction(rt.factory) as session:
+        sent = run_due(session)
+    if sent:
+        log.info("digests sent: %s", ", ".join(sent))
