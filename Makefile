@@ -14,9 +14,10 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 run: setup
-	$(VENV)/bin/resolve db upgrade
-	$(VENV)/bin/resolve protocols list
-	$(VENV)/bin/resolve calendar due --from "23/12/2026 10:00" --timescale "5 working days"
+	$(VENV)/bin/resolve demo $(if $(PROTOCOL),--protocol $(PROTOCOL),)
+
+bench: setup
+	VENV=$(VENV) bash scripts/benchmark.sh
 
 lint: setup
 	$(VENV)/bin/ruff check .

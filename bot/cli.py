@@ -6,7 +6,10 @@ import click
 
 from bot.commands.calendar import calendar_group
 from bot.commands.db import db_group
+from bot.commands.demo import demo_command
+from bot.commands.directory import directory_group
 from bot.commands.protocols import protocols_group
+from bot.commands.run import run_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -17,6 +20,9 @@ def cli() -> None:
 cli.add_command(db_group)
 cli.add_command(protocols_group)
 cli.add_command(calendar_group)
+cli.add_command(directory_group)
+cli.add_command(run_command)
+cli.add_command(demo_command)
 
 
 def main() -> None:

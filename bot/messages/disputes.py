@@ -141,12 +141,12 @@ def stage_moved(
 ) -> Message:
     """Told to the parties and the previous tier when a dispute moves up."""
     label = stage_label(dispute, protocol)
-    why = "its timescale lapsed" if trigger == "timescale lapsed" else f"of: {reason}"
+    if trigger == "timescale lapsed":
+        why = "because its timescale lapsed."
+    else:
+        why = f"by hand. Reason given: {escape((reason or '').rstrip('.'))}."
     people = ", ".join(who(p) for p in acting) or "nobody yet (the directory is incomplete)"
-    text = (
-        f"*{dispute.reference}* moved to *{label}* because {escape(why)}.\n"
-        f"Acting now: {escape(people)}."
-    )
+    text = f"*{dispute.reference}* moved to *{label}* {why}\nActing now: {escape(people)}."
     return message(
         f"{dispute.reference} moved to {label}.",
         [section(text), section(next_step(dispute, protocol, calendar))],

@@ -1,0 +1,1 @@
+"""`resolve demo`: one dispute through every stage, on the emulator, with time fast-forwarded."""

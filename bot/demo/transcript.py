@@ -1,0 +1,84 @@
+"""Prints what each person sees in Slack, as plain text, as it happens."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk import WebClient
+
+from bot.slack_emulator import SlackEmulator
+
+_MRKDWN = re.compile(r"[*_`]|:[a-z_]+: ?")
+
+
+def plain(text: str) -> str:
+    """Block Kit mrkdwn as a person reads it (no asterisks or emoji codes)."""
+    return _MRKDWN.sub("", text).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def render_blocks(blocks: list[dict[str, Any]]) -> list[str]:
+    lines: list[str] = []
+    for block in blocks:
+        kind = block.get("type")
+        if kind in ("header", "section") and block.get("text"):
+            lines += plain(block["text"]["text"]).splitlines()
+        if kind == "section" and block.get("fields"):
+            for item in block["fields"]:
+                label, _, value = plain(item["text"]).partition("\n")
+                lines.append(f"{label}: {'; '.join(value.splitlines())}")
+        if kind == "context":
+            lines += [plain(e.get("text", "")) for e in block.get("elements", [])]
+        if kind == "actions":
+            buttons = [f"[{e['text']['text']}]" for e in block.get("elements", []) if "text" in e]
+            lines.append(" ".join(buttons))
+    return [line for line in lines if line.strip()]
+
+
+class Transcript:
+    """Remembers what it has shown, so each call prints only what is new."""
+
+    def __init__(
+        self,
+        emulator: SlackEmulator,
+        client: WebClient,
+        names: dict[str, str],
+        out: Callable[[str], None],
+    ) -> None:
+        self.emulator = emulator
+        self.client = client
+        self._channels: dict[str, dict[str, Any]] = {}
+        self.names = names
+        self.out = out
+        self._seen = 0
+        self._updates = 0
+
+    def _audience(self, message: dict[str, Any]) -> str:
+        if message.get("ephemeral") or message.get("via_response_url"):
+            return f"{self.names.get(message.get('user', ''), 'someone')} (only they see it)"
+        channel = message["channel"]
+        if channel not in self._channels:
+            self._channels[channel] = self.client.conversations_info(channel=channel)["channel"]
+        info = self._channels[channel]
+        if info.get("is_im"):
+            return f"{self.names.get(info.get('user', ''), info.get('user', '?'))} (direct message)"
+        return f"#{info.get('name', channel)}"
+
+    def show(self, when: str) -> None:
+        messages = self.emulator.messages()
+        for message in messages[self._seen :]:
+            self._print(when, self._audience(message), message)
+        self._seen = len(messages)
+        updates = self.emulator.calls("chat.update")
+        for call in updates[self._updates :]:
+            self.out(f"  {when} · a notice is updated in place:")
+            for line in render_blocks(call.params.get("blocks") or []):
+                self.out(f"      {line}")
+        self._updates = len(updates)
+
+    def _print(self, when: str, audience: str, message: dict[str, Any]) -> None:
+        self.out(f"  {when} → {audience}")
+        lines = render_blocks(message.get("blocks") or []) or [plain(message.get("text", ""))]
+        for line in lines:
+            self.out(f"      {line}")
