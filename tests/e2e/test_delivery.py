@@ -24,8 +24,12 @@ def submit_open(bot: Bot) -> None:
     bot.slack.submit(
         bot.ids["pol_dc"],
         modal,
-        {"counterpart": bot.ids["csc_sw"], "category": "referral-threshold",
-         "child_ref": "CS-1", "summary": "Refused"},
+        {
+            "counterpart": bot.ids["csc_sw"],
+            "category": "referral-threshold",
+            "child_ref": "CS-1",
+            "summary": "Refused",
+        },
     )
 
 
@@ -105,8 +109,10 @@ def test_messages_to_one_channel_are_paced(bot: Bot) -> None:
     bot.slack.command(bot.ids["pol_dc"], "log RPD-2026-0001 one")
     bot.slack.command(bot.ids["pol_dc"], "log RPD-2026-0001 two")
     bot.deliver()
-    stamps = [c.at for c in bot.emulator.calls("chat.postMessage")
-              if c.params.get("channel") == bot.slack.dm_channel(bot.ids["csc_sw"])]
+    stamps = [
+        c.at
+        for c in bot.emulator.calls("chat.postMessage")
+        if c.params.get("channel") == bot.slack.dm_channel(bot.ids["csc_sw"])
+    ]
     gaps = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
     assert gaps and min(gaps) >= 0.19
-

@@ -53,8 +53,13 @@ def test_whole_journey(bot: Bot) -> None:
     assert "Monday 30 November 2026 at 5:00pm (GMT)" in raiser_dm
     notice = last_notice(bot, "csc_sw")
     shown = str(notice["blocks"])
-    for expected in ("Lucy Moss (Northshire Police)", "Threshold dispute at the point of referral",
-                     "Monday 23 November 2026 at 10:00am (GMT)", "Acknowledge", "Escalate now"):
+    for expected in (
+        "Lucy Moss (Northshire Police)",
+        "Threshold dispute at the point of referral",
+        "Monday 23 November 2026 at 10:00am (GMT)",
+        "Acknowledge",
+        "Escalate now",
+    ):
         assert expected in shown
 
     # One private channel holds exactly the parties, and only there is the child reference.
@@ -91,8 +96,7 @@ def test_whole_journey(bot: Bot) -> None:
     # The approval request is replaced in place by the confirmation.
     assert any("You approved the discussion record" in m["text"] for m in bot.dms("csc_sw"))
     assert not any("approve a discussion record" in m["text"] for m in bot.dms("csc_sw"))
-    assert any("Ben Okafor approved your discussion record" in m["text"]
-               for m in bot.dms("pol_dc"))
+    assert any("Ben Okafor approved your discussion record" in m["text"] for m in bot.dms("pol_dc"))
 
     # Escalate by hand with a stated timescale: both line managers are asked to act.
     bot.slack.command(bot.ids["pol_dc"], f"escalate {REF} Still no agreement on threshold")
@@ -100,7 +104,8 @@ def test_whole_journey(bot: Bot) -> None:
     assert modal["callback_id"] == "escalate_dispute"
     assert "Still no agreement on threshold" in str(modal["blocks"])
     reply = bot.slack.submit(
-        bot.ids["pol_dc"], modal,
+        bot.ids["pol_dc"],
+        modal,
         {"reason": "Still no agreement on threshold", "stated_timescale": "1 working day"},
     )
     assert reply.status == 200 and reply.body == ""
@@ -120,7 +125,8 @@ def test_whole_journey(bot: Bot) -> None:
     bot.slack.command(bot.ids["csc_tm"], f"resolve {REF}")
     modal = bot.emulator.views_opened()[-1]
     reply = bot.slack.submit(
-        bot.ids["csc_tm"], modal,
+        bot.ids["csc_tm"],
+        modal,
         {
             "outcome": "resolved",
             "summary": "Agreed to hold a strategy discussion.",
@@ -141,8 +147,13 @@ def test_whole_journey(bot: Bot) -> None:
     files = bot.emulator.files()
     assert len(files) == 1
     record = files[0]["content"].decode()
-    for part in (CHILD, "Spoke with Ben", "Convene strategy discussion", "Threshold guidance",
-                 "Still no agreement on threshold"):
+    for part in (
+        CHILD,
+        "Spoke with Ben",
+        "Convene strategy discussion",
+        "Threshold guidance",
+        "Still no agreement on threshold",
+    ):
         assert part in record
 
     # Nowhere but the private channel (and the file) shows the child reference.

@@ -62,8 +62,11 @@ def test_whoami_shows_the_directory_entry(bot: Bot) -> None:
         ({"child_ref": "Jane Smith"}, "child_ref", "Never type a child's name"),
         ({"summary": None}, "summary", "summary"),
         ({"stated_timescale": "whenever"}, "stated_timescale", "not a timescale"),
-        ({"counterpart": "U0HVOUT", "start_stage": "heads-of-service"}, "start_stage",
-         "no later than"),
+        (
+            {"counterpart": "U0HVOUT", "start_stage": "heads-of-service"},
+            "start_stage",
+            "no later than",
+        ),
         ({"counterpart": "U0POLDC"}, "counterpart", "someone other than you"),
     ],
 )
@@ -96,8 +99,12 @@ def test_choosing_someone_outside_the_directory_is_refused(bot: Bot) -> None:
     reply = bot.slack.submit(
         bot.ids["pol_dc"],
         modal,
-        {"counterpart": "U0NOBODY", "category": "referral-threshold", "child_ref": CHILD,
-         "summary": "x"},
+        {
+            "counterpart": "U0NOBODY",
+            "category": "referral-threshold",
+            "child_ref": CHILD,
+            "summary": "x",
+        },
     )
     assert "not in the agency directory" in reply.json()["errors"]["counterpart"]
 

@@ -40,8 +40,9 @@ def test_reminders_at_halfway_and_a_working_day_before(bot: Bot, sweeper: Sweepe
     assert sweep(bot, sweeper).reminders_sent == 0
     bot.clock.set(london(2026, 11, 27, 9, 0))
     assert sweep(bot, sweeper).reminders_sent == 1
-    assert any("Reminder" in t and "Monday 30 November 2026 at 5:00pm" in t
-               for t in texts(bot, "csc_sw"))
+    assert any(
+        "Reminder" in t and "Monday 30 November 2026 at 5:00pm" in t for t in texts(bot, "csc_sw")
+    )
     assert any("Reminder" in t for t in texts(bot, "pol_dc"))
     before = len(texts(bot, "csc_sw"))
     bot.clock.set(london(2026, 11, 27, 17, 0))  # one working day before the deadline
@@ -76,8 +77,9 @@ def test_unacknowledged_notice_is_chased_then_leads_told(bot: Bot, sweeper: Swee
     bot.clock.set(london(2026, 11, 26, 17, 0))
     sweep(bot, sweeper)
     # No leads channel is configured, so the partnership's admins hear of it directly.
-    assert any("has not been acknowledged by Ben Okafor" in str(m["blocks"])
-               for m in bot.dms("admin"))
+    assert any(
+        "has not been acknowledged by Ben Okafor" in str(m["blocks"]) for m in bot.dms("admin")
+    )
 
 
 def test_acknowledging_stops_the_chasing(bot: Bot, sweeper: Sweeper) -> None:
@@ -126,8 +128,10 @@ def test_final_stage_tells_admins_and_reviews_on_cadence(bot: Bot, sweeper: Swee
     # Five working days at the final stage (skipping Christmas) bring the review.
     bot.clock.set(london(2026, 12, 31, 17, 0))
     sweep(bot, sweeper)
-    assert any("final stage" in str(m["blocks"]) and "still open" in str(m["blocks"])
-               for m in bot.dms("admin"))
+    assert any(
+        "final stage" in str(m["blocks"]) and "still open" in str(m["blocks"])
+        for m in bot.dms("admin")
+    )
     with bot.rt.factory() as session:
         dispute = session.scalar(select(Dispute))
         assert dispute is not None and dispute.stage_index == 4 and dispute.deadline_at is None
@@ -141,13 +145,18 @@ def test_missing_directory_entry_is_reported_and_chased_until_fixed(
         assert head is not None
         head.role = "director"  # now nobody in social care is a head of service
     open_dispute(bot)
-    for deadline in (london(2026, 11, 30, 17, 0), london(2026, 12, 7, 17, 0),
-                     london(2026, 12, 14, 17, 0)):
+    for deadline in (
+        london(2026, 11, 30, 17, 0),
+        london(2026, 12, 7, 17, 0),
+        london(2026, 12, 14, 17, 0),
+    ):
         bot.clock.set(deadline)
         sweep(bot, sweeper)
     alerts = [str(m["blocks"]) for m in bot.dms("admin")]
-    assert any("Nobody in Northshire Children's Social Care has the role 'head of service'" in a
-               for a in alerts)
+    assert any(
+        "Nobody in Northshire Children's Social Care has the role 'head of service'" in a
+        for a in alerts
+    )
     bot.clock.set(london(2026, 12, 15, 17, 0))
     sweep(bot, sweeper)
     assert sum("directory could not supply" in str(m["blocks"]) for m in bot.dms("admin")) == 2
@@ -175,8 +184,9 @@ def test_restart_catches_up_exactly_once_and_drops_stale_reminders(
 
     # The bot is stopped; when it starts again it is Monday 7 December, past all three.
     bot.clock.set(london(2026, 12, 7, 9, 0))
-    restarted = Sweeper(factory=bot.rt.factory, service=bot.rt.service,
-                        notifier=bot.rt.notifier, clock=bot.rt.clock)
+    restarted = Sweeper(
+        factory=bot.rt.factory, service=bot.rt.service, notifier=bot.rt.notifier, clock=bot.rt.clock
+    )
     report = sweep(bot, restarted)
     assert report.escalated == 3
     assert report.reminders_sent == 0  # halfway reminders for a stage already gone
