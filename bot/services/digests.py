@@ -250,9 +250,7 @@ class DigestService:
                 *(r.dispute for r in resolutions),
             ]
         }
-        stages = Counter(
-            (d.stage_index, stage_label(d, protocols.of(d))) for d in in_view.values()
-        )
+        stages = Counter((d.stage_index, stage_label(d, protocols.of(d))) for d in in_view.values())
         return views.Digest(
             weekly=period.weekly,
             fires_at=until,
@@ -324,9 +322,7 @@ class DigestService:
         lines = []
         for deadline, dispute in late:
             protocol = protocols.of(dispute)
-            note = (
-                f"{stage_label(dispute, protocol)} · {overdue_by(deadline, now, self.calendar)}"
-            )
+            note = f"{stage_label(dispute, protocol)} · {overdue_by(deadline, now, self.calendar)}"
             if dispute.deadline_at is None and dispute.stage_index < protocol.final_index:
                 note += f", awaiting referral to {protocol.stage(dispute.stage_index + 1).title}"
             lines.append(views.Line(dispute.reference, _agencies(dispute), note))

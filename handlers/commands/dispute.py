@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.messages.home import list_message
-from bot.services.record import record_filename, render_record
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.messages import disputes as views
 from bot.messages import modals
+from bot.messages.home import list_message
 from bot.runtime import Runtime
 from bot.services.errors import DomainError
 from bot.services.queries import my_disputes
+from bot.services.record import record_filename, render_record
 from handlers.commands.parsing import Subcommand, parse
 from handlers.support import actor, ephemeral, unexpected, unit_of_work
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from bot.messages.home import home_view
 from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.messages.blocks import section
+from bot.messages.home import home_view
 from bot.runtime import Runtime
 from bot.services.errors import DomainError
 from bot.services.queries import my_disputes, upcoming_deadlines

@@ -173,8 +173,7 @@ def test_who_names_each_side_now_and_next_and_what_is_missing(database, service,
     assert result.exit_code == 0
     assert result.output.splitlines() == [
         "RPD-2026-0001: Working Together to Resolve Professional Disputes [suffolk], open",
-        "Current, stage 3 of 5: Senior managers "
-        "(deadline Monday 30 November 2026 at 5:00pm (GMT))",
+        "Current, stage 3 of 5: Senior managers (deadline Monday 30 November 2026 at 5:00pm (GMT))",
         "  raiser: Tanya Briggs, Deputy Head of Probation Delivery Unit, Northshire Probation "
         "Service: in the management chain of Zoe Malik",
         "  counterpart: Tom Whitfield, Service Manager, Child Protection, Northshire Children's "

@@ -73,7 +73,7 @@ def test_csv_rows_define_agencies_and_read_labels_and_uk_dates(session, tmp_path
         f"{HEADER}\n"
         "Ann Lee,Ann.Lee@northshire.example,U0A001,csc,Northshire Children's Services,"
         "Children's social care,Head of Service,Head of Service,,,\n"
-        "Bob Ray,bob.ray@northshire.example,,csc,,,Line Manager,\"Team Manager, Assessment\","
+        'Bob Ray,bob.ray@northshire.example,,csc,,,Line Manager,"Team Manager, Assessment",'
         "ann.lee@northshire.example,cat.fox@northshire.example,31/08/2027\n"
         "Cat Fox,cat.fox@northshire.example,U0A003,csc,,,line_manager,Team Manager,"
         "ann.lee@northshire.example,bob.ray@northshire.example,\n",
@@ -113,9 +113,11 @@ def test_reimporting_changes_nothing_and_updates_what_changed(session, northshir
 
 
 def test_dry_run_reports_and_changes_nothing(session, northshire, tmp_path):
-    edited = SAMPLE.read_text().replace(
-        "    absent_until: 2027-08-31\n", ""
-    ).replace("kind: housing", "kind: other")
+    edited = (
+        SAMPLE.read_text()
+        .replace("    absent_until: 2027-08-31\n", "")
+        .replace("kind: housing", "kind: other")
+    )
     report = load(session, write(tmp_path, "edited.yaml", edited), dry_run=True)
     assert not report.applied
     assert [(c.label, c.fields) for c in report.agencies.updated] == [

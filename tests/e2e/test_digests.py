@@ -15,9 +15,9 @@ CHILD = "CS-300911"
 
 
 def test_the_monday_digests_and_chart_reach_the_leads_channel(bot: Bot):
-    channel = bot.emulator.add_channel(
-        "safeguarding-leads", members=[bot.emulator.bot_user_id]
-    )["id"]
+    channel = bot.emulator.add_channel("safeguarding-leads", members=[bot.emulator.bot_user_id])[
+        "id"
+    ]
     settings = bot.rt.settings.model_copy(update={"leads_channel": channel})
     calendar = bot.rt.calendar
     notifier = Notifier(clock=bot.clock, calendar=calendar, settings=settings)
@@ -48,8 +48,9 @@ def test_the_monday_digests_and_chart_reach_the_leads_channel(bot: Bot):
     assert daily["text"].startswith("Daily digest for Monday 30 November 2026: 0 new")
     assert weekly["text"].startswith("Weekly digest for week 49 of 2026: 1 new")
     new = next(b for b in weekly["blocks"] if b.get("block_id") == "digest-new")
-    assert "*RPD-2026-0001* · Northshire Police ↔ Northshire Children's Social Care" in (
-        new["text"]["text"]
+    assert (
+        "*RPD-2026-0001* · Northshire Police ↔ Northshire Children's Social Care"
+        in (new["text"]["text"])
     )
     assert chart["subtype"] == "file_share"
     assert [f["name"] for f in chart["files"]] == ["digest-2026-W49.png"]

@@ -43,18 +43,30 @@ def seed(factory: sessionmaker[Session], emulator: SlackEmulator, clock: FrozenC
     """A directory of PAIRS practitioners a side, and DISPUTES disputes opened at once."""
     with transaction(factory) as session:
         sides = []
-        for key, name, kind in (("csc", "Social Care", "childrens_social_care"),
-                                ("police", "Police", "police")):
+        for key, name, kind in (
+            ("csc", "Social Care", "childrens_social_care"),
+            ("police", "Police", "police"),
+        ):
             agency = Agency(key=key, name=f"Northshire {name}", kind=kind)
             practitioners = []
             for n in range(PAIRS):
-                manager = Person(email=f"{key}-m{n}@x.example", name=f"{name} Manager {n}",
-                                 slack_user_id=f"U{key.upper()}M{n}", agency=agency,
-                                 role="line_manager", job_title="Manager")
-                worker = Person(email=f"{key}-p{n}@x.example", name=f"{name} Worker {n}",
-                                slack_user_id=f"U{key.upper()}P{n}", agency=agency,
-                                role="practitioner", job_title="Practitioner",
-                                line_manager=manager)
+                manager = Person(
+                    email=f"{key}-m{n}@x.example",
+                    name=f"{name} Manager {n}",
+                    slack_user_id=f"U{key.upper()}M{n}",
+                    agency=agency,
+                    role="line_manager",
+                    job_title="Manager",
+                )
+                worker = Person(
+                    email=f"{key}-p{n}@x.example",
+                    name=f"{name} Worker {n}",
+                    slack_user_id=f"U{key.upper()}P{n}",
+                    agency=agency,
+                    role="practitioner",
+                    job_title="Practitioner",
+                    line_manager=manager,
+                )
                 session.add_all([manager, worker])
                 practitioners.append(worker)
                 for person in (manager, worker):
@@ -66,9 +78,13 @@ def seed(factory: sessionmaker[Session], emulator: SlackEmulator, clock: FrozenC
         )
         for n in range(DISPUTES):
             service.open(
-                session=session, protocol_key="suffolk", category="referral-threshold",
-                raiser=sides[1][n % PAIRS], counterpart=sides[0][(n * 7) % PAIRS],
-                child_ref=f"CS-{n:05d}", summary=f"Dispute {n}",
+                session=session,
+                protocol_key="suffolk",
+                category="referral-threshold",
+                raiser=sides[1][n % PAIRS],
+                counterpart=sides[0][(n * 7) % PAIRS],
+                child_ref=f"CS-{n:05d}",
+                summary=f"Dispute {n}",
             )
         session.execute(OutboxMessage.__table__.delete())  # only the escalation's messages count
 
@@ -126,7 +142,8 @@ def test_replicas_escalate_and_send_exactly_once(
                 select(func.count()).select_from(Dispute).where(Dispute.stage_index == 1)
             )
             pending = session.scalar(
-                select(func.count()).select_from(OutboxMessage)
+                select(func.count())
+                .select_from(OutboxMessage)
                 .where(OutboxMessage.status != "sent")
             )
         if escalated == DISPUTES and pending == 0:
@@ -136,9 +153,7 @@ def test_replicas_escalate_and_send_exactly_once(
 
     with factory() as session:
         entered = Counter(
-            session.scalars(
-                select(AuditEvent.dispute_id).where(AuditEvent.kind == "stage_entered")
-            )
+            session.scalars(select(AuditEvent.dispute_id).where(AuditEvent.kind == "stage_entered"))
         )
         messages = session.scalar(
             select(func.count())

@@ -161,9 +161,7 @@ def test_each_period_is_sent_once_across_runs_transactions_and_restarts(
         assert len(rows(session, OutboxKind.FILE)) == 1
 
 
-def test_a_failed_run_leaves_the_period_to_the_next_one(
-    factory: sessionmaker[Session], digests
-):
+def test_a_failed_run_leaves_the_period_to_the_next_one(factory: sessionmaker[Session], digests):
     with pytest.raises(RuntimeError), transaction(factory) as session:
         digests.run_due(session)
         raise RuntimeError("the job died before committing")
