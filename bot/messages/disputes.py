@@ -257,6 +257,20 @@ def resolved_notice(dispute: Dispute, resolution: Resolution, calendar: WorkingC
     )
 
 
+def final_stage_reached(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> Message:
+    """To the partnership's admins: a dispute now sits with the partnership itself."""
+    text = (
+        f":triangular_flag_on_post: *{dispute.reference}* "
+        f"({escape(dispute.raiser_agency.name)} ↔ {escape(dispute.counterpart_agency.name)}) "
+        f"has reached the final stage, {stage_label(dispute, protocol)}, on "
+        f"{calendar.describe(dispute.stage_started_at)}. Nothing escalates further."
+    )
+    return message(
+        f"{dispute.reference} has reached the final stage.",
+        [section(text), section(next_step(dispute, protocol, calendar))],
+    )
+
+
 def directory_gap(dispute: Dispute, protocol: Protocol, gaps: list[str]) -> Message:
     """To the partnership's admins: exactly what the directory lacks, so nothing stalls."""
     text = (

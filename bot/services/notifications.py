@@ -113,6 +113,9 @@ class Notifier:
             self.admins(
                 session, views.directory_gap(dispute, protocol, transition.missing), dispute=dispute
             )
+        if transition.to_stage == protocol.final_index:
+            reached = views.final_stage_reached(dispute, protocol, self.calendar)
+            self.admins(session, reached, dispute=dispute)
 
     @staticmethod
     def _previous_tier(dispute: Dispute, from_stage: int) -> list[Person]:

@@ -125,6 +125,8 @@ def test_final_stage_tells_admins_and_reviews_on_cadence(bot: Bot, sweeper: Swee
         bot.clock.set(deadline)
         assert sweep(bot, sweeper).escalated == 1
     assert "Stage 5 of 5" in str(last_notice(bot, "chair")["blocks"])
+    reached = [str(m["blocks"]) for m in bot.dms("admin") if "reached the final stage" in m["text"]]
+    assert len(reached) == 1 and "Monday 21 December 2026 at 5:00pm" in reached[0]
     # Five working days at the final stage (skipping Christmas) bring the review.
     bot.clock.set(london(2026, 12, 31, 17, 0))
     sweep(bot, sweeper)
