@@ -68,6 +68,15 @@ class HttpResponse:
         )
 
 
+def _method_of(path: str) -> str:
+    """The name a delay is queued under: the API method, or the upload / response_url call."""
+    if path.startswith(API_PREFIX):
+        return path[len(API_PREFIX) :]
+    if path.startswith(UPLOAD_PREFIX):
+        return UPLOAD_CALL
+    return RESPONSE_URL_CALL if path.startswith(RESPONSE_PREFIX) else path
+
+
 class Dispatcher:
     """Routes each request and records it, holding the workspace lock throughout."""
 
@@ -77,6 +86,10 @@ class Dispatcher:
         self._response_url_uses: dict[str, int] = {}
 
     def handle(self, request: HttpRequest) -> HttpResponse:
+        with self._ws.lock:
+            delay = self._faults.take_delay(_method_of(request.path))
+        if delay:
+            time.sleep(delay)  # a slow Slack: outside the lock, so other calls go on
         with self._ws.lock:
             for prefix, route in (
                 (API_PREFIX, self._api),

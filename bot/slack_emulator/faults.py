@@ -29,6 +29,7 @@ class FaultPlan:
 
     def __init__(self) -> None:
         self._queued: dict[str, list[Fault]] = {}
+        self._delays: dict[str, list[float]] = {}
 
     def add(self, method: str, fault: Fault, times: int) -> None:
         if times < 1:
@@ -37,4 +38,13 @@ class FaultPlan:
 
     def take(self, method: str) -> Fault | None:
         queued = self._queued.get(method)
+        return queued.pop(0) if queued else None
+
+    def add_delay(self, method: str, seconds: float, times: int) -> None:
+        if times < 1 or seconds < 0:
+            raise ValueError("times must be at least 1 and seconds not negative")
+        self._delays.setdefault(method, []).extend([seconds] * times)
+
+    def take_delay(self, method: str) -> float | None:
+        queued = self._delays.get(method)
         return queued.pop(0) if queued else None

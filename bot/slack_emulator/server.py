@@ -215,6 +215,12 @@ class SlackEmulator:
         with self._workspace.lock:
             self._faults.add(method, Fault(code, status, retry_after), times)
 
+    def slow_next(self, method: str, *, seconds: float, times: int = 1) -> None:
+        """Make the next `times` calls to `method` answer only after `seconds`, like a slow
+        Slack; other calls are served meanwhile. Names as for `fail_next`."""
+        with self._workspace.lock:
+            self._faults.add_delay(method, seconds, times)
+
     # recordings ------------------------------------------------------------
 
     def calls(self, method: str | None = None) -> list[RecordedCall]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 import urllib.error
 import urllib.request
 from typing import Any
@@ -670,3 +672,18 @@ def test_validators_work_on_their_own() -> None:
     assert validate_view(_modal(), allowed_types=["modal"]) == []
     with pytest.raises(ValueError):
         validate_blocks([], surface="email")
+
+
+def test_slow_next_delays_one_call_while_others_are_served(emulator: SlackEmulator) -> None:
+    client = WebClient(token="xoxb-test", base_url=emulator.base_url)
+    emulator.slow_next("auth.test", seconds=0.5)
+    finished: list[float] = []
+    began = time.monotonic()
+    slow = threading.Thread(target=lambda: (client.auth_test(), finished.append(time.monotonic())))
+    slow.start()
+    time.sleep(0.05)
+    client.api_call("auth.test")  # not delayed: only the next call was
+    quick = time.monotonic() - began
+    slow.join()
+    assert quick < 0.4
+    assert finished[0] - began >= 0.5
