@@ -158,3 +158,54 @@ def test_db_upgrade(tmp_path: Path):
     assert result.exit_code == 0
     assert "up to date" in result.output
     assert (tmp_path / "x.sqlite3").exists()
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({}, "SLACK_BOT_TOKEN is not set"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1"}, "Set SLACK_SIGNING_SECRET for HTTP mode"),
+        (
+            {
+                "SLACK_BOT_TOKEN": "xoxb-1",
+                "SLACK_SIGNING_SECRET": "s",
+                "RESOLVE_CLOCK_START": "2026-12-01T09:00:00+00:00",
+            },
+            "only allowed against a local SLACK_API_URL",
+        ),
+    ],
+)
+def test_run_refuses_what_would_misbehave(tmp_path: Path, env: dict[str, str], message: str):
+    completed = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path}/x.db", **env},
+        cwd=tmp_path,
+        check=False,
+        timeout=60,
+    )
+    assert completed.returncode == 2
+    assert message in completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
+def test_a_folder_of_our_own_protocols(tmp_path: Path):
+    data = yaml.safe_load((PRESET_DIR / "suffolk.yaml").read_text())
+    for key in ("northshire", "westshire"):
+        data["key"] = key
+        (tmp_path / f"{key}.yaml").write_text(yaml.safe_dump(data))
+    listing = run("protocols", "list", env={"RESOLVE_PROTOCOL_PATH": str(tmp_path)})
+    assert listing.exit_code == 0
+    assert str(tmp_path / "northshire.yaml") in listing.output
+    assert str(tmp_path / "westshire.yaml") in listing.output
+    assert "preset" in listing.output
+
+    data["stages"][0]["role"] = "wizard"
+    (tmp_path / "westshire.yaml").write_text(yaml.safe_dump(data))
+    broken = CliRunner().invoke(
+        cli, ["protocols", "list"], env={"RESOLVE_PROTOCOL_PATH": str(tmp_path)}
+    )
+    assert broken.exit_code == 2
+    assert "westshire.yaml cannot be used" in broken.output
+    assert "stages[1] (professionals) role" in broken.output

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.app import create_app
-from bot.clock import FrozenClock
+from bot.clock import FrozenClock, SystemClock
 from bot.database import transaction, upgrade
 from bot.demo.transcript import Transcript
 from bot.http_server import SlackHTTPServer
@@ -44,6 +44,7 @@ SUMMARY = (
     "closed the referral at screening as below the threshold for assessment."
 )
 SETTLE_TIMEOUT = 30.0
+KICK_PAUSE = 0.2
 Out = Callable[[str], None]
 
 
@@ -83,13 +84,13 @@ class Demo:
             emulator=self.emulator,
             bot=self.bot_client,
         )
-        digests = DigestService(
+        self.digests = DigestService(
             clock=self.clock,
             calendar=self.rt.calendar,
             settings=self.settings,
             notifier=self.rt.notifier,
         )
-        self.scheduler = build_scheduler(self.rt, run_digests=digests.run_due)
+        self.scheduler = build_scheduler(self.rt, run_digests=self.digests.run_due)
         self.transcript = Transcript(self.emulator, self.bot_client, self.names, out)
 
     # set-up ------------------------------------------------------------------------------
@@ -246,8 +247,7 @@ class Demo:
             ]
         if not waiting:
             return
-        calendar = self.rt.calendar
-        self.clock.set(calendar.next_working_moment(self.clock.now()) + timedelta(minutes=30))
+        self.clock.set(self._working(timedelta(minutes=30)))
         notices = {user: message for user, message in self._notices(reference, views.ACKNOWLEDGE)}
         for user in waiting:
             if user in notices:
@@ -266,8 +266,7 @@ class Demo:
 
     def refer(self, reference: str) -> None:
         user, message = self._notices(reference, views.ESCALATE)[0]
-        calendar = self.rt.calendar
-        self.clock.set(calendar.next_working_moment(self.clock.now()) + timedelta(hours=1))
+        self.clock.set(self._working(timedelta(hours=1)))
         self.say(f"{self.names.get(user, user)} presses Escalate now to refer it.")
         self.slack.press(user, message, views.ESCALATE)
         modal = self.emulator.views_opened()[-1]
@@ -288,9 +287,9 @@ class Demo:
             acting = [n.person for n in transition.notices] or [transition.actor]
             closer = acting[0].slack_user_id if acting[0] else None
         assert closer is not None
-        calendar = self.rt.calendar
-        self.clock.set(calendar.next_working_moment(self.clock.now()) + timedelta(hours=1))
+        self.clock.set(self._working(timedelta(hours=1)))
         self.say(f"{self.names[closer]} closes it with /dispute resolve {reference}.")
+        calendar = self.rt.calendar
         due = f"{calendar.add_working_days(calendar.local(self.clock.now()).date(), 3):%d/%m/%Y}"
         self.slack.command(closer, f"resolve {reference}")
         modal = self.emulator.views_opened()[-1]
@@ -306,6 +305,11 @@ class Demo:
             },
         )
         self.settle()
+
+    def _working(self, later: timedelta) -> datetime:
+        """When a person next acts: `later` into their working day (people go home at five)."""
+        soon = self.clock.now() + timedelta(minutes=1)
+        return self.rt.calendar.next_working_moment(soon) + later
 
     def _reviewed(self, reference: str) -> bool:
         with self.rt.factory() as session:
@@ -335,7 +339,9 @@ class Demo:
                 ),
             ]
         due = [c for c in candidates if c is not None]
-        return min(due) if due else None
+        if not due:
+            return None
+        return min([*due, self.digests.next_time(self.clock.now())])
 
     def fast_forward(self) -> None:
         """Jumps to the next deadline or reminder and lets the scheduler act on it."""
@@ -346,14 +352,20 @@ class Demo:
         self.settle()
 
     def settle(self) -> None:
-        """Waits (in real time) until the scheduler has swept and delivered everything due."""
+        """Has the scheduler run its jobs now, and waits until everything due is delivered."""
         deadline = time.monotonic() + SETTLE_TIMEOUT
-        time.sleep(self.settings.sweep_seconds * 1.2)
         while time.monotonic() < deadline:
+            self._kick()
+            time.sleep(KICK_PAUSE)
             if self._quiet():
                 break
-            time.sleep(0.1)
         self.transcript.show(self.when())
+
+    def _kick(self) -> None:
+        """Brings every job's next run forward to now (the scheduler runs on real time)."""
+        now = SystemClock().now()
+        for job in self.scheduler.get_jobs():
+            job.modify(next_run_time=now)
 
     def _quiet(self) -> bool:
         now = self.clock.now()

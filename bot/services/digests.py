@@ -111,6 +111,16 @@ class DigestService:
             fire = self._trigger.get_next_fire_time(fire, now)
         return times
 
+    def next_time(self, after: datetime) -> datetime:
+        """The first digest time on a working day after `after`."""
+        fire = self._trigger.get_next_fire_time(None, after + timedelta(seconds=1))
+        while fire is not None and not self.calendar.is_working_day(
+            self.calendar.local(fire).date()
+        ):
+            fire = self._trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+        assert fire is not None, "a weekday cron always fires again"
+        return fire.astimezone(UTC)
+
     def _opens_week(self, fire: datetime) -> bool:
         """True on the first working day of the ISO week: Monday, or Tuesday after a holiday."""
         day = self.calendar.local(fire).date()

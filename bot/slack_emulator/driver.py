@@ -145,6 +145,27 @@ class SlackDriver:
         }
         return self.interaction(payload)
 
+    def pick_user(self, user: str, view: dict[str, Any], action_id: str, picked: str) -> Reply:
+        """Chooses a person in a modal's user picker that dispatches its action."""
+        payload = {
+            "type": "block_actions",
+            "team": {"id": self.emulator.team_id},
+            "user": {"id": user},
+            "container": {"type": "view", "view_id": view.get("id")},
+            "view": view,
+            "trigger_id": f"trig-{uuid.uuid4().hex}",
+            "actions": [
+                {
+                    "type": "users_select",
+                    "action_id": action_id,
+                    "block_id": "counterpart",
+                    "selected_user": picked,
+                    "action_ts": str(time.time()),
+                }
+            ],
+        }
+        return self.interaction(payload)
+
     def submit(self, user: str, view: dict[str, Any], values: dict[str, Any]) -> Reply:
         """Fills the modal's inputs with `values` (by block id) and submits it."""
         state: dict[str, dict[str, Any]] = {}
