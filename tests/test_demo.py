@@ -24,12 +24,14 @@ def test_sussex_demo_climbs_every_step_with_referrals_and_prints_the_record(tmp_
     # Referred on Tuesday 22 December: the scrutineer's 10 working days skip Christmas Day,
     # Boxing Day (observed Monday 28th) and New Year's Day.
     assert "By when: Friday 8 January 2027 at 5:00pm (GMT)" in text
-    record = text[text.index("# RPD-2026-0001") :]
+    heading = "# Record of a professional difference: RPD-2026-0001"
+    record = text[text.index(heading) :]
     for part in ("## Discussions", "## Resolution", "## Audit trail", CHILD_REF):
         assert part in record
     # Before the record, the child reference shows only in the dispute's private channel.
     conversation = ""
-    for line in lines[: lines.index(next(x for x in lines if x.startswith("# RPD-2026-0001")))]:
+    before_record = next(n for n, line in enumerate(lines) if line.startswith(heading))
+    for line in lines[:before_record]:
         if " → " in line:
             conversation = line
         elif CHILD_REF in line:
