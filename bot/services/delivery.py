@@ -245,6 +245,7 @@ class OutboxDelivery:
                 filename=payload["filename"],
                 title=payload.get("title"),
                 initial_comment=payload.get("initial_comment"),
+                alt_txt=payload.get("alt_txt"),
             )
         files = response.get("files") or [{}]
         return {"channel": channel, "file": files[0].get("id")}

@@ -43,7 +43,6 @@ from models.dispute import (
     StageTransition,
     Trigger,
 )
-from models.outbox import OutboxKind
 from models.protocol import Protocol
 from models.schedule import DigestRun
 
@@ -197,8 +196,9 @@ class DigestService:
             "filename": f"digest-{period.key.removeprefix('weekly:')}.png",
             "title": views.title(digest, self.calendar),
             "initial_comment": views.chart_comment(digest, self.calendar),
+            "alt_txt": "Bar charts: open disputes by stage, and new disputes each week by theme.",
         }
-        self.notifier._add(session, OutboxKind.FILE, payload, channel=channel)
+        self.notifier.file(session, channel, payload)
 
     def _gather(
         self,

@@ -58,6 +58,10 @@ class Notifier:
     def direct(self, session: Session, person: Person, payload: dict[str, Any], **kw: Any) -> None:
         self._add(session, OutboxKind.DIRECT, payload, person=person, **kw)
 
+    def file(self, session: Session, channel: str, payload: dict[str, Any]) -> None:
+        """A file upload (the weekly chart); payload as OutboxDelivery expects for FILE rows."""
+        self._add(session, OutboxKind.FILE, payload, channel=channel)
+
     def admins(self, session: Session, payload: dict[str, Any], **kw: Any) -> None:
         """The admins' channel when configured, else each partnership admin directly."""
         if self.settings.admins_channel:
