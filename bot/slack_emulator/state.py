@@ -10,10 +10,10 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.clock import SystemClock
 from bot.slack_emulator.errors import ApiError
 
 TEAM_ID = "T0EMULATE"
@@ -100,7 +100,7 @@ class Workspace:
         is_bot: bool = False,
     ) -> dict[str, Any]:
         """Add a person in users.info's shape; everyone works on UK time (Europe/London)."""
-        now = datetime.now(ZoneInfo(USER_TZ))
+        now = SystemClock().now().astimezone(ZoneInfo(USER_TZ))
         offset = now.utcoffset()
         display = real_name or name
         profile: dict[str, Any] = {
