@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -55,6 +56,9 @@ class ReferenceCounter(Base):
 
 class Dispute(Base):
     __tablename__ = "disputes"
+    # The sweep asks for open disputes due by now: equality then range, so its cost follows what
+    # is due, not how many disputes are stored.
+    __table_args__ = (Index("ix_disputes_due", "status", "deadline_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
@@ -70,9 +74,9 @@ class Dispute(Base):
     summary: Mapped[str] = mapped_column(Text)
     stage_index: Mapped[int] = mapped_column(Integer)
     stage_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     stated_timescale: Mapped[str | None] = mapped_column(String(100))
-    status: Mapped[str] = mapped_column(String(16), default=DisputeStatus.OPEN, index=True)
+    status: Mapped[str] = mapped_column(String(16), default=DisputeStatus.OPEN)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     conversation_id: Mapped[str | None] = mapped_column(String(32))
