@@ -29,10 +29,14 @@ class Reminder(Base):
     """One reminder due at one instant, tied to the stage it belongs to."""
 
     __tablename__ = "reminders"
-    __table_args__ = (Index("ix_reminders_due", "status", "due_at"),)
+    # Due reminders by time for the sweep; a dispute's pending ones to cancel when it moves on.
+    __table_args__ = (
+        Index("ix_reminders_due", "status", "due_at"),
+        Index("ix_reminders_dispute", "dispute_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"), index=True)
+    dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"))
     transition_id: Mapped[int] = mapped_column(ForeignKey("stage_transitions.id"))
     kind: Mapped[str] = mapped_column(String(20))
     label: Mapped[str] = mapped_column(String(120))

@@ -1,4 +1,4 @@
-"""One index for the sweep: open disputes by deadline
+"""Sweep indexes: open disputes by deadline, and a dispute's pending reminders
 
 Revision ID: 0003
 Revises: 0002
@@ -19,9 +19,15 @@ def upgrade() -> None:
         batch_op.drop_index("ix_disputes_deadline_at")
         batch_op.drop_index("ix_disputes_status")
         batch_op.create_index("ix_disputes_due", ["status", "deadline_at"], unique=False)
+    with op.batch_alter_table("reminders", schema=None) as batch_op:
+        batch_op.drop_index("ix_reminders_dispute_id")
+        batch_op.create_index("ix_reminders_dispute", ["dispute_id", "status"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("reminders", schema=None) as batch_op:
+        batch_op.drop_index("ix_reminders_dispute")
+        batch_op.create_index("ix_reminders_dispute_id", ["dispute_id"], unique=False)
     with op.batch_alter_table("disputes", schema=None) as batch_op:
         batch_op.drop_index("ix_disputes_due")
         batch_op.create_index("ix_disputes_status", ["status"], unique=False)
