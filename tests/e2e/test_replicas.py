@@ -10,6 +10,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -167,3 +168,59 @@ def test_replicas_escalate_and_send_exactly_once(
     assert max(keys.values()) == 1, "a message was sent twice"
     created = [c for c in emulator.calls("conversations.create") if c.status == 200]
     assert len(created) == DISPUTES
+
+
+def test_simulated_time_runs_the_whole_process_scheduler_included(
+    database_url: str, factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """RESOLVE_CLOCK_SPEED=3600: an hour passes each second, and the sweep keeps pace."""
+    clock = FrozenClock(london(2026, 11, 23, 10, 0))
+    with SlackEmulator() as emulator:
+        seed(factory, emulator, clock)  # every deadline: Monday 30 November 17:00
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "SLACK_BOT_TOKEN": "xoxb-simulated",
+            "SLACK_SIGNING_SECRET": "simulated-secret",
+            "SLACK_API_URL": emulator.base_url,
+            "RESOLVE_CLOCK_START": "2026-11-30T16:00:00+00:00",  # an hour before the deadlines
+            "RESOLVE_CLOCK_SPEED": "3600",
+            "RESOLVE_OUTBOX_PACING_SECONDS": "0",
+            "PORT": str(free_port()),
+        }
+        log = (tmp_path / "simulated.log").open("wb")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=tmp_path,
+        )
+        try:
+            deadline = time.monotonic() + 120
+            escalated = 0
+            while time.monotonic() < deadline and escalated < DISPUTES:
+                assert process.poll() is None, (tmp_path / "simulated.log").read_text()
+                with factory() as session:
+                    escalated = (
+                        session.scalar(
+                            select(func.count())
+                            .select_from(Dispute)
+                            .where(Dispute.stage_index == 1)
+                        )
+                        or 0
+                    )
+                time.sleep(0.2)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    assert escalated == DISPUTES
+    with factory() as session:
+        first = session.scalar(
+            select(func.min(AuditEvent.created_at)).where(
+                AuditEvent.kind == "stage_entered", AuditEvent.actor_id.is_(None)
+            )
+        )
+    # Escalated on simulated time, moments after the deadline, not at the real date.
+    assert first is not None
+    assert london(2026, 11, 30, 17, 0) <= first < london(2026, 11, 30, 17, 0) + timedelta(hours=2)
