@@ -316,7 +316,7 @@ class OutboxDelivery:
         """The dispute's one private conversation holds exactly the people entitled to see it."""
         users = [self._slack_id(session, m.person) for m in dispute.members]
         group = (
-            self.settings.conversation is ConversationKind.GROUP_DM and len(users) < GROUP_DM_LIMIT
+            self.settings.conversation == ConversationKind.GROUP_DM and len(users) < GROUP_DM_LIMIT
         )
         if group:
             opened = self._call("conversations.open", users=",".join(users))

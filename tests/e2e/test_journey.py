@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from bot.messages import disputes as views
+from bot.settings import ConversationKind
 from models.audit import AuditEvent
 from models.dispute import Dispute
 from tests.e2e.conftest import Bot
@@ -183,3 +184,21 @@ def test_outsiders_cannot_see_or_touch_a_dispute(bot: Bot) -> None:
         bot.slack.command(outsider, f"{other} {REF} text")
         assert "no dispute" in bot.replies("outsider")[-1]["text"]
     assert bot.emulator.files() == []
+
+
+def test_group_dm_conversation_grows_with_each_tier(bot: Bot) -> None:
+    bot.rt.delivery.settings = bot.rt.settings.model_copy(
+        update={"conversation": ConversationKind.GROUP_DM}
+    )
+    open_dispute(bot)
+    opened = [c for c in bot.emulator.calls("conversations.open") if "," in c.params["users"]]
+    assert set(opened[-1].params["users"].split(",")) == {bot.ids["pol_dc"], bot.ids["csc_sw"]}
+    first = opened[-1].response["channel"]["id"]
+    assert any(CHILD in str(m.get("blocks")) for m in bot.emulator.messages(first))
+    bot.slack.command(bot.ids["pol_dc"], f"escalate {REF} No agreement")
+    bot.slack.submit(bot.ids["pol_dc"], bot.emulator.views_opened()[-1], {"reason": "No agreement"})
+    bot.deliver()
+    opened = [c for c in bot.emulator.calls("conversations.open") if "," in c.params["users"]]
+    grown = set(opened[-1].params["users"].split(","))
+    assert grown == {bot.ids[k] for k in ("pol_dc", "csc_sw", "pol_ds", "csc_tm")}
+    assert bot.emulator.calls("conversations.create") == []
