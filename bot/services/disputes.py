@@ -343,8 +343,6 @@ class DisputeService:
     def _add_member(
         self, session: Session, dispute: Dispute, person: Person, reason: str, now: datetime
     ) -> None:
-        if dispute.id is not None and self.is_member(session, dispute, person):
-            return
         if any(m.person_id == person.id or m.person is person for m in dispute.members):
             return
         dispute.members.append(DisputeMember(person=person, reason=reason, added_at=now))

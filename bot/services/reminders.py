@@ -17,11 +17,16 @@ ONE_WORKING_DAY = Timescale.model_validate("1 working day")
 
 
 def cancel_pending(session: Session, dispute: Dispute) -> None:
-    """Reminders for a stage the dispute has left (or a closed dispute) make no sense now."""
+    """Reminders for a stage the dispute has left (or a closed dispute) make no sense now.
+
+    No session synchronisation: callers never hold the reminders they cancel, and checking every
+    object in a large sweep batch would cost more than the update.
+    """
     session.execute(
         update(Reminder)
         .where(Reminder.dispute_id == dispute.id, Reminder.status == ReminderStatus.PENDING)
         .values(status=ReminderStatus.CANCELLED)
+        .execution_options(synchronize_session=False)
     )
 
 
