@@ -222,8 +222,8 @@ def test_simulated_time_runs_the_whole_process_scheduler_included(
             )
         )
     # Escalated on simulated time, soon after the deadline (an hour of it passes each real
-    # second, so start-up alone takes a few), and never before it; the real date is a week
-    # earlier, so nothing would have lapsed on real time.
+    # second, so start-up alone takes a few) and never before it; on real time the
+    # escalation would carry today's date instead.
     assert first is not None
     deadline = london(2026, 11, 30, 17, 0)
     assert deadline <= first < deadline + timedelta(days=1)
