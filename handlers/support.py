@@ -47,8 +47,9 @@ def unit_of_work(rt: Runtime) -> Iterator[Session]:
         yield session
 
 
-def actor(session: Session, client: WebClient, user_id: str) -> Person:
-    """The directory entry for the Slack user; raises DomainError if they are not listed."""
+def directory_person(session: Session, client: WebClient, user_id: str) -> Person:
+    """The directory entry for a Slack user (linked by work email the first time); raises
+    DomainError if they are not listed. Slack is asked for the email only when needed."""
     known = session.scalar(select(Person).where(Person.slack_user_id == user_id))
     if known is not None:
         return known

@@ -12,10 +12,9 @@ from bot.messages import disputes as views
 from bot.messages import modals
 from bot.runtime import Runtime
 from bot.services.errors import DomainError
-from bot.services.identity import person_for_slack_user
 from handlers.commands.dispute import escalation_view
 from handlers.events.app_home import publish_home
-from handlers.support import actor, ephemeral, unexpected, unit_of_work
+from handlers.support import directory_person, ephemeral, unexpected, unit_of_work
 
 Body = dict[str, Any]
 
@@ -46,7 +45,7 @@ def register(app: App, rt: Runtime) -> None:
 
         def work() -> str:
             with unit_of_work(rt) as session:
-                me = actor(session, client, body["user"]["id"])
+                me = directory_person(session, client, body["user"]["id"])
                 reference = body["actions"][0]["value"]
                 dispute = rt.service.get_visible(session, reference=reference, viewer=me)
                 notice = rt.service.acknowledge(session=session, dispute=dispute, actor=me)
@@ -69,7 +68,7 @@ def register(app: App, rt: Runtime) -> None:
             if not entry_id.isdigit():
                 raise DomainError("That approval button is not valid any more.")
             with unit_of_work(rt) as session:
-                me = actor(session, client, body["user"]["id"])
+                me = directory_person(session, client, body["user"]["id"])
                 dispute = rt.service.get_visible(session, reference=reference, viewer=me)
                 entry = rt.service.approve_discussion(
                     session=session, dispute=dispute, entry_id=int(entry_id), actor=me
@@ -92,7 +91,7 @@ def register(app: App, rt: Runtime) -> None:
 
             def work() -> None:
                 with unit_of_work(rt) as session:
-                    me = actor(session, client, body["user"]["id"])
+                    me = directory_person(session, client, body["user"]["id"])
                     reference = body["actions"][0]["value"]
                     dispute = rt.service.get_visible(session, reference=reference, viewer=me)
                     view = build(dispute)
@@ -125,8 +124,7 @@ def register(app: App, rt: Runtime) -> None:
             return
         try:
             with unit_of_work(rt) as session:
-                email = client.users_info(user=picked)["user"].get("profile", {}).get("email")
-                person = person_for_slack_user(session, slack_user_id=picked, email=email)
+                person = directory_person(session, client, picked)
                 note = (
                     f"{person.name}: {person.job_title}, {person.agency.name} (from the directory)"
                 )

@@ -16,7 +16,7 @@ from bot.services.errors import DomainError
 from bot.services.queries import my_disputes
 from bot.services.record import record_filename, render_record
 from handlers.commands.parsing import Subcommand, parse
-from handlers.support import actor, ephemeral, unexpected, unit_of_work
+from handlers.support import directory_person, ephemeral, unexpected, unit_of_work
 
 Body = dict[str, Any]
 
@@ -69,7 +69,7 @@ def register(app: App, rt: Runtime) -> None:
 
 def open_form(rt: Runtime, client: WebClient, body: Body, sub: Subcommand) -> None:
     with unit_of_work(rt) as session:
-        actor(session, client, body["user_id"])
+        directory_person(session, client, body["user_id"])
     protocol = rt.catalog.get(rt.settings.protocol)
     if protocol is None:
         raise DomainError(
@@ -83,7 +83,7 @@ def log_discussion(
 ) -> dict[str, Any] | None:
     assert sub.reference is not None
     with unit_of_work(rt) as session:
-        person = actor(session, client, body["user_id"])
+        person = directory_person(session, client, body["user_id"])
         dispute = rt.service.get_visible(session, reference=sub.reference, viewer=person)
         if not sub.rest.strip():
             rt.service.require_open(dispute, "log a discussion on")
@@ -111,7 +111,7 @@ def log_discussion(
 def status(rt: Runtime, client: WebClient, body: Body, sub: Subcommand) -> dict[str, Any]:
     assert sub.reference is not None
     with unit_of_work(rt) as session:
-        person = actor(session, client, body["user_id"])
+        person = directory_person(session, client, body["user_id"])
         dispute = rt.service.get_visible(session, reference=sub.reference, viewer=person)
         message = views.status(dispute, rt.service.protocol_of(dispute), rt.calendar)
     return {"response_type": "ephemeral", **message}
@@ -119,7 +119,7 @@ def status(rt: Runtime, client: WebClient, body: Body, sub: Subcommand) -> dict[
 
 def list_mine(rt: Runtime, client: WebClient, body: Body, sub: Subcommand) -> dict[str, Any]:
     with unit_of_work(rt) as session:
-        person = actor(session, client, body["user_id"])
+        person = directory_person(session, client, body["user_id"])
         message = list_message(my_disputes(session, person), calendar=rt.calendar)
     return {"response_type": "ephemeral", **message}
 
@@ -127,7 +127,7 @@ def list_mine(rt: Runtime, client: WebClient, body: Body, sub: Subcommand) -> di
 def escalate_form(rt: Runtime, client: WebClient, body: Body, sub: Subcommand) -> None:
     assert sub.reference is not None
     with unit_of_work(rt) as session:
-        person = actor(session, client, body["user_id"])
+        person = directory_person(session, client, body["user_id"])
         dispute = rt.service.get_visible(session, reference=sub.reference, viewer=person)
         view = escalation_view(rt, dispute, reason=sub.rest or None)
     client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -153,7 +153,7 @@ def escalation_view(rt: Runtime, dispute: Any, *, reason: str | None) -> dict[st
 def resolve_form(rt: Runtime, client: WebClient, body: Body, sub: Subcommand) -> None:
     assert sub.reference is not None
     with unit_of_work(rt) as session:
-        person = actor(session, client, body["user_id"])
+        person = directory_person(session, client, body["user_id"])
         dispute = rt.service.get_visible(session, reference=sub.reference, viewer=person)
         rt.service.require_open(dispute, "resolve")
     client.views_open(trigger_id=body["trigger_id"], view=modals.resolve_modal(sub.reference))
@@ -163,7 +163,7 @@ def send_record(rt: Runtime, client: WebClient, body: Body, sub: Subcommand) -> 
     """The full record, as a file in the requester's direct messages with the bot."""
     assert sub.reference is not None
     with unit_of_work(rt) as session:
-        person = actor(session, client, body["user_id"])
+        person = directory_person(session, client, body["user_id"])
         dispute = rt.service.get_visible(session, reference=sub.reference, viewer=person)
         content = render_record(session, dispute=dispute, calendar=rt.calendar)
         filename = record_filename(dispute)
@@ -184,7 +184,7 @@ def send_record(rt: Runtime, client: WebClient, body: Body, sub: Subcommand) -> 
 
 def whoami(rt: Runtime, client: WebClient, body: Body, sub: Subcommand) -> dict[str, Any]:
     with unit_of_work(rt) as session:
-        person = actor(session, client, body["user_id"])
+        person = directory_person(session, client, body["user_id"])
         manager = person.line_manager.described if person.line_manager else "none recorded"
         deputy = person.deputy.described if person.deputy else "none recorded"
         lines = [

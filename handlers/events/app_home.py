@@ -13,7 +13,7 @@ from bot.messages.home import home_view
 from bot.runtime import Runtime
 from bot.services.errors import DomainError
 from bot.services.queries import my_disputes, upcoming_deadlines
-from handlers.support import actor, unexpected, unit_of_work
+from handlers.support import directory_person, unexpected, unit_of_work
 
 UPCOMING = timedelta(days=14)
 
@@ -21,7 +21,7 @@ UPCOMING = timedelta(days=14)
 def publish_home(rt: Runtime, client: WebClient, user_id: str) -> None:
     try:
         with unit_of_work(rt) as session:
-            me = actor(session, client, user_id)
+            me = directory_person(session, client, user_id)
             now = rt.clock.now()
             view = home_view(
                 my_disputes(session, me),

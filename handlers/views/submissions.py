@@ -13,8 +13,7 @@ from bot.messages import disputes as views
 from bot.messages import modals
 from bot.runtime import Runtime
 from bot.services.errors import DomainError
-from bot.services.identity import person_for_slack_user
-from handlers.support import actor, unexpected, unit_of_work
+from handlers.support import directory_person, unexpected, unit_of_work
 from handlers.views.forms import field, parse_actions
 from models.directory import Person
 
@@ -30,7 +29,9 @@ def _submission(rt: Runtime, fallback_block: str, submit: Submit) -> Callable[..
         blocks = {b.get("block_id") for b in view.get("blocks", [])}
         try:
             with unit_of_work(rt) as session:
-                submit(rt, session, client, actor(session, client, body["user"]["id"]), view)
+                submit(
+                    rt, session, client, directory_person(session, client, body["user"]["id"]), view
+                )
         except DomainError as error:
             target = error.field if error.field in blocks else fallback_block
             ack(response_action="errors", errors={target: str(error)})
@@ -47,13 +48,7 @@ def counterpart_from(session: Session, client: WebClient, slack_user_id: str | N
     if not slack_user_id:
         raise DomainError("Choose the person you disagree with.", field="counterpart")
     try:
-        profile = client.users_info(user=slack_user_id)["user"].get("profile", {})
-    except Exception:  # noqa: BLE001 - an unknown user is reported like a missing entry
-        profile = {}
-    try:
-        return person_for_slack_user(
-            session, slack_user_id=slack_user_id, email=profile.get("email")
-        )
+        return directory_person(session, client, slack_user_id)
     except DomainError:
         raise DomainError(
             "That person is not in the agency directory, so the protocol cannot find their "
