@@ -37,6 +37,11 @@ def message(text: str, blocks: list[Block]) -> Message:
     return {"text": text, "blocks": blocks}
 
 
+def plain_message(text: str) -> Message:
+    """A message that is one paragraph, for confirmations and short news."""
+    return message(text, [section(text)])
+
+
 def who(person: Person) -> str:
     return f"{person.name} ({person.agency.name})"
 

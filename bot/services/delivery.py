@@ -25,8 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.database import transaction
-from bot.messages.blocks import section
-from bot.messages.disputes import message
+from bot.messages.disputes import plain_message
 from bot.settings import ConversationKind, Settings
 from models.directory import Person
 from models.dispute import Dispute, StageNotice
@@ -182,7 +181,7 @@ class OutboxDelivery:
             f":rotating_light: A message{about} could not be delivered to Slack and needs "
             f"attention: {reason}"
         )
-        alert = message(text, [section(text)]) | {"alert": True}
+        alert = plain_message(text) | {"alert": True}
         target = self.settings.admins_channel
         session.add(
             OutboxMessage(

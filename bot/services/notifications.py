@@ -150,7 +150,7 @@ class Notifier:
         self.direct(
             session,
             entry.logged_by,
-            views.message(text, [views.section(text)]),
+            views.plain_message(text),
             dispute=entry.dispute,
         )
 
@@ -167,9 +167,7 @@ class Notifier:
                 f"{self.calendar.describe(notice.acknowledged_at)}. "
                 + views.next_step(dispute, protocol, self.calendar)
             )
-            self.direct(
-                session, dispute.raiser, views.message(text, [views.section(text)]), dispute=dispute
-            )
+            self.direct(session, dispute.raiser, views.plain_message(text), dispute=dispute)
 
     def resolved(self, session: Session, resolution: Resolution) -> None:
         dispute = resolution.dispute

@@ -98,7 +98,7 @@ def submit_log(rt: Runtime, session: Session, client: WebClient, me: Person, vie
         f"Your discussion record on {dispute.reference} is saved; the other party has been "
         "asked to approve it. " + views.next_step(dispute, protocol, rt.calendar)
     )
-    rt.notifier.direct(session, me, views.message(text, [views.section(text)]), dispute=dispute)
+    rt.notifier.direct(session, me, views.plain_message(text), dispute=dispute)
 
 
 def submit_escalate(
@@ -144,7 +144,7 @@ def submit_resolve(
         f"{dispute.reference} is closed. Everyone involved has been told. "
         f"The full record: `/dispute record {dispute.reference}`."
     )
-    rt.notifier.direct(session, me, views.message(text, [views.section(text)]), dispute=dispute)
+    rt.notifier.direct(session, me, views.plain_message(text), dispute=dispute)
 
 
 def register(app: App, rt: Runtime) -> None:
