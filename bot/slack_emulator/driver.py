@@ -98,73 +98,54 @@ class SlackDriver:
                     return self._press(user, message, block, element)
         raise AssertionError(f"no button {action_id} on the message")
 
-    def _press(
-        self, user: str, message: dict[str, Any], block: dict[str, Any], element: dict[str, Any]
-    ) -> Reply:
-        channel = message["channel"]
+    def _actions(self, user: str, action: dict[str, Any], **where: Any) -> Reply:
+        """A block_actions payload as Slack sends it, for one action on a message or view."""
         payload = {
             "type": "block_actions",
             "team": {"id": self.emulator.team_id},
             "user": {"id": user},
             "api_app_id": "A0RESOLVE",
-            "container": {"type": "message", "channel_id": channel, "message_ts": message["ts"]},
-            "channel": {"id": channel},
-            "message": message,
             "trigger_id": f"trig-{uuid.uuid4().hex}",
-            "response_url": self.emulator.response_url(channel, user, message_ts=message["ts"]),
-            "actions": [
-                {
-                    "type": "button",
-                    "action_id": element["action_id"],
-                    "block_id": block.get("block_id"),
-                    "value": element.get("value"),
-                    "action_ts": str(time.time()),
-                }
-            ],
+            "actions": [action | {"action_ts": str(time.time())}],
+            **where,
         }
         return self.interaction(payload)
+
+    def _on_view(self, view: dict[str, Any]) -> dict[str, Any]:
+        return {"container": {"type": "view", "view_id": view.get("id")}, "view": view}
+
+    def _press(
+        self, user: str, message: dict[str, Any], block: dict[str, Any], element: dict[str, Any]
+    ) -> Reply:
+        channel, ts = message["channel"], message["ts"]
+        return self._actions(
+            user,
+            {
+                "type": "button",
+                "action_id": element["action_id"],
+                "block_id": block.get("block_id"),
+                "value": element.get("value"),
+            },
+            container={"type": "message", "channel_id": channel, "message_ts": ts},
+            channel={"id": channel},
+            message=message,
+            response_url=self.emulator.response_url(channel, user, message_ts=ts),
+        )
 
     def press_on_home(self, user: str, action_id: str, value: str) -> Reply:
         view = self.emulator.home_views(user)[-1]
-        payload = {
-            "type": "block_actions",
-            "team": {"id": self.emulator.team_id},
-            "user": {"id": user},
-            "container": {"type": "view", "view_id": view.get("id")},
-            "view": view,
-            "trigger_id": f"trig-{uuid.uuid4().hex}",
-            "actions": [
-                {
-                    "type": "button",
-                    "action_id": action_id,
-                    "value": value,
-                    "block_id": "home",
-                    "action_ts": str(time.time()),
-                }
-            ],
-        }
-        return self.interaction(payload)
+        action = {"type": "button", "action_id": action_id, "value": value, "block_id": "home"}
+        return self._actions(user, action, **self._on_view(view))
 
     def pick_user(self, user: str, view: dict[str, Any], action_id: str, picked: str) -> Reply:
         """Chooses a person in a modal's user picker that dispatches its action."""
-        payload = {
-            "type": "block_actions",
-            "team": {"id": self.emulator.team_id},
-            "user": {"id": user},
-            "container": {"type": "view", "view_id": view.get("id")},
-            "view": view,
-            "trigger_id": f"trig-{uuid.uuid4().hex}",
-            "actions": [
-                {
-                    "type": "users_select",
-                    "action_id": action_id,
-                    "block_id": "counterpart",
-                    "selected_user": picked,
-                    "action_ts": str(time.time()),
-                }
-            ],
+        action = {
+            "type": "users_select",
+            "action_id": action_id,
+            "block_id": "counterpart",
+            "selected_user": picked,
         }
-        return self.interaction(payload)
+        return self._actions(user, action, **self._on_view(view))
 
     def submit(self, user: str, view: dict[str, Any], values: dict[str, Any]) -> Reply:
         """Fills the modal's inputs with `values` (by block id) and submits it."""
