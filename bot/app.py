@@ -9,10 +9,12 @@ import handlers.commands
 import handlers.events
 import handlers.views
 from bot.runtime import QUIET, Runtime
+from handlers.replays import replay_guard
 
 
 def create_app(rt: Runtime, *, process_before_response: bool = False) -> App:
-    """The Slack app: verifies every request's signature and age, then dispatches it.
+    """The Slack app: verifies every request's signature and age, answers a replay as it
+    answered the original, then dispatches it.
 
     `process_before_response` finishes the listener before answering Slack; tests use it to
     observe the whole effect of one request. Slack itself gets the default: ack first.
@@ -24,6 +26,7 @@ def create_app(rt: Runtime, *, process_before_response: bool = False) -> App:
         process_before_response=process_before_response,
         token_verification_enabled=False,
     )
+    app.use(replay_guard(rt))
     handlers.commands.register(app, rt)
     handlers.actions.register(app, rt)
     handlers.views.register(app, rt)

@@ -15,6 +15,7 @@ from models.dispute import (
 )
 from models.outbox import OutboxMessage
 from models.schedule import DigestRun, Reminder
+from models.seen_request import SeenRequest
 
 __all__ = [
     "Agency",
@@ -30,6 +31,7 @@ __all__ = [
     "Reminder",
     "Resolution",
     "ResolutionAction",
+    "SeenRequest",
     "StageNotice",
     "StageTransition",
 ]

@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, JSONDocument, UTCDateTime
 
@@ -49,3 +49,7 @@ class OutboxMessage(Base):
     result: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The row that must be delivered first (a conversation post waits for its channel set-up);
+    # a dependant is dead-lettered with it and requeued after it.
+    depends_on_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id"), index=True)
+    depends_on: Mapped[OutboxMessage | None] = relationship(remote_side=[id])

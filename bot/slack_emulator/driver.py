@@ -24,10 +24,19 @@ def sign(secret: str, timestamp: str, body: str) -> str:
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
 
 
+@dataclass(frozen=True)
+class Sent:
+    """A request exactly as it went over the wire, so it can be sent again unchanged."""
+
+    body: str
+    headers: dict[str, str]
+
+
 @dataclass
 class Reply:
     status: int
     body: str
+    sent: Sent | None = None
 
     def json(self) -> dict[str, Any]:
         return json.loads(self.body) if self.body else {}
@@ -42,26 +51,45 @@ class SlackDriver:
 
     # transport --------------------------------------------------------------------------
 
-    def post(
+    def signed(
         self,
         body: str,
         content_type: str,
         *,
         timestamp: int | None = None,
         signature: str | None = None,
-    ) -> Reply:
+    ) -> Sent:
+        """A request signed as Slack signs it (now, unless told the timestamp), not yet sent."""
         stamp = str(int(time.time()) if timestamp is None else timestamp)
         headers = {
             "Content-Type": content_type,
             "X-Slack-Request-Timestamp": stamp,
             "X-Slack-Signature": signature or sign(self.secret, stamp, body),
         }
-        request = Request(self.url, data=body.encode(), headers=headers, method="POST")
+        return Sent(body, headers)
+
+    def post(self, body: str, content_type: str, **kw: Any) -> Reply:
+        return self.send(self.signed(body, content_type, **kw))
+
+    def send(self, sent: Sent) -> Reply:
+        """Sends a request as it stands: `send(reply.sent)` replays one byte for byte."""
+        request = Request(self.url, data=sent.body.encode(), headers=sent.headers, method="POST")
         try:
             with urlopen(request, timeout=30) as response:
-                return Reply(response.status, response.read().decode())
+                return Reply(response.status, response.read().decode(), sent)
         except HTTPError as error:
-            return Reply(error.code, error.read().decode())
+            return Reply(error.code, error.read().decode(), sent)
+
+    def retry(self, sent: Sent, attempt: int = 1, reason: str = "http_timeout") -> Reply:
+        """Slack's own retry of an event: signed afresh, with its retry headers."""
+        stamp = str(int(time.time()))
+        headers = sent.headers | {
+            "X-Slack-Request-Timestamp": stamp,
+            "X-Slack-Signature": sign(self.secret, stamp, sent.body),
+            "X-Slack-Retry-Num": str(attempt),
+            "X-Slack-Retry-Reason": reason,
+        }
+        return self.send(Sent(sent.body, headers))
 
     def form(self, fields: dict[str, str], **kw: Any) -> Reply:
         return self.post(urlencode(fields), "application/x-www-form-urlencoded", **kw)
