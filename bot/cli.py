@@ -8,6 +8,7 @@ from bot.commands.calendar import calendar_group
 from bot.commands.db import db_group
 from bot.commands.demo import demo_command
 from bot.commands.directory import directory_group
+from bot.commands.outbox import outbox_group
 from bot.commands.protocols import protocols_group
 from bot.commands.run import run_command
 
@@ -21,6 +22,7 @@ cli.add_command(db_group)
 cli.add_command(protocols_group)
 cli.add_command(calendar_group)
 cli.add_command(directory_group)
+cli.add_command(outbox_group)
 cli.add_command(run_command)
 cli.add_command(demo_command)
 

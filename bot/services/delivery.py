@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.database import transaction
-from bot.messages.disputes import plain_message
+from bot.messages.outbox import conversation_not_set_up, undeliverable
 from bot.settings import ConversationKind, Settings
 from models.directory import Person
 from models.dispute import Dispute, StageNotice
@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
 MAX_BACKOFF = 900
 GROUP_DM_LIMIT = 8
+WAIT_FOR_SETUP = 5.0
+SETUP_FAILED = "the dispute's conversation could not be set up"
 
 
 class Retry(Exception):
@@ -159,12 +161,17 @@ class OutboxDelivery:
             row.attempts += 1
         row.last_error = str(retry)
         row.lease_until = None
-        if row.attempts >= self.settings.outbox_max_attempts:
+        if row.attempts >= self.settings.outbox_max_attempts and not self._waits_on_setup(row):
             self._dead(session, row, f"gave up after {row.attempts} attempts: {retry}", report)
             return
         delay = retry.after if retry.after is not None else min(2**row.attempts, MAX_BACKOFF)
         row.not_before = self.clock.now() + timedelta(seconds=delay)
         report.retried += 1
+
+    @staticmethod
+    def _waits_on_setup(row: OutboxMessage) -> bool:
+        """A post whose conversation set-up is still being tried lives and dies with it."""
+        return row.depends_on is not None and row.depends_on.status == OutboxStatus.PENDING
 
     def _dead(self, session: Session, row: OutboxMessage, reason: str, report: DeliveryReport):
         row.status = OutboxStatus.DEAD
@@ -175,13 +182,15 @@ class OutboxDelivery:
         log.warning("outbox message %s dead-lettered: %s", row.id, reason)
         if row.payload.get("alert"):
             return  # an alert about an alert would loop
+        if row.depends_on is not None and row.depends_on.status == OutboxStatus.DEAD:
+            return  # the admins were told when its conversation set-up failed
+        held = self._dead_dependants(session, row, report)
         dispute = session.get(Dispute, row.dispute_id) if row.dispute_id else None
-        about = f" for {dispute.reference}" if dispute else ""
-        text = (
-            f":rotating_light: A message{about} could not be delivered to Slack and needs "
-            f"attention: {reason}"
-        )
-        alert = plain_message(text) | {"alert": True}
+        reference = dispute.reference if dispute else None
+        if reference and OutboxKind(row.kind) is OutboxKind.SYNC_MEMBERS:
+            alert = conversation_not_set_up(reference, reason, held)
+        else:
+            alert = undeliverable(reference, reason)
         target = self.settings.admins_channel
         session.add(
             OutboxMessage(
@@ -189,11 +198,26 @@ class OutboxDelivery:
                 dispute_id=row.dispute_id,
                 channel=target,
                 person_id=None if target else self._fallback_admin(session),
-                payload=alert,
+                payload=alert | {"alert": True},
                 not_before=self.clock.now(),
                 created_at=self.clock.now(),
             )
         )
+
+    def _dead_dependants(self, session: Session, row: OutboxMessage, report: DeliveryReport) -> int:
+        """Dead-letters, with `row`, the messages still waiting for it; returns how many."""
+        waiting = session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.depends_on_id == row.id,
+                OutboxMessage.status == OutboxStatus.PENDING,
+            )
+        ).all()
+        for dependant in waiting:
+            dependant.status = OutboxStatus.DEAD
+            dependant.last_error = f"{SETUP_FAILED}: {row.last_error}"
+            dependant.lease_until = None
+            report.dead += 1
+        return len(waiting)
 
     @staticmethod
     def _fallback_admin(session: Session) -> int | None:
@@ -288,11 +312,22 @@ class OutboxDelivery:
             return self._sync_members(session, dispute)
         if kind is OutboxKind.CONVERSATION:
             if dispute.conversation_id is None:
-                raise Retry("the dispute's conversation is not set up yet", 5, counts=False)
+                raise self._without_conversation(row)
             return self._post(dispute.conversation_id, row.payload)
         if kind is OutboxKind.UPDATE_NOTICE:
             return self._update_notice(session, row)
         raise Permanent(f"unknown outbox kind {row.kind}")
+
+    def _without_conversation(self, row: OutboxMessage) -> Retry | Permanent:
+        """A post with no conversation to go to: it fails with its set-up, else counts an
+        attempt and waits for the set-up's next try."""
+        setup = row.depends_on
+        if setup is not None and setup.status == OutboxStatus.DEAD:
+            return Permanent(SETUP_FAILED)
+        wait = WAIT_FOR_SETUP
+        if setup is not None and setup.status == OutboxStatus.PENDING:
+            wait = max(wait, (setup.not_before - self.clock.now()).total_seconds())
+        return Retry("the dispute's conversation is not set up yet", wait)
 
     def _update_notice(self, session: Session, row: OutboxMessage) -> dict[str, Any]:
         notice = session.get(StageNotice, row.notice_id)

@@ -12,6 +12,7 @@ from bot.clock import Clock
 from bot.messages import disputes as views
 from bot.messages import reminders as nudges
 from bot.services.disputes import DisputeService, StageEntry
+from bot.services.outbox_retry import requeue_conversation_setup
 from bot.settings import Settings
 from bot.working_days import WorkingCalendar
 from models.directory import Agency, Person
@@ -40,6 +41,7 @@ class Notifier:
         channel: str | None = None,
         dedupe_key: str | None = None,
         not_before: datetime | None = None,
+        depends_on: OutboxMessage | None = None,
     ) -> OutboxMessage:
         row = OutboxMessage(
             kind=kind.value,
@@ -51,6 +53,7 @@ class Notifier:
             dedupe_key=dedupe_key,
             not_before=not_before or self.clock.now(),
             created_at=self.clock.now(),
+            depends_on=depends_on,
         )
         session.add(row)
         return row
@@ -87,8 +90,12 @@ class Notifier:
             self.admins(session, payload, **kw)
 
     def conversation(self, session: Session, dispute: Dispute, payload: dict[str, Any]) -> None:
-        self._add(session, OutboxKind.SYNC_MEMBERS, {}, dispute=dispute)
-        self._add(session, OutboxKind.CONVERSATION, payload, dispute=dispute)
+        """A post in the dispute's conversation, after setting it up. A dispute still without
+        one gets its failed set-up, and the posts that waited for it, queued again first."""
+        if dispute.conversation_id is None:
+            requeue_conversation_setup(session, dispute=dispute, now=self.clock.now())
+        setup = self._add(session, OutboxKind.SYNC_MEMBERS, {}, dispute=dispute)
+        self._add(session, OutboxKind.CONVERSATION, payload, dispute=dispute, depends_on=setup)
 
     # events --------------------------------------------------------------------------------
 

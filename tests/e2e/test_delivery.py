@@ -84,7 +84,7 @@ def test_dead_letter_after_max_attempts_alerts_the_admins(bot: Bot) -> None:
         bot.rt.delivery.drain()
         bot.clock.advance(timedelta(minutes=20))
     dead = [r for r in rows(bot) if r.status == "dead"]
-    assert [r.kind for r in dead] == ["sync_members"]
+    assert [r.kind for r in dead] == ["sync_members", "conversation"]  # the post goes with it
     assert dead[0].attempts == attempts
     alerts = [m for m in bot.dms("admin") if "could not be delivered" in m["text"]]
     assert len(alerts) == 1
