@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import select
 
+from bot.cli import cli
 from bot.commands.common import Context
-from bot.commands.outbox import outbox_group
 from bot.services.sweep import Sweeper
 from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from tests.conftest import london
@@ -23,8 +23,8 @@ CHILD = "CS-1"  # the child reference submit_open uses
 
 def retry(database_url: str, bot: Bot, *args: str) -> Result:
     return CliRunner().invoke(
-        outbox_group,
-        ["retry", *args],
+        cli,
+        ["outbox", "retry", *args],
         env={"DATABASE_URL": database_url},
         obj=Context(clock=bot.clock),
         catch_exceptions=False,
