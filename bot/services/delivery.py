@@ -184,11 +184,12 @@ class OutboxDelivery:
             return  # an alert about an alert would loop
         if row.depends_on is not None and row.depends_on.status == OutboxStatus.DEAD:
             return  # the admins were told when its conversation set-up failed
-        held = self._dead_dependants(session, row, report)
         dispute = session.get(Dispute, row.dispute_id) if row.dispute_id else None
         reference = dispute.reference if dispute else None
-        if reference and OutboxKind(row.kind) is OutboxKind.SYNC_MEMBERS:
-            alert = conversation_not_set_up(reference, reason, held)
+        setup = OutboxKind(row.kind) is OutboxKind.SYNC_MEMBERS
+        if setup and dispute is not None and dispute.conversation_id is None:
+            held = self._dead_dependants(session, row, report)
+            alert = conversation_not_set_up(dispute.reference, reason, held)
         else:
             alert = undeliverable(reference, reason)
         target = self.settings.admins_channel
@@ -205,7 +206,8 @@ class OutboxDelivery:
         )
 
     def _dead_dependants(self, session: Session, row: OutboxMessage, report: DeliveryReport) -> int:
-        """Dead-letters, with `row`, the messages still waiting for it; returns how many."""
+        """Dead-letters, with a set-up that left its dispute without a conversation, the posts
+        still waiting for it; returns how many."""
         waiting = session.scalars(
             select(OutboxMessage).where(
                 OutboxMessage.depends_on_id == row.id,

@@ -11,11 +11,14 @@ from sqlalchemy import select
 
 from bot.cli import cli
 from bot.commands.common import Context
+from bot.messages.disputes import plain_message
 from bot.services.sweep import Sweeper
+from models.dispute import Dispute
 from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from tests.conftest import london
 from tests.e2e.conftest import Bot
 from tests.e2e.test_delivery import rows, submit_open
+from tests.e2e.test_journey import open_dispute
 
 REF = "RPD-2026-0001"
 CHILD = "CS-1"  # the child reference submit_open uses
@@ -127,3 +130,18 @@ def test_the_next_stage_sets_the_conversation_up_again(stuck: Bot) -> None:
         ).all()
     assert pending == []
     assert len(alerts(bot)) == 1
+
+
+def test_a_failed_member_sync_does_not_hold_back_posts_to_an_existing_channel(bot: Bot) -> None:
+    open_dispute(bot)
+    with bot.rt.factory() as session, session.begin():
+        dispute = session.scalar(select(Dispute))
+        assert dispute is not None and dispute.conversation_id is not None
+        bot.rt.notifier.conversation(session, dispute, plain_message(f"{REF}: a note"))
+    bot.emulator.fail_next("conversations.members", error="not_in_channel", status=200)
+    bot.rt.delivery.drain()
+    sync, post = conversation_rows(bot)[-2:]
+    assert (sync.status, post.status) == ("dead", "sent")
+    [alert] = alerts(bot)
+    assert f"A message for {REF} could not be delivered" in alert
+    assert "not_in_channel" in alert
