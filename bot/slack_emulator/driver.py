@@ -39,6 +39,7 @@ class SlackDriver:
         self.secret = secret
         self.emulator = emulator
         self.bot = bot
+        self.replies: list[Reply] = []  # every answer the bot gave, for tests to inspect
 
     # transport --------------------------------------------------------------------------
 
@@ -59,9 +60,11 @@ class SlackDriver:
         request = Request(self.url, data=body.encode(), headers=headers, method="POST")
         try:
             with urlopen(request, timeout=30) as response:
-                return Reply(response.status, response.read().decode())
+                reply = Reply(response.status, response.read().decode())
         except HTTPError as error:
-            return Reply(error.code, error.read().decode())
+            reply = Reply(error.code, error.read().decode())
+        self.replies.append(reply)
+        return reply
 
     def form(self, fields: dict[str, str], **kw: Any) -> Reply:
         return self.post(urlencode(fields), "application/x-www-form-urlencoded", **kw)
