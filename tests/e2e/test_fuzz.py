@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -27,8 +28,9 @@ from tests.e2e.test_journey import REF, open_dispute
 
 FUZZ = settings(
     max_examples=75,
-    derandomize=True,
-    deadline=None,  # one example is a few HTTP round trips; the count bounds the time
+    derandomize=True,  # the same examples on every run
+    database=None,  # and nothing remembered between runs
+    deadline=timedelta(seconds=10),  # a few HTTP round trips, generous for a busy machine
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 UNKNOWN_USER = "U0NOBODY"
@@ -66,6 +68,8 @@ def opened(bot: Bot, errors: ErrorLog) -> Bot:
     Slack user the directory does not know."""
     bot.emulator.add_user(UNKNOWN_USER, "Nobody Known", "nobody@elsewhere.example")
     open_dispute(bot)
+    for user in (*bot.ids.values(), UNKNOWN_USER):
+        assert bot.slack.open_home(user).status == 200  # buttons on the Home tab are fuzzed too
     return bot
 
 
@@ -161,24 +165,12 @@ def test_generated_button_presses_never_fail_and_invalid_ones_change_nothing(
     )
     def check(user: str, action_id: str, value: Any, on_home: bool) -> None:
         before = snapshot(bot)
-        action = {"type": "button", "action_id": action_id, "block_id": "fuzz", "value": value}
         if on_home:
-            where: dict[str, Any] = {
-                "container": {"type": "view", "view_id": "V0HOME"},
-                "view": {"id": "V0HOME", "type": "home", "blocks": []},
-            }
+            reply = bot.slack.press_on_home(user, action_id, value)
         else:
-            where = {
-                "container": {
-                    "type": "message",
-                    "channel_id": dm["channel"],
-                    "message_ts": dm["ts"],
-                },
-                "channel": {"id": dm["channel"]},
-                "message": dm,
-                "response_url": bot.emulator.response_url(dm["channel"], user),
-            }
-        reply = bot.slack._actions(user, action, **where)
+            button = {"type": "button", "action_id": action_id, "value": value}
+            blocks = [{"type": "actions", "block_id": "fuzz", "elements": [button]}]
+            reply = bot.slack.press(user, dm | {"blocks": blocks}, action_id)
         assert_answered(bot, errors, reply)
         assert_unchanged(bot, before)
 
