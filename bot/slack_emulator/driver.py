@@ -48,6 +48,7 @@ class SlackDriver:
         self.secret = secret
         self.emulator = emulator
         self.bot = bot
+        self.replies: list[Reply] = []  # every answer the bot gave, for tests to inspect
 
     # transport --------------------------------------------------------------------------
 
@@ -76,9 +77,11 @@ class SlackDriver:
         request = Request(self.url, data=sent.body.encode(), headers=sent.headers, method="POST")
         try:
             with urlopen(request, timeout=30) as response:
-                return Reply(response.status, response.read().decode(), sent)
+                reply = Reply(response.status, response.read().decode(), sent)
         except HTTPError as error:
-            return Reply(error.code, error.read().decode(), sent)
+            reply = Reply(error.code, error.read().decode(), sent)
+        self.replies.append(reply)
+        return reply
 
     def retry(self, sent: Sent, attempt: int = 1, reason: str = "http_timeout") -> Reply:
         """Slack's own retry of an event: signed afresh, with its retry headers."""

@@ -89,11 +89,13 @@ class SlackEmulator:
     # lifecycle -------------------------------------------------------------
 
     def start(self) -> Self:
-        """Bind a free port (unless one was given) and serve from a background thread."""
+        """Bind a free port (unless one was given) and serve from a background thread; after a
+        `stop`, come back on the same port, as Slack comes back after an outage."""
         if self._server is not None:
             raise RuntimeError("the emulator is already running")
         server = _Server(self._address, self._dispatcher)
         host, port = server.server_address[:2]
+        self._address = (host, port)
         with self._workspace.lock:
             self._workspace.root_url = f"http://{host}:{port}"
         self._server = server

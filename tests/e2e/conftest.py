@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -19,6 +21,8 @@ from bot.slack_emulator.driver import SlackDriver
 from models.directory import Agency, Person
 
 SECRET = "test-signing-secret"
+# The start of the reply every listener gives when it meets an error it did not expect.
+GENERIC_ERROR = "Something went wrong on our side"
 
 # slack id, key, name, agency, role, job title, line manager key
 PEOPLE = [
@@ -140,3 +144,46 @@ def bot(
     finally:
         server.stop()
         rt.engine.dispose()
+
+
+class ErrorLog(logging.Handler):
+    """Keeps every record at ERROR or above, and every record carrying an exception."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno >= logging.ERROR or record.exc_info:
+            self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def no_unexpected_errors(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fails an end-to-end test when the bot met an error it did not expect: a logged ERROR or
+    exception, or the generic "something went wrong" answer in any reply, message, form or Home
+    tab. A test that provokes one on purpose says why with `@pytest.mark.provokes_errors(why)`."""
+    marker = request.node.get_closest_marker("provokes_errors")
+    if marker is not None:
+        assert marker.args and marker.args[0], "say why the test provokes errors"
+        yield
+        return
+    # Asked for before the test runs, so they are torn down after this fixture checks them.
+    driver = request.getfixturevalue("bot").slack if "bot" in request.fixturenames else None
+    emulator = request.getfixturevalue("emulator") if "emulator" in request.fixturenames else None
+    collect = ErrorLog()
+    root = logging.getLogger()
+    root.addHandler(collect)
+    try:
+        yield
+    finally:
+        root.removeHandler(collect)
+    found = [f"log {r.name} {r.levelname}: {r.getMessage()}" for r in collect.records]
+    if driver is not None:
+        found += [f"reply {r.status}: {r.body}" for r in driver.replies if GENERIC_ERROR in r.body]
+        found += [f"reply {r.status}" for r in driver.replies if r.status >= 500]
+    if emulator is not None:
+        sent = [json.dumps(c.params) for c in emulator.calls()]
+        sent += [json.dumps(m) for m in emulator.messages()]
+        found += [f"sent to Slack: {s[:300]}" for s in sent if GENERIC_ERROR in s]
+    assert not found, "the bot met errors it did not expect:\n" + "\n".join(found)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from models.dispute import Dispute
@@ -67,13 +68,29 @@ def test_server_errors_back_off_then_succeed(bot: Bot) -> None:
     assert all(r.status == "sent" for r in rows(bot))
 
 
+@pytest.mark.provokes_errors("Slack is unreachable: slack_sdk logs each refused connection")
 def test_network_outage_delays_but_loses_nothing(bot: Bot) -> None:
     submit_open(bot)
+    queued = {r.id for r in rows(bot)}
     bot.emulator.stop()
     report = bot.rt.delivery.deliver_due()
     assert report.sent == 0 and report.retried >= 1
     assert all(r.status == "pending" for r in rows(bot))
     assert "network error" in (rows(bot)[0].last_error or "")
+    posted_during = len(bot.emulator.calls("chat.postMessage"))
+
+    bot.emulator.start()  # Slack is back, on the same address
+    for _ in range(10):
+        bot.clock.advance(timedelta(minutes=1))
+        bot.deliver()
+    assert {r.id for r in rows(bot) if r.status == "sent"} >= queued
+    assert all(r.status == "sent" for r in rows(bot))
+    # What the dispute's opening caused reached the people after the outage.
+    assert any("your action is needed" in m["text"].lower() for m in bot.dms("csc_sw"))
+    assert any("RPD-2026-0001 is open" in m["text"] for m in bot.dms("pol_dc"))
+    assert len(bot.emulator.calls("chat.postMessage")) > posted_during
+    created = [c for c in bot.emulator.calls("conversations.create") if c.status == 200]
+    assert len(created) == 1
 
 
 def test_dead_letter_after_max_attempts_alerts_the_admins(bot: Bot) -> None:

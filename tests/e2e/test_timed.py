@@ -55,8 +55,11 @@ def test_a_reminder_due_at_night_waits_for_the_working_day(bot: Bot, sweeper: Sw
     bot.clock.set(london(2026, 11, 23, 16, 0))
     open_dispute(bot)  # due Monday 30 Nov 17:00; halfway falls at night
     with bot.rt.factory() as session:
-        dues = sorted(r.due_at for r in session.scalars(select(Reminder)))
-    assert all(bot.rt.calendar.is_working_time(d) for d in dues)
+        planned = {r.label: r.due_at for r in session.scalars(select(Reminder))}
+    # Halfway is Friday 04:30, so it waits for 09:00; the day-before one is at close of Friday.
+    assert planned["50%"] == london(2026, 11, 27, 9, 0)
+    assert planned["1 working day before"] == london(2026, 11, 27, 17, 0)
+    assert all(bot.rt.calendar.is_working_time(d) for d in planned.values())
 
 
 def test_urgent_reminders_may_come_at_any_hour(bot: Bot, sweeper: Sweeper) -> None:
