@@ -8,6 +8,7 @@ import handlers.actions
 import handlers.commands
 import handlers.events
 import handlers.views
+from bot.bolt_errors import polite_error
 from bot.runtime import QUIET, Runtime
 
 
@@ -24,6 +25,7 @@ def create_app(rt: Runtime, *, process_before_response: bool = False) -> App:
         process_before_response=process_before_response,
         token_verification_enabled=False,
     )
+    app.error(polite_error)
     handlers.commands.register(app, rt)
     handlers.actions.register(app, rt)
     handlers.views.register(app, rt)

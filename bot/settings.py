@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from datetime import datetime, time
 from enum import StrEnum
+from ipaddress import IPv4Address
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic import AliasChoices, Field, IPvAnyAddress, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -54,6 +55,7 @@ class Settings(BaseSettings):
     slack_app_token: str | None = Field(None, **_env("SLACK_APP_TOKEN"))
     slack_api_url: str = Field("https://slack.com/api/", **_env("SLACK_API_URL"))
     port: int = Field(3000, ge=1, le=65535, **_env("PORT"))
+    bind: IPvAnyAddress = Field(IPv4Address("0.0.0.0"), **_env("RESOLVE_BIND"))
     conversation: ConversationKind = Field(
         ConversationKind.PRIVATE_CHANNEL, **_env("RESOLVE_CONVERSATION")
     )
@@ -81,6 +83,14 @@ class Settings(BaseSettings):
         start, end = parse_working_hours(value)
         if start >= end:
             raise ValueError("the start must be before the end, as in 09:00-17:00")
+        return value
+
+    @field_validator("digest_time")
+    @classmethod
+    def _time_of_day(cls, value: str) -> str:
+        hour, minute = (int(part) for part in value.split(":"))
+        if hour > 23 or minute > 59:
+            raise ValueError("a time of day such as 08:30")
         return value
 
     @field_validator("clock_start")
@@ -115,6 +125,7 @@ _ALLOWED = {
     "RESOLVE_REGION": "one of " + ", ".join(r.value for r in Region),
     "RESOLVE_CONVERSATION": "one of " + ", ".join(c.value for c in ConversationKind),
     "PORT": "a port number from 1 to 65535",
+    "RESOLVE_BIND": "an IP address to listen on, such as 0.0.0.0, 127.0.0.1 or ::",
     "RESOLVE_SWEEP_SECONDS": "a whole number of seconds from 1 to 3600",
     "RESOLVE_OUTBOX_MAX_ATTEMPTS": "a whole number from 1 to 100",
     "RESOLVE_OUTBOX_PACING_SECONDS": "seconds between messages to one channel, 0 to 10",
