@@ -9,6 +9,7 @@ import handlers.commands
 import handlers.events
 import handlers.views
 from bot.bolt_errors import polite_error
+from bot.input_guard import refuse_nul_text
 from bot.runtime import QUIET, Runtime
 
 
@@ -26,6 +27,7 @@ def create_app(rt: Runtime, *, process_before_response: bool = False) -> App:
         token_verification_enabled=False,
     )
     app.error(polite_error)
+    app.use(refuse_nul_text)
     handlers.commands.register(app, rt)
     handlers.actions.register(app, rt)
     handlers.views.register(app, rt)

@@ -9,13 +9,14 @@ from bot.commands.common import fail
 from bot.commands.db import db_group
 from bot.commands.demo import demo_command
 from bot.commands.directory import directory_group
+from bot.commands.group import ResolveGroup
 from bot.commands.protocols import protocols_group
 from bot.commands.run import run_command
 from bot.logging_setup import configure_from_environment
 from bot.settings import SettingsError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=ResolveGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
     """Resolve: runs your partnership's resolving-professional-differences protocol."""
     try:

@@ -148,9 +148,13 @@ def configure_logging(level: str, log_format: str, stream: IO[str] | None = None
 
 
 def quiet_libraries(level: int) -> None:
-    """Keeps Slack's libraries and waitress at INFO or above: at DEBUG they log payloads."""
+    """Keeps Slack's libraries and waitress at INFO or above: at DEBUG they log payloads.
+
+    Alembic says each migration it checks at INFO, which would bury a command's own output.
+    """
     for name in LIBRARY_LOGGERS:
         logging.getLogger(name).setLevel(max(level, logging.INFO))
+    logging.getLogger("alembic").setLevel(max(level, logging.WARNING))
 
 
 def configure_from_environment() -> None:
@@ -165,4 +169,6 @@ def configure_from_environment() -> None:
         }
         problem = f"{name} is not valid: {allowed.get(name, 'see the README')}."
         raise SettingsError(problem) from None
+    except UnicodeDecodeError:
+        raise SettingsError("The .env file is not UTF-8 text: save it as UTF-8.") from None
     configure_logging(settings.level, settings.format)

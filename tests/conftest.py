@@ -48,17 +48,21 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         _STORED_CHILD_REFERENCES.add(dispute.child_ref)
 
 
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_.-]*")
+
+
 def leaked_lines(lines: list[str], references: set[str]) -> list[str]:
     """Log lines that carry a stored child reference or one shaped like the suite's.
 
-    References shorter than six characters are matched by shape only: as plain text they
+    References shorter than six characters are matched by shape only: as plain words they
     would turn up inside timestamps and ids."""
-    return [
-        line
-        for line in lines
-        if SUITE_CHILD_REFERENCE.search(line)
-        or any(re.search(rf"\b{re.escape(ref)}\b", line) for ref in references if len(ref) >= 6)
-    ]
+    wanted = {ref for ref in references if len(ref) >= 6}
+    leaked = []
+    for line in lines:
+        words = {word.rstrip("./_-") for word in _WORD.findall(line)}
+        if SUITE_CHILD_REFERENCE.search(line) or words & wanted:
+            leaked.append(line)
+    return leaked
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
