@@ -15,7 +15,11 @@ from bot.protocols import PRESET_DIR
 from tests.directory.conftest import SAMPLE
 
 FORMS = "use sqlite:///path/to/resolve.sqlite3 or postgresql://user:password@host:5432/database."
-PG = os.environ.get("TEST_PG_SERVER", "postgresql://root@127.0.0.1:5432")
+PG = "postgresql://{}@{}:{}".format(
+    os.environ.get("PGUSER", "postgres"),
+    os.environ.get("PGHOST", "127.0.0.1"),
+    os.environ.get("PGPORT", "5432"),
+)
 
 
 def resolve(*args: str, **env: str) -> Result:
