@@ -3,15 +3,18 @@
 waitress reads each request in full before a worker thread sees it, so a slow or half-sent
 request holds a socket, not a thread; it refuses bodies and headers over their caps, any
 Content-Length that is not plain digits, and connections beyond a limit, and drops a
-connection that stays silent for `IDLE_SECONDS`.
+connection that stays silent for `IDLE_SECONDS`. A request still arriving `READ_SECONDS`
+after its first byte is dropped too, however steadily it trickles in.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 
 from slack_bolt import App
 from waitress import wasyncore
+from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, create_server
 
 from bot.slack_wsgi import ReadyCheck, probes_and_events
@@ -19,8 +22,26 @@ from bot.slack_wsgi import ReadyCheck, probes_and_events
 MAX_BODY = 1_000_000
 MAX_HEADERS = 16_384
 IDLE_SECONDS = 10
+READ_SECONDS = 10
 MAX_CONNECTIONS = 1_000
 WORKER_THREADS = 8
+
+
+def _deadline_channel(read_seconds: float) -> type[HTTPChannel]:
+    class DeadlineChannel(HTTPChannel):
+        """Closes the connection once its current request has taken too long to arrive."""
+
+        request_began = 0.0
+
+        def received(self, data: bytes) -> bool:
+            if self.request is None:
+                self.request_began = time.monotonic()
+            result = bool(super().received(data))
+            if self.request is not None and time.monotonic() - self.request_began > read_seconds:
+                self.will_close = True
+            return result
+
+    return DeadlineChannel
 
 
 class SlackHTTPServer:
@@ -37,6 +58,7 @@ class SlackHTTPServer:
         port: int = 3000,
         ready: ReadyCheck | None = None,
         signing_secret: str | None = None,
+        read_seconds: float = READ_SECONDS,
     ) -> None:
         wsgi = probes_and_events(app, ready=ready, signing_secret=signing_secret)
         self._server: BaseWSGIServer = create_server(  # one socket: `host` is an IP address
@@ -54,6 +76,7 @@ class SlackHTTPServer:
             ident="resolve",
             clear_untrusted_proxy_headers=True,
         )
+        self._server.channel_class = _deadline_channel(read_seconds)
         self._thread: threading.Thread | None = None
 
     @property
@@ -69,13 +92,20 @@ class SlackHTTPServer:
         return self
 
     def stop(self) -> None:
-        """Wakes the server's loop to close every socket at once, then stops its workers."""
+        """Wakes the server's loop to close every socket at once, then stops its workers.
+
+        Should the wake-up pipe be gone already, the sockets are closed from here and the loop
+        ends at its next poll, within a second.
+        """
         server = self._server
 
         def close_all() -> None:
-            wasyncore.close_all(server._map)
+            wasyncore.close_all(server._map, ignore_all=True)
 
-        server.trigger.pull_trigger(close_all)
+        try:
+            server.trigger.pull_trigger(close_all)
+        except OSError:
+            close_all()
         if self._thread is not None:
             self._thread.join(timeout=5)
         server.task_dispatcher.shutdown(timeout=5)

@@ -70,7 +70,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if leaked:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
-            reporter.write_line(f"{len(leaked)} log line(s) carry a child reference:", red=True)
+            reporter.write_sep("=", f"{len(leaked)} log line(s) carry a child reference", red=True)
             for line in leaked[:20]:
                 reporter.write_line(f"  {line[:300]}")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

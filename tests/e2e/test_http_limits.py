@@ -266,3 +266,28 @@ def test_a_server_stops_at_once() -> None:
         with probes() as base:
             assert fetch(f"{base}/health")[0] == 200
     assert time.monotonic() - began < 2
+
+
+def test_a_request_trickling_in_is_dropped_once_its_read_time_is_up() -> None:
+    """Real seconds on the wire: a header line every 50 ms, never finishing, is cut off."""
+    server = SlackHTTPServer(None, host="127.0.0.1", port=0, read_seconds=0.3).start()
+    try:
+        began = time.monotonic()
+        with closing(socket.create_connection(("127.0.0.1", server.port), timeout=5)) as sock:
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: bot\r\n")
+            sock.settimeout(0.05)
+            dropped = False
+            for n in range(100):
+                try:
+                    sock.sendall(b"X-Trickle-%d: x\r\n" % n)
+                    dropped = sock.recv(1024) == b""
+                except TimeoutError:
+                    continue
+                except (BrokenPipeError, ConnectionResetError):
+                    dropped = True
+                if dropped:
+                    break
+        assert dropped and time.monotonic() - began < 2
+        assert fetch(f"http://127.0.0.1:{server.port}/health") == (200, "ok")
+    finally:
+        server.stop()
