@@ -94,8 +94,8 @@ class SlackHTTPServer:
     def stop(self) -> None:
         """Wakes the server's loop to close every socket at once, then stops its workers.
 
-        Should the wake-up pipe be gone already, the sockets are closed from here and the loop
-        ends at its next poll, within a second.
+        A worker's own wake-up can run the closing before this one is written, closing the
+        wake-up pipe under it; the closing is then done (again, harmlessly) from here.
         """
         server = self._server
 
