@@ -9,7 +9,12 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from bot.text_checks import UnreadableFile, load_nested, read_text_file
+from bot.text_checks import (
+    UnreadableFile,
+    control_character_in_values,
+    load_nested,
+    read_text_file,
+)
 from models.protocol import Protocol, consistency_errors
 
 PRESET_DIR = Path(__file__).parent / "presets"
@@ -88,6 +93,9 @@ def read_protocol_file(path: Path) -> tuple[Protocol | None, list[str]]:
         mark = exc.problem_mark
         where = f"line {mark.line + 1} column {mark.column + 1}" if mark else "file"
         return None, [f"{where}: not valid YAML ({exc.problem})"]
+    problem = control_character_in_values(data)
+    if problem is not None:
+        return None, [problem]
     return validate_protocol_data(data)
 
 

@@ -37,6 +37,25 @@ def control_character_problem(text: str) -> str | None:
     )
 
 
+def control_character_in_values(data: Any) -> str | None:
+    """A control character written as a YAML escape (such as "\\0") only shows once parsed."""
+    pending = [data]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            found = _CONTROL.search(item)
+            if found is not None:
+                return (
+                    f"a value holds the control character U+{ord(found.group()):04X}, written "
+                    "as an escape such as \\0; delete it"
+                )
+        elif isinstance(item, dict):
+            pending.extend([*item.keys(), *item.values()])
+        elif isinstance(item, list):
+            pending.extend(item)
+    return None
+
+
 def read_text_file(path: Path, encoding: str = "utf-8") -> str:
     """The file's text, refused when it is not UTF-8 or holds a control character."""
     try:

@@ -182,3 +182,27 @@ def test_csv_export_neutralises_formulas_and_reimports_unchanged(tmp_path: Path)
         "Agencies: 0 added, 0 updated, 9 unchanged",
         "People: 0 added, 0 updated, 70 unchanged",
     ]
+
+
+def test_a_nul_written_as_a_yaml_escape_is_refused_in_a_protocol(tmp_path: Path) -> None:
+    path = tmp_path / "ours.yaml"
+    path.write_bytes(SUFFOLK.replace(b"name: ", b'name: "\\0"\nx_name: ', 1))
+    result = resolve("protocols", "check", str(path))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "a value holds the control character U+0000" in result.output
+
+
+def test_a_nul_written_as_a_yaml_escape_is_refused_in_a_directory_row(
+    database_url: str, factory: object, tmp_path: Path
+) -> None:
+    """On the suite's database, SQLite or PostgreSQL: the same refusal, nothing stored."""
+    text = SAMPLE.read_text().replace("name: Jess Turner", 'name: "Jess\\0 Turner"', 1)
+    path = tmp_path / "escaped.yaml"
+    path.write_text(text)
+    line = text[: text.index("Jess\\0")].count("\n") + 1
+    result = resolve("directory", "import", str(path), DATABASE_URL=database_url)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"  line {line}: a value holds the control character U+0000" in result.output
+    assert "Nothing was imported." in result.output
+    listed = resolve("directory", "list", DATABASE_URL=database_url)
+    assert "Jess" not in listed.output

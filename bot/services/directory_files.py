@@ -18,7 +18,12 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.services.csv_cells import restore
 from bot.services.directory_rows import AGENCY_FIELDS, PERSON_FIELDS
-from bot.text_checks import UnreadableFile, load_nested, read_text_file
+from bot.text_checks import (
+    UnreadableFile,
+    control_character_in_values,
+    load_nested,
+    read_text_file,
+)
 
 CSV_AGENCY_COLUMNS = {"agency": "key", "agency_name": "name", "agency_kind": "kind"}
 CSV_COLUMNS = (*PERSON_FIELDS[:4], "agency_name", "agency_kind", *PERSON_FIELDS[4:])
@@ -168,4 +173,5 @@ def _yaml_row(loader: _DirectoryLoader, node: Node, section: str) -> RawRow:
         fields = ", ".join(AGENCY_FIELDS if section == "agencies" else PERSON_FIELDS)
         return RawRow(line, {}, f"expected a mapping with {fields}")
     data = loader.construct_object(node, deep=True)
-    return RawRow(line, {str(k): v for k, v in data.items()})
+    problem = control_character_in_values(data)
+    return RawRow(line, {} if problem else {str(k): v for k, v in data.items()}, problem)
