@@ -51,6 +51,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_.-]*")
 
 
+@pytest.fixture(autouse=True)
+def _log_at_debug() -> None:
+    """Each test starts logging at DEBUG, whatever a command run before it configured."""
+    logging.getLogger().setLevel(logging.DEBUG)
+    quiet_libraries(logging.DEBUG)
+
+
 def leaked_lines(lines: list[str], references: set[str]) -> list[str]:
     """Log lines that carry a stored child reference or one shaped like the suite's.
 
