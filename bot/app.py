@@ -8,6 +8,8 @@ import handlers.actions
 import handlers.commands
 import handlers.events
 import handlers.views
+from bot.bolt_errors import polite_error
+from bot.input_guard import refuse_nul_text
 from bot.runtime import QUIET, Runtime
 from handlers.replays import replay_guard
 
@@ -26,7 +28,9 @@ def create_app(rt: Runtime, *, process_before_response: bool = False) -> App:
         process_before_response=process_before_response,
         token_verification_enabled=False,
     )
+    app.error(polite_error)
     app.use(replay_guard(rt))
+    app.use(refuse_nul_text)
     handlers.commands.register(app, rt)
     handlers.actions.register(app, rt)
     handlers.views.register(app, rt)

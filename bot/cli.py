@@ -5,17 +5,25 @@ from __future__ import annotations
 import click
 
 from bot.commands.calendar import calendar_group
+from bot.commands.common import fail
 from bot.commands.db import db_group
 from bot.commands.demo import demo_command
 from bot.commands.directory import directory_group
+from bot.commands.group import ResolveGroup
 from bot.commands.outbox import outbox_group
 from bot.commands.protocols import protocols_group
 from bot.commands.run import run_command
+from bot.logging_setup import configure_from_environment
+from bot.settings import SettingsError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=ResolveGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
     """Resolve: runs your partnership's resolving-professional-differences protocol."""
+    try:
+        configure_from_environment()
+    except SettingsError as exc:
+        fail(str(exc), code=2)
 
 
 cli.add_command(db_group)

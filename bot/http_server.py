@@ -1,77 +1,111 @@
-"""Serves Slack's requests over HTTP: one thread per request, bodies never logged."""
+"""Serves Slack's requests and the health probes over HTTP, behind waitress.
+
+waitress reads each request in full before a worker thread sees it, so a slow or half-sent
+request holds a socket, not a thread; it refuses bodies and headers over their caps, any
+Content-Length that is not plain digits, and connections beyond a limit, and drops a
+connection that stays silent for `IDLE_SECONDS`. A request still arriving `READ_SECONDS`
+after its first byte is dropped too, however steadily it trickles in.
+"""
 
 from __future__ import annotations
 
-import logging
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+import time
 
-from slack_bolt import App, BoltRequest
+from slack_bolt import App
+from waitress import wasyncore
+from waitress.channel import HTTPChannel
+from waitress.server import BaseWSGIServer, create_server
 
-log = logging.getLogger("resolve.http")
+from bot.slack_wsgi import ReadyCheck, probes_and_events
 
-EVENTS_PATH = "/slack/events"
 MAX_BODY = 1_000_000
+MAX_HEADERS = 16_384
+IDLE_SECONDS = 10
+READ_SECONDS = 10
+MAX_CONNECTIONS = 1_000
+WORKER_THREADS = 8
 
 
-def _handler_for(app: App) -> type[BaseHTTPRequestHandler]:
-    class SlackRequestHandler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            if self.path == "/health":
-                self._send(200, b"ok", {"Content-Type": "text/plain"})
-            else:
-                self._send(404, b"not found", {"Content-Type": "text/plain"})
+def _deadline_channel(read_seconds: float) -> type[HTTPChannel]:
+    class DeadlineChannel(HTTPChannel):
+        """Closes the connection once its current request has taken too long to arrive."""
 
-        def do_POST(self) -> None:
-            path, _, query = self.path.partition("?")
-            length = int(self.headers.get("Content-Length") or 0)
-            if path != EVENTS_PATH or length > MAX_BODY:
-                self._send(404, b"not found", {"Content-Type": "text/plain"})
-                return
-            body = self.rfile.read(length).decode("utf-8", errors="replace")
-            headers = {k.lower(): [v] for k, v in self.headers.items()}
-            response = app.dispatch(BoltRequest(body=body, query=query, headers=headers))
-            extra = {k: v[0] if isinstance(v, list) else v for k, v in response.headers.items()}
-            self._send(response.status, response.body.encode("utf-8"), extra)
+        request_began = 0.0
 
-        def _send(self, status: int, body: bytes, headers: dict[str, Any]) -> None:
-            self.send_response(status)
-            for name, value in headers.items():
-                if name.lower() != "content-length":
-                    self.send_header(name, str(value))
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+        def received(self, data: bytes) -> bool:
+            if self.request is None:
+                self.request_began = time.monotonic()
+            result = bool(super().received(data))
+            if self.request is not None and time.monotonic() - self.request_began > read_seconds:
+                self.will_close = True
+            return result
 
-        def log_message(self, format: str, *args: Any) -> None:
-            log.info("%s %s", self.command, self.path.partition("?")[0])
-
-    return SlackRequestHandler
+    return DeadlineChannel
 
 
 class SlackHTTPServer:
-    """Runs in the foreground (`serve_forever`) or in a thread (`start`/`stop`) for tests."""
+    """Runs in the foreground (`serve_forever`) or in a thread (`start`/`stop`) for tests.
 
-    def __init__(self, app: App, *, host: str = "0.0.0.0", port: int = 3000) -> None:
-        self._server = ThreadingHTTPServer((host, port), _handler_for(app))
-        self._server.daemon_threads = True
+    Without a Bolt app it serves only `/health` and `/ready`, as Socket Mode does.
+    """
+
+    def __init__(
+        self,
+        app: App | None,
+        *,
+        host: str = "0.0.0.0",
+        port: int = 3000,
+        ready: ReadyCheck | None = None,
+        signing_secret: str | None = None,
+        read_seconds: float = READ_SECONDS,
+    ) -> None:
+        wsgi = probes_and_events(app, ready=ready, signing_secret=signing_secret)
+        self._server: BaseWSGIServer = create_server(  # one socket: `host` is an IP address
+            wsgi,
+            host=host,
+            port=port,
+            max_request_body_size=MAX_BODY,
+            max_request_header_size=MAX_HEADERS,
+            channel_timeout=IDLE_SECONDS,
+            cleanup_interval=1,
+            connection_limit=MAX_CONNECTIONS,
+            threads=WORKER_THREADS,
+            asyncore_use_poll=True,
+            expose_tracebacks=False,
+            ident="resolve",
+            clear_untrusted_proxy_headers=True,
+        )
+        self._server.channel_class = _deadline_channel(read_seconds)
         self._thread: threading.Thread | None = None
 
     @property
     def port(self) -> int:
-        return int(self._server.server_address[1])
+        return int(self._server.socket.getsockname()[1])
 
     def serve_forever(self) -> None:
-        self._server.serve_forever()
+        self._server.run()
 
     def start(self) -> SlackHTTPServer:
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
         self._thread.start()
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        """Wakes the server's loop to close every socket at once, then stops its workers.
+
+        A worker's own wake-up can run the closing before this one is written, closing the
+        wake-up pipe under it; the closing is then done (again, harmlessly) from here.
+        """
+        server = self._server
+
+        def close_all() -> None:
+            wasyncore.close_all(server._map, ignore_all=True)
+
+        try:
+            server.trigger.pull_trigger(close_all)
+        except OSError:
+            close_all()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        server.task_dispatcher.shutdown(timeout=5)

@@ -9,6 +9,12 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from bot.text_checks import (
+    UnreadableFile,
+    control_character_in_values,
+    load_nested,
+    read_text_file,
+)
 from models.protocol import Protocol, consistency_errors
 
 PRESET_DIR = Path(__file__).parent / "presets"
@@ -56,23 +62,48 @@ def validate_protocol_data(data: Any) -> tuple[Protocol | None, list[str]]:
     return (None if errors else protocol), errors
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """Refuses a key written twice in one mapping, which YAML would silently resolve."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if isinstance(key, str | int | float | bool) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"'{key}' is written twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def read_protocol_file(path: Path) -> tuple[Protocol | None, list[str]]:
-    """Reads one YAML file; syntax errors come back with their line and column."""
+    """Reads one YAML file; syntax errors come back with their line and column.
+
+    Raises UnreadableFile when the file is not UTF-8 text, holds a control character or is
+    nested too deeply: nothing in it can be checked.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text_file(path)
     except OSError as exc:
         return None, [f"cannot read the file: {exc.strerror}"]
     try:
-        data = yaml.safe_load(text)
+        data = load_nested(lambda: yaml.load(text, Loader=_UniqueKeyLoader))  # noqa: S506
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1} column {mark.column + 1}" if mark else "file"
         return None, [f"{where}: not valid YAML ({exc.problem})"]
+    problem = control_character_in_values(data)
+    if problem is not None:
+        return None, [problem]
     return validate_protocol_data(data)
 
 
 def load_protocol_file(path: Path) -> Protocol:
-    protocol, errors = read_protocol_file(path)
+    try:
+        protocol, errors = read_protocol_file(path)
+    except UnreadableFile as exc:
+        raise ProtocolError(str(path), [str(exc)]) from None
     if protocol is None:
         raise ProtocolError(str(path), errors)
     return protocol

@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from datetime import datetime, time
 from enum import StrEnum
+from ipaddress import IPv4Address
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic import AliasChoices, Field, IPvAnyAddress, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 
 class Region(StrEnum):
@@ -31,6 +34,10 @@ class SettingsError(Exception):
     """A setting is missing or malformed; the message names the variable and what is allowed."""
 
 
+SUPPORTED_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql", "postgres", "postgresql+psycopg")
+DATABASE_URL_FORMS = (
+    "use sqlite:///path/to/resolve.sqlite3 or postgresql://user:password@host:5432/database"
+)
 _HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 
@@ -54,6 +61,7 @@ class Settings(BaseSettings):
     slack_app_token: str | None = Field(None, **_env("SLACK_APP_TOKEN"))
     slack_api_url: str = Field("https://slack.com/api/", **_env("SLACK_API_URL"))
     port: int = Field(3000, ge=1, le=65535, **_env("PORT"))
+    bind: IPvAnyAddress = Field(IPv4Address("0.0.0.0"), **_env("RESOLVE_BIND"))
     conversation: ConversationKind = Field(
         ConversationKind.PRIVATE_CHANNEL, **_env("RESOLVE_CONVERSATION")
     )
@@ -65,6 +73,17 @@ class Settings(BaseSettings):
     digest_time: str = Field("08:30", pattern=r"^\d{2}:\d{2}$", **_env("RESOLVE_DIGEST_TIME"))
     clock_start: datetime | None = Field(None, **_env("RESOLVE_CLOCK_START"))
     clock_speed: float = Field(1.0, gt=0, le=1_000_000, **_env("RESOLVE_CLOCK_SPEED"))
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        try:
+            driver = make_url(value).drivername
+        except ArgumentError:
+            driver = ""
+        if driver not in SUPPORTED_DRIVERS:
+            raise ValueError(DATABASE_URL_FORMS)
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -81,6 +100,14 @@ class Settings(BaseSettings):
         start, end = parse_working_hours(value)
         if start >= end:
             raise ValueError("the start must be before the end, as in 09:00-17:00")
+        return value
+
+    @field_validator("digest_time")
+    @classmethod
+    def _time_of_day(cls, value: str) -> str:
+        hour, minute = (int(part) for part in value.split(":"))
+        if hour > 23 or minute > 59:
+            raise ValueError("a time of day such as 08:30")
         return value
 
     @field_validator("clock_start")
@@ -114,7 +141,9 @@ def parse_working_hours(value: str) -> tuple[time, time]:
 _ALLOWED = {
     "RESOLVE_REGION": "one of " + ", ".join(r.value for r in Region),
     "RESOLVE_CONVERSATION": "one of " + ", ".join(c.value for c in ConversationKind),
+    "DATABASE_URL": DATABASE_URL_FORMS,
     "PORT": "a port number from 1 to 65535",
+    "RESOLVE_BIND": "an IP address to listen on, such as 0.0.0.0, 127.0.0.1 or ::",
     "RESOLVE_SWEEP_SECONDS": "a whole number of seconds from 1 to 3600",
     "RESOLVE_OUTBOX_MAX_ATTEMPTS": "a whole number from 1 to 100",
     "RESOLVE_OUTBOX_PACING_SECONDS": "seconds between messages to one channel, 0 to 10",
@@ -133,3 +162,5 @@ def load_settings(**overrides: object) -> Settings:
         name = str(error["loc"][0]) if error["loc"] else "settings"
         allowed = _ALLOWED.get(name) or str(error["msg"]).removeprefix("Value error, ")
         raise SettingsError(f"{name} is not valid: {allowed}.") from None
+    except UnicodeDecodeError:
+        raise SettingsError("The .env file is not UTF-8 text: save it as UTF-8.") from None

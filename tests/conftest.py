@@ -1,26 +1,86 @@
 """Shared fixtures: a migrated database (SQLite, or PostgreSQL via TEST_DATABASE_URL), a clock
-the tests move, and the dispute service wired to them."""
+the tests move, and the dispute service wired to them.
+
+Every log line the whole suite produces, through the handler the bot itself uses, is kept and
+scanned at the end: a child reference any test stored, or one shaped like the suite's, fails
+the run."""
 
 from __future__ import annotations
 
+import io
+import logging
 import os
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import FrozenClock
 from bot.database import make_engine, make_session_factory, upgrade
+from bot.logging_setup import make_handler, quiet_libraries
 from bot.protocols import ProtocolCatalog
 from bot.services.disputes import DisputeService
 from bot.working_days import WorkingCalendar
 from models.all import Base
+from models.dispute import Dispute
 
 LONDON = ZoneInfo("Europe/London")
+
+# The suite's child references look like CS-104233, NS-2026-4471 or CS-1.
+SUITE_CHILD_REFERENCE = re.compile(r"\b(?:CS|NS)-[0-9][0-9-]*\b")
+_LOG_LINES = io.StringIO()
+_STORED_CHILD_REFERENCES: set[str] = set()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    root = logging.getLogger()
+    root.addHandler(make_handler(_LOG_LINES, "plain"))
+    root.setLevel(logging.DEBUG)
+    quiet_libraries(logging.DEBUG)
+
+    @event.listens_for(Dispute, "before_insert")
+    def _remember(_mapper: object, _connection: object, dispute: Dispute) -> None:
+        _STORED_CHILD_REFERENCES.add(dispute.child_ref)
+
+
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_.-]*")
+
+
+@pytest.fixture(autouse=True)
+def _log_at_debug() -> None:
+    """Each test starts logging at DEBUG, whatever a command run before it configured."""
+    logging.getLogger().setLevel(logging.DEBUG)
+    quiet_libraries(logging.DEBUG)
+
+
+def leaked_lines(lines: list[str], references: set[str]) -> list[str]:
+    """Log lines that carry a stored child reference or one shaped like the suite's.
+
+    References shorter than six characters are matched by shape only: as plain words they
+    would turn up inside timestamps and ids."""
+    wanted = {ref for ref in references if len(ref) >= 6}
+    leaked = []
+    for line in lines:
+        words = {word.rstrip("./_-") for word in _WORD.findall(line)}
+        if SUITE_CHILD_REFERENCE.search(line) or words & wanted:
+            leaked.append(line)
+    return leaked
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    leaked = leaked_lines(_LOG_LINES.getvalue().splitlines(), _STORED_CHILD_REFERENCES)
+    if leaked:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_sep("=", f"{len(leaked)} log line(s) carry a child reference", red=True)
+            for line in leaked[:20]:
+                reporter.write_line(f"  {line[:300]}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def london(*args: int) -> datetime:

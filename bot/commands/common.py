@@ -36,8 +36,12 @@ class Context:
         try:
             return ProtocolCatalog(self.settings.protocol_path)
         except ProtocolError as exc:
-            lines = "\n".join(f"  {e}" for e in exc.errors)
-            fail(f"RESOLVE_PROTOCOL_PATH: {exc.source} cannot be used:\n{lines}", code=2)
+            fail(protocol_problem(exc), code=2)
+
+
+def protocol_problem(error: ProtocolError) -> str:
+    """One line: the file, then each of its problems."""
+    return f"RESOLVE_PROTOCOL_PATH: {error.source} cannot be used: {'; '.join(error.errors)}"
 
 
 def fail(message: str, *, code: int = 1) -> NoReturn:

@@ -91,7 +91,7 @@ def import_command(ctx: Context, file: Path, dry_run: bool, skip_bad: bool) -> N
     try:
         source = read_directory_file(file)
     except DirectoryFileError as exc:
-        fail(f"{file.name}: nothing was imported.\n  {exc}")
+        fail(f"{file.name}: nothing was imported: {exc}", code=2)
     with _session(ctx) as session:
         report = import_directory(source, session=session, dry_run=dry_run, skip_bad=skip_bad)
     _echo_report(file.name, report, dry_run, skip_bad)

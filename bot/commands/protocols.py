@@ -9,6 +9,7 @@ import click
 from bot.commands.common import Context, fail, pass_context
 from bot.commands.tables import table
 from bot.protocols import read_protocol_file
+from bot.text_checks import UnreadableFile
 from models.protocol import Protocol, Stage, Urgency
 
 
@@ -97,7 +98,10 @@ def show_command(ctx: Context, key: str) -> None:
 @click.argument("file", type=click.Path(path_type=Path))
 def check_command(file: Path) -> None:
     """Validate a partnership's own protocol file; every error is listed with where it is."""
-    protocol, errors = read_protocol_file(file)
+    try:
+        protocol, errors = read_protocol_file(file)
+    except UnreadableFile as exc:
+        fail(f"{file}: {exc}", code=2)
     if protocol is None:
         click.echo(f"{file}: {len(errors)} error{'s' if len(errors) != 1 else ''}", err=True)
         for error in errors:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from ipaddress import ip_address
 from urllib.parse import urlparse
 
@@ -12,6 +11,7 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from bot.app import create_app
 from bot.commands.common import Context, fail, pass_context
 from bot.http_server import SlackHTTPServer
+from bot.readiness import database_readiness
 from bot.runtime import build_runtime
 from bot.services.digests import DigestService
 from bot.settings import Settings
@@ -52,7 +52,6 @@ def run_command(ctx: Context) -> None:
     """Run the bot: Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT at /slack/events."""
     settings = ctx.settings
     check_can_run(settings)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     rt = build_runtime(settings)
     digests = DigestService(
         clock=rt.clock, calendar=rt.calendar, settings=settings, notifier=rt.notifier
@@ -60,16 +59,21 @@ def run_command(ctx: Context) -> None:
     scheduler = build_scheduler(rt, run_digests=digests.run_due)
     scheduler.start()
     app = create_app(rt)
+    host, ready = str(settings.bind), database_readiness(rt.engine)
+    probes: SlackHTTPServer | None = None
     try:
         if settings.slack_app_token:
-            click.echo("Resolve is running in Socket Mode.")
+            probes = SlackHTTPServer(None, host=host, port=settings.port, ready=ready).start()
+            click.echo(f"Resolve is running in Socket Mode; /health and /ready on {probes.port}.")
             SocketModeHandler(app, settings.slack_app_token).start()
         else:
-            server = SlackHTTPServer(app, port=settings.port)
+            server = SlackHTTPServer(app, host=host, port=settings.port, ready=ready)
             click.echo(f"Resolve is listening on port {server.port} at /slack/events.")
             server.serve_forever()
     except KeyboardInterrupt:
         click.echo("Stopping.")
     finally:
+        if probes is not None:
+            probes.stop()
         scheduler.shutdown(wait=True)
         rt.engine.dispose()

@@ -10,6 +10,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.services.csv_cells import neutralise
 from bot.services.directory_files import CSV_COLUMNS
 from bot.services.directory_rows import agency_record, person_record
 from models.directory import Agency, Person
@@ -46,5 +47,5 @@ def export_csv(*, session: Session) -> str:
             row.update(agency_name=person.agency.name, agency_kind=person.agency.kind)
         if row["absent_until"] is not None:
             row["absent_until"] = row["absent_until"].isoformat()
-        writer.writerow(row)
+        writer.writerow({name: neutralise(value) for name, value in row.items()})
     return buffer.getvalue()

@@ -16,7 +16,14 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from bot.services.csv_cells import restore
 from bot.services.directory_rows import AGENCY_FIELDS, PERSON_FIELDS
+from bot.text_checks import (
+    UnreadableFile,
+    control_character_in_values,
+    load_nested,
+    read_text_file,
+)
 
 CSV_AGENCY_COLUMNS = {"agency": "key", "agency_name": "name", "agency_kind": "kind"}
 CSV_COLUMNS = (*PERSON_FIELDS[:4], "agency_name", "agency_kind", *PERSON_FIELDS[4:])
@@ -63,9 +70,11 @@ def read_directory_file(path: Path) -> DirectorySource:
     if suffix not in (".csv", ".yaml", ".yml"):
         raise DirectoryFileError(f"{path.name}: use a .csv, .yaml or .yml file")
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_text_file(path, encoding="utf-8-sig")
+    except OSError as exc:
         raise DirectoryFileError(f"{path.name}: cannot read the file ({exc})") from None
+    except UnreadableFile as exc:
+        raise DirectoryFileError(f"{path.name}: {exc}") from None
     return read_csv(text) if suffix == ".csv" else read_yaml(text)
 
 
@@ -91,7 +100,7 @@ def read_csv(text: str) -> DirectorySource:
             error = f"has {len(cells)} cells but the header has {len(header)} columns"
             source.people.append(RawRow(start, {}, error))
             continue
-        row = dict(zip(header, cells, strict=False))
+        row = dict(zip(header, [restore(cell) for cell in cells], strict=False))
         agency = {CSV_AGENCY_COLUMNS[c]: row.pop(c, "") for c in ("agency_name", "agency_kind")}
         if any(value.strip() for value in agency.values()):
             source.agencies.append(RawRow(start, {"key": row.get("agency", ""), **agency}))
@@ -122,7 +131,7 @@ def read_yaml(text: str) -> DirectorySource:
     """Top-level `agencies:` and `people:` lists; composes nodes first to keep their lines."""
     loader = _DirectoryLoader(text)
     try:
-        root = loader.get_single_node()
+        root = load_nested(loader.get_single_node)
         source = DirectorySource()
         for key, items in _sections(root):
             target = source.agencies if key == "agencies" else source.people
@@ -133,6 +142,8 @@ def read_yaml(text: str) -> DirectorySource:
         mark = exc.problem_mark
         where = f"line {mark.line + 1} column {mark.column + 1}" if mark else "file"
         raise DirectoryFileError(f"{where}: not valid YAML ({exc.problem})") from None
+    except UnreadableFile as exc:
+        raise DirectoryFileError(str(exc)) from None
     finally:
         loader.dispose()
 
@@ -162,4 +173,5 @@ def _yaml_row(loader: _DirectoryLoader, node: Node, section: str) -> RawRow:
         fields = ", ".join(AGENCY_FIELDS if section == "agencies" else PERSON_FIELDS)
         return RawRow(line, {}, f"expected a mapping with {fields}")
     data = loader.construct_object(node, deep=True)
-    return RawRow(line, {str(k): v for k, v in data.items()})
+    problem = control_character_in_values(data)
+    return RawRow(line, {} if problem else {str(k): v for k, v in data.items()}, problem)

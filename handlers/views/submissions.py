@@ -61,7 +61,7 @@ def submit_open(rt: Runtime, session: Session, client: WebClient, me: Person, vi
     counterpart = counterpart_from(session, client, field(view, "counterpart"))
     entry = rt.service.open(
         session=session,
-        protocol_key=view.get("private_metadata") or rt.settings.protocol,
+        protocol_key=rt.settings.protocol,
         category=field(view, "category") or "",
         raiser=me,
         counterpart=counterpart,

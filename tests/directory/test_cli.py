@@ -139,13 +139,13 @@ def test_bad_rows_are_listed_and_exit_1_unless_skipped(database, tmp_path):
     assert f"ann.lee{DOMAIN}" in run(database, "export").output
 
 
-def test_a_file_that_cannot_be_read_is_one_message_and_exit_1(database, tmp_path):
+def test_a_file_that_cannot_be_read_is_one_line_and_exit_2(database, tmp_path):
     path = tmp_path / "directory.json"
     path.write_text("{}")
     result = run(database, "import", str(path))
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.output == (
-        "directory.json: nothing was imported.\n  directory.json: use a .csv, .yaml or .yml file\n"
+        "directory.json: nothing was imported: directory.json: use a .csv, .yaml or .yml file\n"
     )
 
 
