@@ -28,7 +28,6 @@ from bot.clock import Clock
 from bot.messages import digests as views
 from bot.messages.disputes import category_label, stage_label
 from bot.services.digest_chart import weekly_chart
-from bot.services.disputes import DisputeService
 from bot.services.notifications import Notifier
 from bot.settings import Settings
 from bot.working_days import WorkingCalendar
@@ -172,7 +171,6 @@ class DigestService:
         The chart needs a channel to upload to: with neither a leads' nor an admins' channel the
         admins get the message directly and no chart.
         """
-        protocols = _Protocols()
         open_now = session.scalars(
             select(Dispute)
             .where(Dispute.status == DisputeStatus.OPEN)
@@ -185,12 +183,12 @@ class DigestService:
             )
             .order_by(Dispute.id)
         ).all()
-        digest = self._gather(session, period, open_now, protocols)
+        digest = self._gather(session, period, open_now)
         self.notifier.leads(session, views.digest_message(digest, self.calendar))
         channel = self.settings.leads_channel or self.settings.admins_channel
         if not (period.weekly and channel):
             return
-        png = self._chart(session, period, open_now, protocols)
+        png = self._chart(session, period, open_now)
         payload = {
             "content_b64": base64.b64encode(png).decode("ascii"),
             "filename": f"digest-{period.key.removeprefix('weekly:')}.png",
@@ -205,7 +203,6 @@ class DigestService:
         session: Session,
         period: Period,
         open_now: Sequence[Dispute],
-        protocols: _Protocols,
     ) -> views.Digest:
         """What happened in the period, and what is open, awaited and overdue now."""
         now = self.clock.now()
@@ -260,23 +257,25 @@ class DigestService:
                 *(r.dispute for r in resolutions),
             ]
         }
-        stages = Counter((d.stage_index, stage_label(d, protocols.of(d))) for d in in_view.values())
+        stages = Counter(
+            (d.stage_index, stage_label(d, d.protocol_snapshot)) for d in in_view.values()
+        )
         return views.Digest(
             weekly=period.weekly,
             fires_at=until,
             since=since,
             open_count=len(open_now),
-            new=[self._new_line(d, protocols.of(d)) for d in new],
+            new=[self._new_line(d, d.protocol_snapshot) for d in new],
             escalated=[
-                self._escalated_line(move, escalations[key], protocols.of(move.dispute))
+                self._escalated_line(move, escalations[key], move.dispute.protocol_snapshot)
                 for key, move in latest.items()
             ],
-            awaiting=self._awaiting(open_now, protocols),
-            overdue=self._overdue(open_now, protocols, now),
-            resolved=[self._resolved_line(r, protocols.of(r.dispute)) for r in resolutions],
+            awaiting=self._awaiting(open_now),
+            overdue=self._overdue(open_now, now),
+            resolved=[self._resolved_line(r, r.dispute.protocol_snapshot) for r in resolutions],
             acknowledgements=activity.get("acknowledged", 0),
             discussions=activity.get("discussion_logged", 0),
-            themes=_ranked(category_label(d, protocols.of(d)) for d in in_view.values()),
+            themes=_ranked(category_label(d, d.protocol_snapshot) for d in in_view.values()),
             agencies=_ranked(a for d in in_view.values() for a in set(_agencies(d))),
             stages=[(label, count) for (_, label), count in sorted(stages.items())],
         )
@@ -297,7 +296,7 @@ class DigestService:
         note = f"reached {stage_label(dispute, protocol, move.to_stage)} ({how}{times})"
         return views.Line(dispute.reference, _agencies(dispute), note)
 
-    def _awaiting(self, disputes: Iterable[Dispute], protocols: _Protocols) -> list[views.Line]:
+    def _awaiting(self, disputes: Iterable[Dispute]) -> list[views.Line]:
         lines = []
         for dispute in disputes:
             transition = dispute.current_transition
@@ -306,15 +305,13 @@ class DigestService:
             )
             if waiting:
                 note = (
-                    f"{stage_label(dispute, protocols.of(dispute))} · awaiting "
+                    f"{stage_label(dispute, dispute.protocol_snapshot)} · awaiting "
                     f"{', '.join(waiting)} since {self.calendar.describe(transition.created_at)}"
                 )
                 lines.append(views.Line(dispute.reference, _agencies(dispute), note))
         return lines
 
-    def _overdue(
-        self, disputes: Iterable[Dispute], protocols: _Protocols, now: datetime
-    ) -> list[views.Line]:
+    def _overdue(self, disputes: Iterable[Dispute], now: datetime) -> list[views.Line]:
         """Stages whose deadline has passed: not yet escalated, or awaiting a referral.
 
         The transition keeps the stage's deadline when a lapse leaves the dispute awaiting a
@@ -331,7 +328,7 @@ class DigestService:
         )
         lines = []
         for deadline, dispute in late:
-            protocol = protocols.of(dispute)
+            protocol = dispute.protocol_snapshot
             note = f"{stage_label(dispute, protocol)} · {overdue_by(deadline, now, self.calendar)}"
             if dispute.deadline_at is None and dispute.stage_index < protocol.final_index:
                 note += f", awaiting referral to {protocol.stage(dispute.stage_index + 1).title}"
@@ -352,7 +349,6 @@ class DigestService:
         session: Session,
         period: Period,
         open_now: Sequence[Dispute],
-        protocols: _Protocols,
     ) -> bytes:
         """Open disputes by stage now, and new disputes in each of the last full ISO weeks."""
         local = self.calendar.local(period.fires_at).date()
@@ -363,7 +359,7 @@ class DigestService:
             return datetime.combine(day, time(0), tzinfo=self.calendar.zone).astimezone(UTC)
 
         by_stage = Counter(
-            (d.stage_index, protocols.of(d).stage(d.stage_index).title) for d in open_now
+            (d.stage_index, d.protocol_snapshot.stage(d.stage_index).title) for d in open_now
         )
         opened = session.scalars(
             select(Dispute)
@@ -373,7 +369,7 @@ class DigestService:
         themes: dict[str, list[int]] = {}
         for dispute in opened:
             week = (self.calendar.local(dispute.opened_at).date() - first).days // 7
-            label = category_label(dispute, protocols.of(dispute))
+            label = category_label(dispute, dispute.protocol_snapshot)
             themes.setdefault(label, [0] * CHART_WEEKS)[week] += 1
         weeks = [
             f"{monday.day} {monday:%b}"
@@ -384,18 +380,6 @@ class DigestService:
             weeks=weeks,
             themes=dict(sorted(themes.items())),
         )
-
-
-class _Protocols:
-    """Each dispute's protocol snapshot, parsed once however many lists the dispute is in."""
-
-    def __init__(self) -> None:
-        self._parsed: dict[int, Protocol] = {}
-
-    def of(self, dispute: Dispute) -> Protocol:
-        if dispute.id not in self._parsed:
-            self._parsed[dispute.id] = DisputeService.protocol_of(dispute)
-        return self._parsed[dispute.id]
 
 
 def _agencies(dispute: Dispute) -> tuple[str, ...]:

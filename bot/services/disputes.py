@@ -95,7 +95,7 @@ class DisputeService:
     @staticmethod
     def protocol_of(dispute: Dispute) -> Protocol:
         """The protocol as it was when the dispute opened, whatever the file says now."""
-        return Protocol.model_validate(dispute.protocol)
+        return dispute.protocol_snapshot
 
     @staticmethod
     def is_member(session: Session, dispute: Dispute, person: Person) -> bool:
@@ -374,7 +374,7 @@ class DisputeService:
         """Moves to the next stage by hand, for a stated reason."""
         self._require_member(session, dispute, actor)
         self.require_open(dispute, "escalate")
-        protocol = self.protocol_of(dispute)
+        protocol = dispute.protocol_snapshot
         if dispute.stage_index >= protocol.final_index:
             raise DomainError(
                 f"{dispute.reference} is already at the final stage "
@@ -402,7 +402,7 @@ class DisputeService:
         now = self.clock.now()
         if not dispute.is_open or dispute.deadline_at is None or dispute.deadline_at > now:
             return None
-        protocol = self.protocol_of(dispute)
+        protocol = dispute.protocol_snapshot
         if dispute.stage_index >= protocol.final_index:
             return None
         following = protocol.stage(dispute.stage_index + 1)
@@ -438,7 +438,7 @@ class DisputeService:
         self, *, session: Session, dispute: Dispute
     ) -> tuple[list[StageNotice], list[str]]:
         """Looks again for whoever the directory lacked; returns new notices and what is missing."""
-        protocol = self.protocol_of(dispute)
+        protocol = dispute.protocol_snapshot
         now = self.clock.now()
         stage = protocol.stage(dispute.stage_index)
         assignment = find_stage_people(

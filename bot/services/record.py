@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.messages.disputes import category_label, stage_label
-from bot.services.disputes import DisputeService
 from bot.working_days import WorkingCalendar
 from models.audit import AuditEvent
 from models.directory import Agency, Person
@@ -29,7 +28,7 @@ def record_filename(dispute: Dispute) -> str:
 
 def render_record(session: Session, *, dispute: Dispute, calendar: WorkingCalendar) -> str:
     """The whole record as one document; times in the partnership's own zone."""
-    protocol = DisputeService.protocol_of(dispute)
+    protocol = dispute.protocol_snapshot
     parts = [
         _overview(dispute, protocol, calendar),
         _text_section("Summary of the disagreement", dispute.summary),

@@ -98,7 +98,7 @@ class Sweeper:
             reminder.status = ReminderStatus.CANCELLED
             report.reminders_dropped += 1
             return
-        protocol = self.service.protocol_of(dispute)
+        protocol = dispute.protocol_snapshot
         in_hours = self.service.planner.in_hours(protocol, dispute, now)
         if in_hours > now:
             reminder.due_at = in_hours  # fell due out of hours while the bot was down
@@ -114,7 +114,7 @@ class Sweeper:
 
     def _send(self, session: Session, dispute: Dispute, reminder: Reminder, now: datetime) -> bool:
         """Sends one reminder and plans the next of its kind; False if it no longer applies."""
-        protocol = self.service.protocol_of(dispute)
+        protocol = dispute.protocol_snapshot
         kind = ReminderKind(reminder.kind)
         transition = dispute.current_transition
         planner = self.service.planner

@@ -50,7 +50,7 @@ def register(app: App, rt: Runtime) -> None:
                 dispute = rt.service.get_visible(session, reference=reference, viewer=me)
                 notice = rt.service.acknowledge(session=session, dispute=dispute, actor=me)
                 rt.notifier.acknowledged(session, notice)
-                protocol = rt.service.protocol_of(dispute)
+                protocol = dispute.protocol_snapshot
                 return (
                     f"You acknowledged {dispute.reference} at "
                     f"{rt.calendar.describe(notice.acknowledged_at)}. "  # type: ignore[arg-type]

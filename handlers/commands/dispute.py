@@ -100,7 +100,7 @@ def log_discussion(
             discussion=sub.rest,
         )
         rt.notifier.discussion_logged(session, entry)
-        protocol = rt.service.protocol_of(dispute)
+        protocol = dispute.protocol_snapshot
         text = (
             f"Logged on {dispute.reference} at {rt.calendar.describe(entry.logged_at)}. The other "
             "party has been asked to approve it. " + views.next_step(dispute, protocol, rt.calendar)
@@ -113,7 +113,7 @@ def status(rt: Runtime, client: WebClient, body: Body, sub: Subcommand) -> dict[
     with unit_of_work(rt) as session:
         person = directory_person(session, client, body["user_id"])
         dispute = rt.service.get_visible(session, reference=sub.reference, viewer=person)
-        message = views.status(dispute, rt.service.protocol_of(dispute), rt.calendar)
+        message = views.status(dispute, dispute.protocol_snapshot, rt.calendar)
     return {"response_type": "ephemeral", **message}
 
 
@@ -136,7 +136,7 @@ def escalate_form(rt: Runtime, client: WebClient, body: Body, sub: Subcommand) -
 def escalation_view(rt: Runtime, dispute: Any, *, reason: str | None) -> dict[str, Any]:
     """The escalate form, or a clear refusal when the dispute cannot go higher."""
     rt.service.require_open(dispute, "escalate")
-    protocol = rt.service.protocol_of(dispute)
+    protocol = dispute.protocol_snapshot
     if dispute.stage_index >= protocol.final_index:
         raise DomainError(
             f"{dispute.reference} is already at the final stage; it cannot go higher."

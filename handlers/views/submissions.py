@@ -73,7 +73,7 @@ def submit_open(rt: Runtime, session: Session, client: WebClient, me: Person, vi
     )
     rt.notifier.stage_entered(session, entry)
     dispute = entry.transition.dispute
-    reply = views.opened_reply(dispute, rt.service.protocol_of(dispute), rt.calendar)
+    reply = views.opened_reply(dispute, dispute.protocol_snapshot, rt.calendar)
     rt.notifier.direct(session, me, reply, dispute=dispute)
 
 
@@ -93,7 +93,7 @@ def submit_log(rt: Runtime, session: Session, client: WebClient, me: Person, vie
         agreed=field(view, "agreed"),
     )
     rt.notifier.discussion_logged(session, entry)
-    protocol = rt.service.protocol_of(dispute)
+    protocol = dispute.protocol_snapshot
     text = (
         f"Your discussion record on {dispute.reference} is saved; the other party has been "
         "asked to approve it. " + views.next_step(dispute, protocol, rt.calendar)
@@ -113,7 +113,7 @@ def submit_escalate(
         stated_timescale=field(view, "stated_timescale"),
     )
     rt.notifier.stage_entered(session, entry)
-    protocol = rt.service.protocol_of(dispute)
+    protocol = dispute.protocol_snapshot
     acting = [a.person for a in entry.assignment.people]
     rt.notifier.direct(
         session,
