@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.messages import disputes as views
 from bot.messages import reminders as nudges
+from bot.messages import replies
 from bot.services.disputes import StageEntry
 from bot.settings import Settings
 from bot.working_days import WorkingCalendar
@@ -141,18 +142,8 @@ class Notifier:
             self.direct(session, person, payload, dispute=dispute)
 
     def discussion_approved(self, session: Session, entry: DiscussionEntry) -> None:
-        approver = entry.approved_by
-        assert approver is not None and entry.approved_at is not None
-        text = (
-            f"{approver.name} approved your discussion record on {entry.dispute.reference} "
-            f"({self.calendar.describe(entry.approved_at)}). It is now on the record."
-        )
-        self.direct(
-            session,
-            entry.logged_by,
-            views.plain_message(text),
-            dispute=entry.dispute,
-        )
+        text = replies.approved_news(entry, self.calendar)
+        self.direct(session, entry.logged_by, views.plain_message(text), dispute=entry.dispute)
 
     def acknowledged(self, session: Session, notice: StageNotice) -> None:
         """Redraws the notice in place, and tells the raiser who has it in hand."""
@@ -161,12 +152,7 @@ class Notifier:
         payload = views.stage_notice(dispute, protocol, notice, self.calendar)
         self._add(session, OutboxKind.UPDATE_NOTICE, payload, dispute=dispute, notice=notice)
         if dispute.raiser_id != notice.person_id:
-            assert notice.acknowledged_at is not None
-            text = (
-                f"{notice.person.name} acknowledged {dispute.reference} on "
-                f"{self.calendar.describe(notice.acknowledged_at)}. "
-                + views.next_step(dispute, protocol, self.calendar)
-            )
+            text = replies.acknowledged_news(notice, self.calendar)
             self.direct(session, dispute.raiser, views.plain_message(text), dispute=dispute)
 
     def resolved(self, session: Session, resolution: Resolution) -> None:

@@ -8,8 +8,9 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.flows import disputes as flows
 from bot.messages import disputes as views
-from bot.messages import modals
+from bot.messages import modals, replies
 from bot.runtime import Runtime
 from bot.services.errors import DomainError
 from handlers.commands.dispute import escalation_view
@@ -48,14 +49,8 @@ def register(app: App, rt: Runtime) -> None:
                 me = directory_person(session, client, body["user"]["id"])
                 reference = body["actions"][0]["value"]
                 dispute = rt.service.get_visible(session, reference=reference, viewer=me)
-                notice = rt.service.acknowledge(session=session, dispute=dispute, actor=me)
-                rt.notifier.acknowledged(session, notice)
-                protocol = dispute.protocol_snapshot
-                return (
-                    f"You acknowledged {dispute.reference} at "
-                    f"{rt.calendar.describe(notice.acknowledged_at)}. "  # type: ignore[arg-type]
-                    + views.next_step(dispute, protocol, rt.calendar)
-                )
+                notice = flows.acknowledge(rt.flows, session, dispute=dispute, actor=me)
+                return replies.acknowledged(notice, rt.calendar)
 
         _guard(rt, client, body, respond, work)
 
@@ -70,16 +65,10 @@ def register(app: App, rt: Runtime) -> None:
             with unit_of_work(rt) as session:
                 me = directory_person(session, client, body["user"]["id"])
                 dispute = rt.service.get_visible(session, reference=reference, viewer=me)
-                entry = rt.service.approve_discussion(
-                    session=session, dispute=dispute, entry_id=int(entry_id), actor=me
+                entry = flows.approve_discussion(
+                    rt.flows, session, dispute=dispute, actor=me, entry_id=int(entry_id)
                 )
-                rt.notifier.discussion_approved(session, entry)
-                text = (
-                    f":white_check_mark: You approved the discussion record on "
-                    f"{dispute.reference} at "
-                    f"{rt.calendar.describe(entry.approved_at)}. "  # type: ignore[arg-type]
-                    "It is now on the record."
-                )
+                text = replies.approved(entry, rt.calendar)
             respond(text=text, blocks=[views.section(text)], replace_original=True)
             return None
 

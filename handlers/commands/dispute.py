@@ -8,8 +8,9 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.flows import disputes as flows
 from bot.messages import disputes as views
-from bot.messages import modals
+from bot.messages import modals, replies
 from bot.messages.home import list_message
 from bot.runtime import Runtime
 from bot.services.errors import DomainError
@@ -91,20 +92,17 @@ def log_discussion(
                 trigger_id=body["trigger_id"], view=modals.log_modal(dispute.reference)
             )
             return None
-        entry = rt.service.log_discussion(
-            session=session,
+        entry = flows.log_discussion(
+            rt.flows,
+            session,
             dispute=dispute,
             actor=person,
             occurred=rt.clock.now(),
             participants=f"{person.name} (quick note)",
             discussion=sub.rest,
+            confirm=False,
         )
-        rt.notifier.discussion_logged(session, entry)
-        protocol = dispute.protocol_snapshot
-        text = (
-            f"Logged on {dispute.reference} at {rt.calendar.describe(entry.logged_at)}. The other "
-            "party has been asked to approve it. " + views.next_step(dispute, protocol, rt.calendar)
-        )
+        text = replies.quick_note_logged(entry, rt.calendar)
     return ephemeral(text)
 
 

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot.messages import disputes as views
+from bot.flows import disputes as flows
 from bot.messages import modals
 from bot.runtime import Runtime
 from bot.services.errors import DomainError
@@ -59,8 +59,9 @@ def counterpart_from(session: Session, client: WebClient, slack_user_id: str | N
 
 def submit_open(rt: Runtime, session: Session, client: WebClient, me: Person, view: View) -> None:
     counterpart = counterpart_from(session, client, field(view, "counterpart"))
-    entry = rt.service.open(
-        session=session,
+    flows.open_dispute(
+        rt.flows,
+        session,
         protocol_key=view.get("private_metadata") or rt.settings.protocol,
         category=field(view, "category") or "",
         raiser=me,
@@ -71,10 +72,6 @@ def submit_open(rt: Runtime, session: Session, client: WebClient, me: Person, vi
         stated_timescale=field(view, "stated_timescale"),
         start_stage=field(view, "start_stage"),
     )
-    rt.notifier.stage_entered(session, entry)
-    dispute = entry.transition.dispute
-    reply = views.opened_reply(dispute, dispute.protocol_snapshot, rt.calendar)
-    rt.notifier.direct(session, me, reply, dispute=dispute)
 
 
 def _dispute(rt: Runtime, session: Session, me: Person, view: View) -> Any:
@@ -82,56 +79,38 @@ def _dispute(rt: Runtime, session: Session, me: Person, view: View) -> Any:
 
 
 def submit_log(rt: Runtime, session: Session, client: WebClient, me: Person, view: View) -> None:
-    dispute = _dispute(rt, session, me, view)
-    entry = rt.service.log_discussion(
-        session=session,
-        dispute=dispute,
+    flows.log_discussion(
+        rt.flows,
+        session,
+        dispute=_dispute(rt, session, me, view),
         actor=me,
         occurred=field(view, "occurred") or "",
         participants=field(view, "participants") or "",
         discussion=field(view, "discussion") or "",
         agreed=field(view, "agreed"),
     )
-    rt.notifier.discussion_logged(session, entry)
-    protocol = dispute.protocol_snapshot
-    text = (
-        f"Your discussion record on {dispute.reference} is saved; the other party has been "
-        "asked to approve it. " + views.next_step(dispute, protocol, rt.calendar)
-    )
-    rt.notifier.direct(session, me, views.plain_message(text), dispute=dispute)
 
 
 def submit_escalate(
     rt: Runtime, session: Session, client: WebClient, me: Person, view: View
 ) -> None:
-    dispute = _dispute(rt, session, me, view)
-    entry = rt.service.escalate(
-        session=session,
-        dispute=dispute,
+    flows.escalate(
+        rt.flows,
+        session,
+        dispute=_dispute(rt, session, me, view),
         actor=me,
         reason=field(view, "reason") or "",
         stated_timescale=field(view, "stated_timescale"),
-    )
-    rt.notifier.stage_entered(session, entry)
-    protocol = dispute.protocol_snapshot
-    acting = [a.person for a in entry.assignment.people]
-    rt.notifier.direct(
-        session,
-        me,
-        views.stage_moved(
-            dispute, protocol, acting, "manual", entry.transition.reason, rt.calendar
-        ),
-        dispute=dispute,
     )
 
 
 def submit_resolve(
     rt: Runtime, session: Session, client: WebClient, me: Person, view: View
 ) -> None:
-    dispute = _dispute(rt, session, me, view)
-    resolution = rt.service.resolve(
-        session=session,
-        dispute=dispute,
+    flows.resolve(
+        rt.flows,
+        session,
+        dispute=_dispute(rt, session, me, view),
         actor=me,
         outcome=field(view, "outcome") or "",
         summary=field(view, "summary") or "",
@@ -139,12 +118,6 @@ def submit_resolve(
         learning=field(view, "learning"),
         refer_to_partnership="yes" in (field(view, "refer") or []),
     )
-    rt.notifier.resolved(session, resolution)
-    text = (
-        f"{dispute.reference} is closed. Everyone involved has been told. "
-        f"The full record: `/dispute record {dispute.reference}`."
-    )
-    rt.notifier.direct(session, me, views.plain_message(text), dispute=dispute)
 
 
 def register(app: App, rt: Runtime) -> None:
