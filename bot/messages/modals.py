@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.messages.blocks import Block, clip, context, section
+from models.payloads import ActionMeta
 from models.protocol import Protocol
 
 View = dict[str, Any]
@@ -63,14 +64,16 @@ def _plain(
     return element
 
 
-def _modal(callback_id: str, title: str, submit: str, blocks: list[Block], meta: str) -> View:
+def _modal(
+    callback_id: str, title: str, submit: str, blocks: list[Block], meta: ActionMeta
+) -> View:
     return {
         "type": "modal",
         "callback_id": callback_id,
         "title": _text(title, 24),
         "submit": _text(submit, 24),
         "close": _text("Cancel", 24),
-        "private_metadata": meta,
+        "private_metadata": meta.encode(),
         "blocks": blocks,
     }
 
@@ -140,7 +143,7 @@ def open_modal(protocol: Protocol, *, counterpart_note: str | None = None) -> Vi
             optional=True,
         ),
     ]
-    return _modal(OPEN, "Open a dispute", "Open dispute", blocks, protocol.key)
+    return _modal(OPEN, "Open a dispute", "Open dispute", blocks, ActionMeta(protocol=protocol.key))
 
 
 def log_modal(reference: str) -> View:
@@ -160,7 +163,7 @@ def log_modal(reference: str) -> View:
             optional=True,
         ),
     ]
-    return _modal(LOG, "Log a discussion", "Save record", blocks, reference)
+    return _modal(LOG, "Log a discussion", "Save record", blocks, ActionMeta.for_dispute(reference))
 
 
 def escalate_modal(
@@ -185,7 +188,9 @@ def escalate_modal(
             hint="If shorter than the protocol's, the shorter one applies.",
         ),
     ]
-    return _modal(ESCALATE, f"{verb} {reference}"[:24], verb, blocks, reference)
+    return _modal(
+        ESCALATE, f"{verb} {reference}"[:24], verb, blocks, ActionMeta.for_dispute(reference)
+    )
 
 
 OUTCOMES = [
@@ -228,4 +233,6 @@ def resolve_modal(reference: str) -> View:
             optional=True,
         ),
     ]
-    return _modal(RESOLVE, "Close a dispute", "Close dispute", blocks, reference)
+    return _modal(
+        RESOLVE, "Close a dispute", "Close dispute", blocks, ActionMeta.for_dispute(reference)
+    )
