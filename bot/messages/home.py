@@ -22,9 +22,9 @@ from bot.messages.blocks import (
     section,
 )
 from bot.messages.disputes import ACKNOWLEDGE, Message, message, parties, stage_label
-from bot.services.queries import MyDisputes
 from bot.working_days import WorkingCalendar
 from models.dispute import Dispute, StageNotice
+from models.my_disputes import MyDisputes
 
 UPCOMING_WINDOW = timedelta(days=14)
 HOME_ITEMS = 15

@@ -25,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bot.clock import Clock
+from bot.messages import digest_lines
 from bot.messages import digests as views
 from bot.messages.disputes import category_label, stage_label
 from bot.services.digest_chart import weekly_chart
@@ -36,13 +37,10 @@ from models.directory import Person
 from models.dispute import (
     Dispute,
     DisputeStatus,
-    Outcome,
     Resolution,
     StageNotice,
     StageTransition,
-    Trigger,
 )
-from models.protocol import Protocol
 from models.schedule import DigestRun
 
 LOOKBACK = timedelta(days=28)  # always holds two digest times of each kind, holidays or not
@@ -59,22 +57,6 @@ class Period:
     weekly: bool
     fires_at: datetime
     since: datetime
-
-
-def overdue_by(deadline: datetime, now: datetime, calendar: WorkingCalendar) -> str:
-    """'overdue by 5 hours' within a day or over a weekend, else counted in working days."""
-    elapsed = now - deadline
-    hours = int(elapsed.total_seconds() // 3600)
-    if hours < 1:
-        return "overdue by under an hour"
-    day, today = calendar.local(deadline).date(), calendar.local(now).date()
-    working = 0
-    while day < today:
-        day += timedelta(days=1)
-        working += calendar.is_working_day(day)
-    if elapsed < timedelta(days=1) or working == 0:
-        return f"overdue by {views.plural(hours, 'hour')}"
-    return f"overdue by {views.plural(working, 'working day')}"
 
 
 class DigestService:
@@ -265,36 +247,19 @@ class DigestService:
             fires_at=until,
             since=since,
             open_count=len(open_now),
-            new=[self._new_line(d, d.protocol_snapshot) for d in new],
+            new=[digest_lines.new_line(d) for d in new],
             escalated=[
-                self._escalated_line(move, escalations[key], move.dispute.protocol_snapshot)
-                for key, move in latest.items()
+                digest_lines.escalated_line(move, escalations[key]) for key, move in latest.items()
             ],
             awaiting=self._awaiting(open_now),
             overdue=self._overdue(open_now, now),
-            resolved=[self._resolved_line(r, r.dispute.protocol_snapshot) for r in resolutions],
+            resolved=[digest_lines.resolved_line(r) for r in resolutions],
             acknowledgements=activity.get("acknowledged", 0),
             discussions=activity.get("discussion_logged", 0),
             themes=_ranked(category_label(d, d.protocol_snapshot) for d in in_view.values()),
-            agencies=_ranked(a for d in in_view.values() for a in set(_agencies(d))),
+            agencies=_ranked(a for d in in_view.values() for a in set(digest_lines.agencies(d))),
             stages=[(label, count) for (_, label), count in sorted(stages.items())],
         )
-
-    @staticmethod
-    def _new_line(dispute: Dispute, protocol: Protocol) -> views.Line:
-        note = category_label(dispute, protocol)
-        urgency = protocol.urgency(dispute.urgency)
-        if urgency is not None and urgency.key != "standard":
-            note += f" · {urgency.label}"
-        return views.Line(dispute.reference, _agencies(dispute), note)
-
-    @staticmethod
-    def _escalated_line(move: StageTransition, count: int, protocol: Protocol) -> views.Line:
-        dispute = move.dispute
-        how = "timescale lapsed" if move.trigger == Trigger.LAPSED else "escalated by hand"
-        times = f", {count} escalations" if count > 1 else ""
-        note = f"reached {stage_label(dispute, protocol, move.to_stage)} ({how}{times})"
-        return views.Line(dispute.reference, _agencies(dispute), note)
 
     def _awaiting(self, disputes: Iterable[Dispute]) -> list[views.Line]:
         lines = []
@@ -304,11 +269,7 @@ class DigestService:
                 {n.person.agency.name for n in transition.notices if n.acknowledged_at is None}
             )
             if waiting:
-                note = (
-                    f"{stage_label(dispute, dispute.protocol_snapshot)} · awaiting "
-                    f"{', '.join(waiting)} since {self.calendar.describe(transition.created_at)}"
-                )
-                lines.append(views.Line(dispute.reference, _agencies(dispute), note))
+                lines.append(digest_lines.awaiting_line(dispute, waiting, self.calendar))
         return lines
 
     def _overdue(self, disputes: Iterable[Dispute], now: datetime) -> list[views.Line]:
@@ -326,23 +287,7 @@ class DigestService:
             ),
             key=lambda pair: (pair[0], pair[1].id),
         )
-        lines = []
-        for deadline, dispute in late:
-            protocol = dispute.protocol_snapshot
-            note = f"{stage_label(dispute, protocol)} · {overdue_by(deadline, now, self.calendar)}"
-            if dispute.deadline_at is None and dispute.stage_index < protocol.final_index:
-                note += f", awaiting referral to {protocol.stage(dispute.stage_index + 1).title}"
-            lines.append(views.Line(dispute.reference, _agencies(dispute), note))
-        return lines
-
-    @staticmethod
-    def _resolved_line(resolution: Resolution, protocol: Protocol) -> views.Line:
-        dispute = resolution.dispute
-        note = (
-            f"{Outcome(resolution.outcome).label} at "
-            f"{stage_label(dispute, protocol, resolution.stage_index)}"
-        )
-        return views.Line(dispute.reference, _agencies(dispute), note)
+        return [digest_lines.overdue_line(d, deadline, now, self.calendar) for deadline, d in late]
 
     def _chart(
         self,
@@ -380,12 +325,6 @@ class DigestService:
             weeks=weeks,
             themes=dict(sorted(themes.items())),
         )
-
-
-def _agencies(dispute: Dispute) -> tuple[str, ...]:
-    """The agencies a dispute sits between; one name when it is within a single agency."""
-    raiser, counterpart = dispute.raiser_agency.name, dispute.counterpart_agency.name
-    return (raiser,) if raiser == counterpart else (raiser, counterpart)
 
 
 def _ranked(labels: Iterable[str]) -> list[tuple[str, int]]:

@@ -12,10 +12,11 @@ from bot.flows import disputes as flows
 from bot.messages import disputes as views
 from bot.messages import modals, replies
 from bot.messages.home import list_message
+from bot.messages.record import record_filename
 from bot.runtime import Runtime
 from bot.services.errors import DomainError
 from bot.services.queries import my_disputes
-from bot.services.record import record_filename, render_record
+from bot.services.record import render_record
 from handlers.commands.parsing import Subcommand, parse
 from handlers.middleware import Acting, answered, command_context
 from handlers.support import ephemeral, unit_of_work
