@@ -31,6 +31,7 @@ Answer = Callable[[object], None]
 Middleware = Callable[..., BoltResponse | None]
 
 STALE = "That button is not valid any more."
+STALE_FORM = "This form is out of date: close it and open it again."
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,32 @@ def _button_answer(rt: Runtime, client: WebClient, body: Body, respond: Respond 
     return answer
 
 
+def _into_context(
+    context: BoltContext,
+    rt: Runtime,
+    answer: Answer,
+    resolve: Callable[[], Acting | None],
+    stale: str,
+) -> bool:
+    """Puts the runtime, the answer and what `resolve` finds into the listener's context.
+
+    A refusal is answered here and False returned: the listener must not run.
+    """
+    context["rt"] = rt
+    context["answer"] = answer
+    try:
+        acting = resolve()
+    except InvalidPayload:
+        answer(DomainError(stale))
+        return False
+    except Exception as error:  # noqa: BLE001 - nothing a user sends may crash the bot
+        answer(error)
+        return False
+    if acting is not None:
+        context["acting"] = acting
+    return True
+
+
 def button_context(rt: Runtime, *, stale: str = STALE, needs_dispute: bool = True) -> Middleware:
     """Acknowledges the press, then resolves who pressed it and the dispute its value names."""
 
@@ -113,18 +140,13 @@ def button_context(rt: Runtime, *, stale: str = STALE, needs_dispute: bool = Tru
         next: Callable[[], None],
     ) -> BoltResponse | None:
         response = ack()
-        context["rt"] = rt
-        context["answer"] = answer = _button_answer(rt, client, body, context.respond)
-        try:
+
+        def resolve() -> Acting:
             meta = ActionMeta.decode(body["actions"][0].get("value"))
-            context["acting"] = resolve_acting(
-                rt, client, body["user"]["id"], meta, needs_dispute=needs_dispute
-            )
-        except InvalidPayload:
-            answer(DomainError(stale))
-            return response
-        except Exception as error:  # noqa: BLE001 - nothing a user sends may crash the bot
-            answer(error)
+            return resolve_acting(rt, client, body["user"]["id"], meta, needs_dispute=needs_dispute)
+
+        answer = _button_answer(rt, client, body, context.respond)
+        if not _into_context(context, rt, answer, resolve, stale):
             return response
         next()
         return None
@@ -158,19 +180,13 @@ def form_context(rt: Runtime, *, fallback: str, needs_dispute: bool = True) -> M
         view: dict[str, Any],
         next: Callable[[], None],
     ) -> BoltResponse | None:
-        context["rt"] = rt
-        context["answer"] = answer = _form_answer(ack, view, fallback)
-        try:
+        def resolve() -> Acting:
             raw = view.get("private_metadata") or rt.settings.protocol
             meta = ActionMeta.decode(raw, form=True)
-            context["acting"] = resolve_acting(
-                rt, client, body["user"]["id"], meta, needs_dispute=needs_dispute
-            )
-        except InvalidPayload:
-            answer(DomainError("This form is out of date: close it and open it again."))
-            return ack.response
-        except Exception as error:  # noqa: BLE001 - nothing a user sends may crash the bot
-            answer(error)
+            return resolve_acting(rt, client, body["user"]["id"], meta, needs_dispute=needs_dispute)
+
+        answer = _form_answer(ack, view, fallback)
+        if not _into_context(context, rt, answer, resolve, STALE_FORM):
             return ack.response
         next()
         return None
@@ -203,20 +219,16 @@ def command_context(rt: Runtime, parse: Callable[[str], Any]) -> Middleware:
         next: Callable[[], None],
     ) -> BoltResponse | None:
         response = ack()
-        context["rt"] = rt
-        context["answer"] = answer = _command_answer(respond)
-        try:
+
+        def resolve() -> Acting | None:
             sub = context["sub"] = parse(body.get("text", ""))
-            if sub.name != "help":
-                context["acting"] = resolve_acting(
-                    rt,
-                    client,
-                    body["user_id"],
-                    ActionMeta(reference=sub.reference),
-                    needs_dispute=sub.reference is not None,
-                )
-        except Exception as error:  # noqa: BLE001 - nothing a user sends may crash the bot
-            answer(error)
+            if sub.name == "help":
+                return None
+            meta = ActionMeta(reference=sub.reference)
+            needs_dispute = sub.reference is not None
+            return resolve_acting(rt, client, body["user_id"], meta, needs_dispute=needs_dispute)
+
+        if not _into_context(context, rt, _command_answer(respond), resolve, STALE):
             return response
         next()
         return None

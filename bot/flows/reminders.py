@@ -41,22 +41,18 @@ def _acknowledge(
     return True
 
 
-def _final_review(
-    ctx: FlowContext, session: Session, dispute: Dispute, reminder: Reminder, now: datetime
-) -> bool:
-    ctx.notifier.final_review(session, dispute)
-    every = dispute.protocol_snapshot.final_review_every
-    ctx.service.repeat_reminder(session, dispute, reminder, now, every)
-    return True
+def _on_review_cadence(notify: Callable[[Session, Dispute], None]) -> Send:
+    """A reminder repeated on the protocol's final-review beat until the dispute moves on."""
 
+    def send(
+        ctx: FlowContext, session: Session, dispute: Dispute, reminder: Reminder, now: datetime
+    ) -> bool:
+        notify(session, dispute)
+        every = dispute.protocol_snapshot.final_review_every
+        ctx.service.repeat_reminder(session, dispute, reminder, now, every)
+        return True
 
-def _referral(
-    ctx: FlowContext, session: Session, dispute: Dispute, reminder: Reminder, now: datetime
-) -> bool:
-    ctx.notifier.referral_due(session, dispute)
-    every = dispute.protocol_snapshot.final_review_every
-    ctx.service.repeat_reminder(session, dispute, reminder, now, every)
-    return True
+    return send
 
 
 def _directory(
@@ -73,17 +69,18 @@ def _directory(
     return True
 
 
-SENDERS: dict[ReminderKind, Send] = {
-    ReminderKind.DEADLINE: _deadline,
-    ReminderKind.ACKNOWLEDGE: _acknowledge,
-    ReminderKind.FINAL_REVIEW: _final_review,
-    ReminderKind.REFERRAL: _referral,
-    ReminderKind.DIRECTORY: _directory,
-}
+def _senders(ctx: FlowContext) -> dict[ReminderKind, Send]:
+    return {
+        ReminderKind.DEADLINE: _deadline,
+        ReminderKind.ACKNOWLEDGE: _acknowledge,
+        ReminderKind.FINAL_REVIEW: _on_review_cadence(ctx.notifier.final_review),
+        ReminderKind.REFERRAL: _on_review_cadence(ctx.notifier.referral_due),
+        ReminderKind.DIRECTORY: _directory,
+    }
 
 
 def send_reminder(
     ctx: FlowContext, session: Session, dispute: Dispute, reminder: Reminder, now: datetime
 ) -> bool:
     """Sends one reminder and plans the next of its kind; False if it no longer applies."""
-    return SENDERS[ReminderKind(reminder.kind)](ctx, session, dispute, reminder, now)
+    return _senders(ctx)[ReminderKind(reminder.kind)](ctx, session, dispute, reminder, now)

@@ -80,10 +80,6 @@ def _modal(
 
 def open_modal(protocol: Protocol, *, counterpart_note: str | None = None) -> View:
     """The form a professional fills in to raise a disagreement with another agency."""
-    urgencies = [_option(u.key, u.label) for u in protocol.urgencies]
-    starts = [
-        _option(s.key, f"{n}. {s.title}") for n, s in enumerate(protocol.stages[:-1], start=1)
-    ]
     blocks: list[Block] = [
         section(f"Under the *{protocol.name}* protocol ({protocol.partnership})."),
         _input(
@@ -99,7 +95,17 @@ def open_modal(protocol: Protocol, *, counterpart_note: str | None = None) -> Vi
     ]
     if counterpart_note:
         blocks.append(context(counterpart_note))
-    blocks += [
+    blocks += _dispute_inputs(protocol)
+    return _modal(OPEN, "Open a dispute", "Open dispute", blocks, ActionMeta(protocol=protocol.key))
+
+
+def _dispute_inputs(protocol: Protocol) -> list[Block]:
+    """What the dispute is about, for whom, how urgent, and where it starts."""
+    urgencies = [_option(u.key, u.label) for u in protocol.urgencies]
+    starts = [
+        _option(s.key, f"{n}. {s.title}") for n, s in enumerate(protocol.stages[:-1], start=1)
+    ]
+    return [
         _input(
             "category",
             "What is the disagreement about?",
@@ -143,7 +149,6 @@ def open_modal(protocol: Protocol, *, counterpart_note: str | None = None) -> Vi
             optional=True,
         ),
     ]
-    return _modal(OPEN, "Open a dispute", "Open dispute", blocks, ActionMeta(protocol=protocol.key))
 
 
 def log_modal(reference: str) -> View:

@@ -195,34 +195,9 @@ class DigestService:
             .options(*_AGENCIES)
             .order_by(Dispute.id)
         ).all()
-        moves = session.scalars(
-            select(StageTransition)
-            .where(
-                StageTransition.from_stage.is_not(None),
-                StageTransition.created_at >= since,
-                StageTransition.created_at < until,
-            )
-            .options(joinedload(StageTransition.dispute).options(*_AGENCIES))
-            .order_by(StageTransition.id)
-        ).all()
-        resolutions = session.scalars(
-            select(Resolution)
-            .where(Resolution.resolved_at >= since, Resolution.resolved_at < until)
-            .options(joinedload(Resolution.dispute).options(*_AGENCIES))
-            .order_by(Resolution.id)
-        ).all()
-        activity = {
-            kind: count
-            for kind, count in session.execute(
-                select(AuditEvent.kind, func.count())
-                .where(
-                    AuditEvent.kind.in_(["acknowledged", "discussion_logged"]),
-                    AuditEvent.created_at >= since,
-                    AuditEvent.created_at < until,
-                )
-                .group_by(AuditEvent.kind)
-            )
-        }
+        moves = _moves(session, since, until)
+        resolutions = _resolutions(session, since, until)
+        activity = _activity(session, since, until)
 
         latest: dict[int, StageTransition] = {}
         escalations: Counter[int] = Counter()
@@ -330,3 +305,42 @@ class DigestService:
 def _ranked(labels: Iterable[str]) -> list[tuple[str, int]]:
     """Counts, largest first, ties alphabetically."""
     return sorted(Counter(labels).items(), key=lambda pair: (-pair[1], pair[0]))
+
+
+def _moves(session: Session, since: datetime, until: datetime) -> Sequence[StageTransition]:
+    """Escalations in the period, oldest first, with their disputes' agencies."""
+    return session.scalars(
+        select(StageTransition)
+        .where(
+            StageTransition.from_stage.is_not(None),
+            StageTransition.created_at >= since,
+            StageTransition.created_at < until,
+        )
+        .options(joinedload(StageTransition.dispute).options(*_AGENCIES))
+        .order_by(StageTransition.id)
+    ).all()
+
+
+def _resolutions(session: Session, since: datetime, until: datetime) -> Sequence[Resolution]:
+    return session.scalars(
+        select(Resolution)
+        .where(Resolution.resolved_at >= since, Resolution.resolved_at < until)
+        .options(joinedload(Resolution.dispute).options(*_AGENCIES))
+        .order_by(Resolution.id)
+    ).all()
+
+
+def _activity(session: Session, since: datetime, until: datetime) -> dict[str, int]:
+    """How many acknowledgements and discussions the period saw, counted in SQL."""
+    return {
+        kind: count
+        for kind, count in session.execute(
+            select(AuditEvent.kind, func.count())
+            .where(
+                AuditEvent.kind.in_(["acknowledged", "discussion_logged"]),
+                AuditEvent.created_at >= since,
+                AuditEvent.created_at < until,
+            )
+            .group_by(AuditEvent.kind)
+        )
+    }
