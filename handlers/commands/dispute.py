@@ -43,7 +43,8 @@ def help_message(rt: Runtime) -> dict[str, Any]:
 
 
 Reply = dict[str, Any] | None
-Subcommand_ = Callable[[Runtime, Acting, Subcommand, WebClient, Body], Reply]
+# each subcommand gets the acting person and any dispute it names (`help` gets neither)
+Run = Callable[[Runtime, Acting, Subcommand, WebClient, Body], Reply]
 
 
 def _help(rt: Runtime, acting: Acting, sub: Subcommand, client: WebClient, body: Body) -> Reply:
@@ -181,7 +182,7 @@ def whoami(rt: Runtime, acting: Acting, sub: Subcommand, client: WebClient, body
     return ephemeral("How the directory sees you", [views.section("\n".join(lines))])
 
 
-SUBCOMMANDS: dict[str, Subcommand_] = {
+SUBCOMMANDS: dict[str, Run] = {
     "help": _help,
     "open": open_form,
     "log": log_discussion,
