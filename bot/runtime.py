@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, SimulatedClock, SystemClock
 from bot.database import make_engine, make_session_factory, upgrade
+from bot.flows.context import FlowContext
 from bot.protocols import ProtocolCatalog
 from bot.services.delivery import OutboxDelivery
 from bot.services.disputes import DisputeService
@@ -34,6 +35,7 @@ class Runtime:
     notifier: Notifier
     client: WebClient
     delivery: OutboxDelivery
+    flows: FlowContext
 
 
 def clock_from(settings: Settings) -> Clock:
@@ -62,6 +64,8 @@ def build_runtime(
     engine = make_engine(settings.database_url)
     factory = make_session_factory(engine)
     client = client or web_client(settings)
+    service = DisputeService(clock=clock, calendar=calendar, catalog=catalog)
+    notifier = Notifier(clock=clock, calendar=calendar, settings=settings)
     return Runtime(
         settings=settings,
         clock=clock,
@@ -69,8 +73,8 @@ def build_runtime(
         catalog=catalog,
         engine=engine,
         factory=factory,
-        service=DisputeService(clock=clock, calendar=calendar, catalog=catalog),
-        notifier=Notifier(clock=clock, calendar=calendar, settings=settings),
+        service=service,
+        notifier=notifier,
         client=client,
         delivery=OutboxDelivery(
             factory=factory,
@@ -79,4 +83,5 @@ def build_runtime(
             settings=settings,
             pacing_seconds=settings.outbox_pacing_seconds,
         ),
+        flows=FlowContext(service=service, notifier=notifier),
     )

@@ -20,6 +20,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, JSONDocument, UTCDateTime
 from models.directory import Agency, Person
+from models.protocol import Protocol
+from models.snapshots import protocol_from_snapshot
 
 
 class DisputeStatus(StrEnum):
@@ -95,6 +97,11 @@ class Dispute(Base):
         back_populates="dispute", order_by="DiscussionEntry.id"
     )
     resolution: Mapped[Resolution | None] = relationship(back_populates="dispute")
+
+    @property
+    def protocol_snapshot(self) -> Protocol:
+        """The protocol as it was when the dispute opened, whatever the file says now."""
+        return protocol_from_snapshot(self.protocol)
 
     @property
     def is_open(self) -> bool:

@@ -1,4 +1,5 @@
-"""The jobs APScheduler wakes. Each is a thin call into a service; the database says what is due."""
+"""The jobs APScheduler wakes. Each is a thin call into a flow or service; the database says what
+is due."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import logging
 from collections.abc import Callable
 
 from bot.database import transaction
+from bot.flows.sweep import Sweeper
 from bot.runtime import Runtime
-from bot.services.sweep import Sweeper
 
 log = logging.getLogger("resolve.jobs")
 

@@ -13,8 +13,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.clock import SimulatedClock
+from bot.flows.sweep import Sweeper
 from bot.runtime import Runtime
-from bot.services.sweep import Sweeper
 from schedules import jobs
 
 MIN_INTERVAL = 0.05

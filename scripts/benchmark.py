@@ -48,10 +48,10 @@ from sqlalchemy.orm import Session
 
 from bot.clock import FrozenClock
 from bot.database import transaction
+from bot.flows.sweep import Sweeper, SweepReport
 from bot.runtime import Runtime, build_runtime
 from bot.services.counterparts import Party, find_stage_people
 from bot.services.reminders import ONE_WORKING_DAY
-from bot.services.sweep import Sweeper, SweepReport
 from bot.settings import load_settings
 from models.audit import AuditEvent
 from models.base import Base

@@ -21,6 +21,7 @@ from bot.messages.blocks import (
 from bot.working_days import WorkingCalendar
 from models.directory import Person
 from models.dispute import DiscussionEntry, Dispute, Outcome, Resolution, StageNotice
+from models.payloads import ActionMeta
 from models.protocol import Protocol
 
 Message = dict[str, Any]
@@ -96,7 +97,7 @@ def summary_fields(dispute: Dispute, protocol: Protocol, calendar: WorkingCalend
 
 
 def notice_buttons(dispute: Dispute, *, acknowledged: bool) -> Block:
-    ref = dispute.reference
+    ref = ActionMeta.for_dispute(dispute.reference).encode()
     elements = [] if acknowledged else [button("Acknowledge", ACKNOWLEDGE, ref, style="primary")]
     elements += [
         button("Log discussion", LOG, ref),
@@ -233,7 +234,12 @@ def approval_request(
         ),
         context("If this is an accurate record, approve it; it then goes on the record."),
         actions(
-            button("Approve record", APPROVE, f"{dispute.reference}:{entry.id}", style="primary"),
+            button(
+                "Approve record",
+                APPROVE,
+                ActionMeta.for_dispute(dispute.reference, entry.id).encode(),
+                style="primary",
+            ),
             block_id=f"approve:{entry.id}",
         ),
     ]

@@ -22,11 +22,9 @@ from bot.messages.blocks import (
     section,
 )
 from bot.messages.disputes import ACKNOWLEDGE, Message, message, parties, stage_label
-from bot.services.disputes import DisputeService
-from bot.services.queries import MyDisputes
 from bot.working_days import WorkingCalendar
 from models.dispute import Dispute, StageNotice
-from models.protocol import Protocol
+from models.my_disputes import MyDisputes
 
 UPCOMING_WINDOW = timedelta(days=14)
 HOME_ITEMS = 15
@@ -38,19 +36,13 @@ NO_OPEN = "You have no open disputes."
 
 
 class _Labels:
-    """Reads each dispute's snapshotted protocol once, however often the page mentions it."""
+    """The short labels a page repeats for each dispute."""
 
     def __init__(self, calendar: WorkingCalendar) -> None:
         self.calendar = calendar
-        self._protocols: dict[int, Protocol] = {}
-
-    def protocol(self, dispute: Dispute) -> Protocol:
-        if dispute.id not in self._protocols:
-            self._protocols[dispute.id] = DisputeService.protocol_of(dispute)
-        return self._protocols[dispute.id]
 
     def stage(self, dispute: Dispute) -> str:
-        label = stage_label(dispute, self.protocol(dispute))
+        label = stage_label(dispute, dispute.protocol_snapshot)
         return escape(clip(label, LABEL_LIMIT))
 
     def deadline(self, dispute: Dispute) -> str:
@@ -60,7 +52,7 @@ class _Labels:
 
     def acknowledgement_due(self, notice: StageNotice) -> datetime:
         """When the protocol expects the acknowledgement, counted from the stage's start."""
-        protocol = self.protocol(notice.transition.dispute)
+        protocol = notice.transition.dispute.protocol_snapshot
         return self.calendar.due(notice.transition.created_at, protocol.acknowledgement)
 
     def line(self, dispute: Dispute) -> str:

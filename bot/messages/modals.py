@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.messages.blocks import Block, clip, context, section
+from models.payloads import ActionMeta
 from models.protocol import Protocol
 
 View = dict[str, Any]
@@ -63,24 +64,22 @@ def _plain(
     return element
 
 
-def _modal(callback_id: str, title: str, submit: str, blocks: list[Block], meta: str) -> View:
+def _modal(
+    callback_id: str, title: str, submit: str, blocks: list[Block], meta: ActionMeta
+) -> View:
     return {
         "type": "modal",
         "callback_id": callback_id,
         "title": _text(title, 24),
         "submit": _text(submit, 24),
         "close": _text("Cancel", 24),
-        "private_metadata": meta,
+        "private_metadata": meta.encode(),
         "blocks": blocks,
     }
 
 
 def open_modal(protocol: Protocol, *, counterpart_note: str | None = None) -> View:
     """The form a professional fills in to raise a disagreement with another agency."""
-    urgencies = [_option(u.key, u.label) for u in protocol.urgencies]
-    starts = [
-        _option(s.key, f"{n}. {s.title}") for n, s in enumerate(protocol.stages[:-1], start=1)
-    ]
     blocks: list[Block] = [
         section(f"Under the *{protocol.name}* protocol ({protocol.partnership})."),
         _input(
@@ -96,7 +95,17 @@ def open_modal(protocol: Protocol, *, counterpart_note: str | None = None) -> Vi
     ]
     if counterpart_note:
         blocks.append(context(counterpart_note))
-    blocks += [
+    blocks += _dispute_inputs(protocol)
+    return _modal(OPEN, "Open a dispute", "Open dispute", blocks, ActionMeta(protocol=protocol.key))
+
+
+def _dispute_inputs(protocol: Protocol) -> list[Block]:
+    """What the dispute is about, for whom, how urgent, and where it starts."""
+    urgencies = [_option(u.key, u.label) for u in protocol.urgencies]
+    starts = [
+        _option(s.key, f"{n}. {s.title}") for n, s in enumerate(protocol.stages[:-1], start=1)
+    ]
+    return [
         _input(
             "category",
             "What is the disagreement about?",
@@ -140,7 +149,6 @@ def open_modal(protocol: Protocol, *, counterpart_note: str | None = None) -> Vi
             optional=True,
         ),
     ]
-    return _modal(OPEN, "Open a dispute", "Open dispute", blocks, protocol.key)
 
 
 def log_modal(reference: str) -> View:
@@ -160,7 +168,7 @@ def log_modal(reference: str) -> View:
             optional=True,
         ),
     ]
-    return _modal(LOG, "Log a discussion", "Save record", blocks, reference)
+    return _modal(LOG, "Log a discussion", "Save record", blocks, ActionMeta.for_dispute(reference))
 
 
 def escalate_modal(
@@ -185,7 +193,9 @@ def escalate_modal(
             hint="If shorter than the protocol's, the shorter one applies.",
         ),
     ]
-    return _modal(ESCALATE, f"{verb} {reference}"[:24], verb, blocks, reference)
+    return _modal(
+        ESCALATE, f"{verb} {reference}"[:24], verb, blocks, ActionMeta.for_dispute(reference)
+    )
 
 
 OUTCOMES = [
@@ -228,4 +238,6 @@ def resolve_modal(reference: str) -> View:
             optional=True,
         ),
     ]
-    return _modal(RESOLVE, "Close a dispute", "Close dispute", blocks, reference)
+    return _modal(
+        RESOLVE, "Close a dispute", "Close dispute", blocks, ActionMeta.for_dispute(reference)
+    )

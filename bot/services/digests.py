@@ -25,10 +25,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bot.clock import Clock
+from bot.messages import digest_lines
 from bot.messages import digests as views
 from bot.messages.disputes import category_label, stage_label
 from bot.services.digest_chart import weekly_chart
-from bot.services.disputes import DisputeService
 from bot.services.notifications import Notifier
 from bot.settings import Settings
 from bot.working_days import WorkingCalendar
@@ -37,13 +37,10 @@ from models.directory import Person
 from models.dispute import (
     Dispute,
     DisputeStatus,
-    Outcome,
     Resolution,
     StageNotice,
     StageTransition,
-    Trigger,
 )
-from models.protocol import Protocol
 from models.schedule import DigestRun
 
 LOOKBACK = timedelta(days=28)  # always holds two digest times of each kind, holidays or not
@@ -60,22 +57,6 @@ class Period:
     weekly: bool
     fires_at: datetime
     since: datetime
-
-
-def overdue_by(deadline: datetime, now: datetime, calendar: WorkingCalendar) -> str:
-    """'overdue by 5 hours' within a day or over a weekend, else counted in working days."""
-    elapsed = now - deadline
-    hours = int(elapsed.total_seconds() // 3600)
-    if hours < 1:
-        return "overdue by under an hour"
-    day, today = calendar.local(deadline).date(), calendar.local(now).date()
-    working = 0
-    while day < today:
-        day += timedelta(days=1)
-        working += calendar.is_working_day(day)
-    if elapsed < timedelta(days=1) or working == 0:
-        return f"overdue by {views.plural(hours, 'hour')}"
-    return f"overdue by {views.plural(working, 'working day')}"
 
 
 class DigestService:
@@ -172,7 +153,6 @@ class DigestService:
         The chart needs a channel to upload to: with neither a leads' nor an admins' channel the
         admins get the message directly and no chart.
         """
-        protocols = _Protocols()
         open_now = session.scalars(
             select(Dispute)
             .where(Dispute.status == DisputeStatus.OPEN)
@@ -185,12 +165,12 @@ class DigestService:
             )
             .order_by(Dispute.id)
         ).all()
-        digest = self._gather(session, period, open_now, protocols)
+        digest = self._gather(session, period, open_now)
         self.notifier.leads(session, views.digest_message(digest, self.calendar))
         channel = self.settings.leads_channel or self.settings.admins_channel
         if not (period.weekly and channel):
             return
-        png = self._chart(session, period, open_now, protocols)
+        png = self._chart(session, period, open_now)
         payload = {
             "content_b64": base64.b64encode(png).decode("ascii"),
             "filename": f"digest-{period.key.removeprefix('weekly:')}.png",
@@ -205,7 +185,6 @@ class DigestService:
         session: Session,
         period: Period,
         open_now: Sequence[Dispute],
-        protocols: _Protocols,
     ) -> views.Digest:
         """What happened in the period, and what is open, awaited and overdue now."""
         now = self.clock.now()
@@ -216,34 +195,9 @@ class DigestService:
             .options(*_AGENCIES)
             .order_by(Dispute.id)
         ).all()
-        moves = session.scalars(
-            select(StageTransition)
-            .where(
-                StageTransition.from_stage.is_not(None),
-                StageTransition.created_at >= since,
-                StageTransition.created_at < until,
-            )
-            .options(joinedload(StageTransition.dispute).options(*_AGENCIES))
-            .order_by(StageTransition.id)
-        ).all()
-        resolutions = session.scalars(
-            select(Resolution)
-            .where(Resolution.resolved_at >= since, Resolution.resolved_at < until)
-            .options(joinedload(Resolution.dispute).options(*_AGENCIES))
-            .order_by(Resolution.id)
-        ).all()
-        activity = {
-            kind: count
-            for kind, count in session.execute(
-                select(AuditEvent.kind, func.count())
-                .where(
-                    AuditEvent.kind.in_(["acknowledged", "discussion_logged"]),
-                    AuditEvent.created_at >= since,
-                    AuditEvent.created_at < until,
-                )
-                .group_by(AuditEvent.kind)
-            )
-        }
+        moves = _moves(session, since, until)
+        resolutions = _resolutions(session, since, until)
+        activity = _activity(session, since, until)
 
         latest: dict[int, StageTransition] = {}
         escalations: Counter[int] = Counter()
@@ -260,44 +214,29 @@ class DigestService:
                 *(r.dispute for r in resolutions),
             ]
         }
-        stages = Counter((d.stage_index, stage_label(d, protocols.of(d))) for d in in_view.values())
+        stages = Counter(
+            (d.stage_index, stage_label(d, d.protocol_snapshot)) for d in in_view.values()
+        )
         return views.Digest(
             weekly=period.weekly,
             fires_at=until,
             since=since,
             open_count=len(open_now),
-            new=[self._new_line(d, protocols.of(d)) for d in new],
+            new=[digest_lines.new_line(d) for d in new],
             escalated=[
-                self._escalated_line(move, escalations[key], protocols.of(move.dispute))
-                for key, move in latest.items()
+                digest_lines.escalated_line(move, escalations[key]) for key, move in latest.items()
             ],
-            awaiting=self._awaiting(open_now, protocols),
-            overdue=self._overdue(open_now, protocols, now),
-            resolved=[self._resolved_line(r, protocols.of(r.dispute)) for r in resolutions],
+            awaiting=self._awaiting(open_now),
+            overdue=self._overdue(open_now, now),
+            resolved=[digest_lines.resolved_line(r) for r in resolutions],
             acknowledgements=activity.get("acknowledged", 0),
             discussions=activity.get("discussion_logged", 0),
-            themes=_ranked(category_label(d, protocols.of(d)) for d in in_view.values()),
-            agencies=_ranked(a for d in in_view.values() for a in set(_agencies(d))),
+            themes=_ranked(category_label(d, d.protocol_snapshot) for d in in_view.values()),
+            agencies=_ranked(a for d in in_view.values() for a in set(digest_lines.agencies(d))),
             stages=[(label, count) for (_, label), count in sorted(stages.items())],
         )
 
-    @staticmethod
-    def _new_line(dispute: Dispute, protocol: Protocol) -> views.Line:
-        note = category_label(dispute, protocol)
-        urgency = protocol.urgency(dispute.urgency)
-        if urgency is not None and urgency.key != "standard":
-            note += f" · {urgency.label}"
-        return views.Line(dispute.reference, _agencies(dispute), note)
-
-    @staticmethod
-    def _escalated_line(move: StageTransition, count: int, protocol: Protocol) -> views.Line:
-        dispute = move.dispute
-        how = "timescale lapsed" if move.trigger == Trigger.LAPSED else "escalated by hand"
-        times = f", {count} escalations" if count > 1 else ""
-        note = f"reached {stage_label(dispute, protocol, move.to_stage)} ({how}{times})"
-        return views.Line(dispute.reference, _agencies(dispute), note)
-
-    def _awaiting(self, disputes: Iterable[Dispute], protocols: _Protocols) -> list[views.Line]:
+    def _awaiting(self, disputes: Iterable[Dispute]) -> list[views.Line]:
         lines = []
         for dispute in disputes:
             transition = dispute.current_transition
@@ -305,16 +244,10 @@ class DigestService:
                 {n.person.agency.name for n in transition.notices if n.acknowledged_at is None}
             )
             if waiting:
-                note = (
-                    f"{stage_label(dispute, protocols.of(dispute))} · awaiting "
-                    f"{', '.join(waiting)} since {self.calendar.describe(transition.created_at)}"
-                )
-                lines.append(views.Line(dispute.reference, _agencies(dispute), note))
+                lines.append(digest_lines.awaiting_line(dispute, waiting, self.calendar))
         return lines
 
-    def _overdue(
-        self, disputes: Iterable[Dispute], protocols: _Protocols, now: datetime
-    ) -> list[views.Line]:
+    def _overdue(self, disputes: Iterable[Dispute], now: datetime) -> list[views.Line]:
         """Stages whose deadline has passed: not yet escalated, or awaiting a referral.
 
         The transition keeps the stage's deadline when a lapse leaves the dispute awaiting a
@@ -329,30 +262,13 @@ class DigestService:
             ),
             key=lambda pair: (pair[0], pair[1].id),
         )
-        lines = []
-        for deadline, dispute in late:
-            protocol = protocols.of(dispute)
-            note = f"{stage_label(dispute, protocol)} · {overdue_by(deadline, now, self.calendar)}"
-            if dispute.deadline_at is None and dispute.stage_index < protocol.final_index:
-                note += f", awaiting referral to {protocol.stage(dispute.stage_index + 1).title}"
-            lines.append(views.Line(dispute.reference, _agencies(dispute), note))
-        return lines
-
-    @staticmethod
-    def _resolved_line(resolution: Resolution, protocol: Protocol) -> views.Line:
-        dispute = resolution.dispute
-        note = (
-            f"{Outcome(resolution.outcome).label} at "
-            f"{stage_label(dispute, protocol, resolution.stage_index)}"
-        )
-        return views.Line(dispute.reference, _agencies(dispute), note)
+        return [digest_lines.overdue_line(d, deadline, now, self.calendar) for deadline, d in late]
 
     def _chart(
         self,
         session: Session,
         period: Period,
         open_now: Sequence[Dispute],
-        protocols: _Protocols,
     ) -> bytes:
         """Open disputes by stage now, and new disputes in each of the last full ISO weeks."""
         local = self.calendar.local(period.fires_at).date()
@@ -363,7 +279,7 @@ class DigestService:
             return datetime.combine(day, time(0), tzinfo=self.calendar.zone).astimezone(UTC)
 
         by_stage = Counter(
-            (d.stage_index, protocols.of(d).stage(d.stage_index).title) for d in open_now
+            (d.stage_index, d.protocol_snapshot.stage(d.stage_index).title) for d in open_now
         )
         opened = session.scalars(
             select(Dispute)
@@ -373,7 +289,7 @@ class DigestService:
         themes: dict[str, list[int]] = {}
         for dispute in opened:
             week = (self.calendar.local(dispute.opened_at).date() - first).days // 7
-            label = category_label(dispute, protocols.of(dispute))
+            label = category_label(dispute, dispute.protocol_snapshot)
             themes.setdefault(label, [0] * CHART_WEEKS)[week] += 1
         weeks = [
             f"{monday.day} {monday:%b}"
@@ -386,24 +302,45 @@ class DigestService:
         )
 
 
-class _Protocols:
-    """Each dispute's protocol snapshot, parsed once however many lists the dispute is in."""
-
-    def __init__(self) -> None:
-        self._parsed: dict[int, Protocol] = {}
-
-    def of(self, dispute: Dispute) -> Protocol:
-        if dispute.id not in self._parsed:
-            self._parsed[dispute.id] = DisputeService.protocol_of(dispute)
-        return self._parsed[dispute.id]
-
-
-def _agencies(dispute: Dispute) -> tuple[str, ...]:
-    """The agencies a dispute sits between; one name when it is within a single agency."""
-    raiser, counterpart = dispute.raiser_agency.name, dispute.counterpart_agency.name
-    return (raiser,) if raiser == counterpart else (raiser, counterpart)
-
-
 def _ranked(labels: Iterable[str]) -> list[tuple[str, int]]:
     """Counts, largest first, ties alphabetically."""
     return sorted(Counter(labels).items(), key=lambda pair: (-pair[1], pair[0]))
+
+
+def _moves(session: Session, since: datetime, until: datetime) -> Sequence[StageTransition]:
+    """Escalations in the period, oldest first, with their disputes' agencies."""
+    return session.scalars(
+        select(StageTransition)
+        .where(
+            StageTransition.from_stage.is_not(None),
+            StageTransition.created_at >= since,
+            StageTransition.created_at < until,
+        )
+        .options(joinedload(StageTransition.dispute).options(*_AGENCIES))
+        .order_by(StageTransition.id)
+    ).all()
+
+
+def _resolutions(session: Session, since: datetime, until: datetime) -> Sequence[Resolution]:
+    return session.scalars(
+        select(Resolution)
+        .where(Resolution.resolved_at >= since, Resolution.resolved_at < until)
+        .options(joinedload(Resolution.dispute).options(*_AGENCIES))
+        .order_by(Resolution.id)
+    ).all()
+
+
+def _activity(session: Session, since: datetime, until: datetime) -> dict[str, int]:
+    """How many acknowledgements and discussions the period saw, counted in SQL."""
+    return {
+        kind: count
+        for kind, count in session.execute(
+            select(AuditEvent.kind, func.count())
+            .where(
+                AuditEvent.kind.in_(["acknowledged", "discussion_logged"]),
+                AuditEvent.created_at >= since,
+                AuditEvent.created_at < until,
+            )
+            .group_by(AuditEvent.kind)
+        )
+    }

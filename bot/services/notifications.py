@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.messages import disputes as views
 from bot.messages import reminders as nudges
-from bot.services.disputes import DisputeService, StageEntry
+from bot.messages import replies
+from bot.services.disputes import StageEntry
 from bot.services.outbox_retry import requeue_conversation_setup
 from bot.settings import Settings
 from bot.working_days import WorkingCalendar
@@ -103,7 +104,7 @@ class Notifier:
         """Notices to those now acting; news to the parties and the tier below; gaps to admins."""
         transition = entry.transition
         dispute = transition.dispute
-        protocol = DisputeService.protocol_of(dispute)
+        protocol = dispute.protocol_snapshot
         acting = [a.person for a in entry.assignment.people]
         for notice in transition.notices:
             payload = views.stage_notice(dispute, protocol, notice, self.calendar)
@@ -148,32 +149,17 @@ class Notifier:
             self.direct(session, person, payload, dispute=dispute)
 
     def discussion_approved(self, session: Session, entry: DiscussionEntry) -> None:
-        approver = entry.approved_by
-        assert approver is not None and entry.approved_at is not None
-        text = (
-            f"{approver.name} approved your discussion record on {entry.dispute.reference} "
-            f"({self.calendar.describe(entry.approved_at)}). It is now on the record."
-        )
-        self.direct(
-            session,
-            entry.logged_by,
-            views.plain_message(text),
-            dispute=entry.dispute,
-        )
+        text = replies.approved_news(entry, self.calendar)
+        self.direct(session, entry.logged_by, views.plain_message(text), dispute=entry.dispute)
 
     def acknowledged(self, session: Session, notice: StageNotice) -> None:
         """Redraws the notice in place, and tells the raiser who has it in hand."""
         dispute = notice.transition.dispute
-        protocol = DisputeService.protocol_of(dispute)
+        protocol = dispute.protocol_snapshot
         payload = views.stage_notice(dispute, protocol, notice, self.calendar)
         self._add(session, OutboxKind.UPDATE_NOTICE, payload, dispute=dispute, notice=notice)
         if dispute.raiser_id != notice.person_id:
-            assert notice.acknowledged_at is not None
-            text = (
-                f"{notice.person.name} acknowledged {dispute.reference} on "
-                f"{self.calendar.describe(notice.acknowledged_at)}. "
-                + views.next_step(dispute, protocol, self.calendar)
-            )
+            text = replies.acknowledged_news(notice, self.calendar)
             self.direct(session, dispute.raiser, views.plain_message(text), dispute=dispute)
 
     def resolved(self, session: Session, resolution: Resolution) -> None:
@@ -196,7 +182,7 @@ class Notifier:
         return list(people.values())
 
     def remind_deadline(self, session: Session, dispute: Dispute, label: str) -> None:
-        protocol = DisputeService.protocol_of(dispute)
+        protocol = dispute.protocol_snapshot
         payload = nudges.deadline_reminder(dispute, protocol, label, self.calendar)
         for person in self.acting(dispute):
             self.direct(session, person, payload, dispute=dispute)
@@ -204,7 +190,7 @@ class Notifier:
     def remind_acknowledge(
         self, session: Session, dispute: Dispute, people: list[Person], sequence: int
     ) -> None:
-        protocol = DisputeService.protocol_of(dispute)
+        protocol = dispute.protocol_snapshot
         payload = nudges.acknowledgement_reminder(dispute, protocol, sequence, self.calendar)
         for person in people:
             self.direct(session, person, payload, dispute=dispute)
@@ -212,31 +198,31 @@ class Notifier:
     def not_acknowledged(
         self, session: Session, dispute: Dispute, people: list[Person], reminders: int
     ) -> None:
-        protocol = DisputeService.protocol_of(dispute)
+        protocol = dispute.protocol_snapshot
         payload = nudges.not_acknowledged(dispute, protocol, people, reminders, self.calendar)
         self.leads(session, payload, dispute=dispute)
 
     def final_review(self, session: Session, dispute: Dispute) -> None:
-        protocol = DisputeService.protocol_of(dispute)
+        protocol = dispute.protocol_snapshot
         payload = nudges.final_review(dispute, protocol, self.calendar)
         self.admins(session, payload, dispute=dispute)
         for person in self.acting(dispute):
             self.direct(session, person, payload, dispute=dispute)
 
     def referral_due(self, session: Session, dispute: Dispute) -> None:
-        protocol = DisputeService.protocol_of(dispute)
+        protocol = dispute.protocol_snapshot
         payload = nudges.referral_due(dispute, protocol, self.calendar)
         people = {p.id: p for p in [dispute.raiser, dispute.counterpart, *self.acting(dispute)]}
         for person in people.values():
             self.direct(session, person, payload, dispute=dispute)
 
     def directory_still_missing(self, session: Session, dispute: Dispute, gaps: list[str]) -> None:
-        protocol = DisputeService.protocol_of(dispute)
+        protocol = dispute.protocol_snapshot
         self.admins(session, views.directory_gap(dispute, protocol, gaps), dispute=dispute)
 
     def joined_late(self, session: Session, dispute: Dispute, notices: list[StageNotice]) -> None:
         """People found once the directory was fixed get the stage notice they missed."""
-        protocol = DisputeService.protocol_of(dispute)
+        protocol = dispute.protocol_snapshot
         for notice in notices:
             payload = views.stage_notice(dispute, protocol, notice, self.calendar)
             self.direct(session, notice.person, payload, dispute=dispute, notice=notice)

@@ -6,7 +6,6 @@ number of round trips however many disputes the person has.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -15,22 +14,9 @@ from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from models.directory import Person
 from models.dispute import Dispute, DisputeMember, DisputeStatus, StageNotice, StageTransition
+from models.my_disputes import MyDisputes
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class MyDisputes:
-    """One person's open disputes by how they are part of them, and what awaits them."""
-
-    raised: list[Dispute] = field(default_factory=list)
-    counterpart: list[Dispute] = field(default_factory=list)
-    involved: list[Dispute] = field(default_factory=list)
-    awaiting: list[StageNotice] = field(default_factory=list)
-
-    @property
-    def open_count(self) -> int:
-        return len(self.raised) + len(self.counterpart) + len(self.involved)
 
 
 def _soonest_first(statement: Select[tuple[T]]) -> Select[tuple[T]]:

@@ -50,7 +50,7 @@ def find_dispute(session: Session, *, reference: str) -> Dispute:
 
 
 def who_acts(session: Session, *, dispute: Dispute, on: date) -> WhoActs:
-    protocol = DisputeService.protocol_of(dispute)
+    protocol = dispute.protocol_snapshot
     parties = DisputeService.parties(dispute)
 
     def cast(index: int) -> StageCast:

@@ -1,142 +1,130 @@
 """Buttons on notices, approval requests and the Home tab. Pressing twice changes nothing twice;
-someone not entitled gets a private refusal."""
+someone not entitled gets a private refusal.
+
+Middleware acknowledges the press and resolves who pressed it and which dispute; each callback
+applies one flow or opens one form, and returns the reply (see `handlers.middleware`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot.flows import disputes as flows
 from bot.messages import disputes as views
-from bot.messages import modals
+from bot.messages import modals, replies
 from bot.runtime import Runtime
 from bot.services.errors import DomainError
 from handlers.commands.dispute import escalation_view
-from handlers.events.app_home import publish_home
-from handlers.support import directory_person, ephemeral, unexpected, unit_of_work
+from handlers.middleware import answered, button_context
+from handlers.support import directory_person, unexpected, unit_of_work
+from models.dispute import Dispute
 
 Body = dict[str, Any]
+View = dict[str, Any]
 
 
-def _answer(rt: Runtime, client: WebClient, body: Body, respond: Respond, text: str) -> None:
-    """A reply where the button was: privately in a message, or a refreshed Home tab."""
-    if body.get("view", {}).get("type") == "home":
-        publish_home(rt, client, body["user"]["id"])
+@answered
+def acknowledge(context: BoltContext) -> str:
+    rt: Runtime = context["rt"]
+    with unit_of_work(rt) as session:
+        acting = context["acting"]
+        notice = flows.acknowledge(
+            rt.flows, session, dispute=acting.dispute(session), actor=acting.person(session)
+        )
+        return replies.acknowledged(notice, rt.calendar)
+
+
+@answered
+def approve(context: BoltContext, respond: Respond) -> None:
+    rt: Runtime = context["rt"]
+    acting = context["acting"]
+    if acting.meta.entry is None:
+        raise DomainError("That approval button is not valid any more.")
+    with unit_of_work(rt) as session:
+        entry = flows.approve_discussion(
+            rt.flows,
+            session,
+            dispute=acting.dispute(session),
+            actor=acting.person(session),
+            entry_id=acting.meta.entry,
+        )
+        text = replies.approved(entry, rt.calendar)
+    respond(text=text, blocks=[views.section(text)], replace_original=True)
+
+
+def _open_form(context: BoltContext, client: WebClient, body: Body, build: Any) -> None:
+    """Opens the form `build` draws for the dispute, or refuses with the reason."""
+    rt: Runtime = context["rt"]
+    with unit_of_work(rt) as session:
+        view = build(rt, context["acting"].dispute(session))
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def _log_view(rt: Runtime, dispute: Dispute) -> View:
+    rt.service.require_open(dispute, "log a discussion on")
+    return modals.log_modal(dispute.reference)
+
+
+def _resolve_view(rt: Runtime, dispute: Dispute) -> View:
+    rt.service.require_open(dispute, "resolve")
+    return modals.resolve_modal(dispute.reference)
+
+
+def _escalate_view(rt: Runtime, dispute: Dispute) -> View:
+    return escalation_view(rt, dispute, reason=None)
+
+
+@answered
+def open_log_form(context: BoltContext, client: WebClient, body: Body) -> None:
+    _open_form(context, client, body, _log_view)
+
+
+@answered
+def open_escalate_form(context: BoltContext, client: WebClient, body: Body) -> None:
+    _open_form(context, client, body, _escalate_view)
+
+
+@answered
+def open_resolve_form(context: BoltContext, client: WebClient, body: Body) -> None:
+    _open_form(context, client, body, _resolve_view)
+
+
+def counterpart_picked(rt: Runtime, body: Body, client: WebClient) -> None:
+    """Shows the chosen person's agency from the directory while the form is open."""
+    view = body["view"]
+    picked = body["actions"][0].get("selected_user")
+    protocol = rt.catalog.get(rt.settings.protocol)  # never the one a form's metadata names
+    if protocol is None or not picked:
         return
-    respond(**ephemeral(text), replace_original=False)
-
-
-def _guard(rt: Runtime, client: WebClient, body: Body, respond: Respond, work: Any) -> None:
     try:
-        text = work()
-    except DomainError as error:
-        text = str(error)
-    except Exception as error:  # noqa: BLE001 - nothing a user sends may crash the bot
-        text = unexpected(error)
-    if text:
-        _answer(rt, client, body, respond, text)
+        with unit_of_work(rt) as session:
+            person = directory_person(session, client, picked)
+            note = f"{person.name}: {person.job_title}, {person.agency.name} (from the directory)"
+    except DomainError:
+        note = (
+            ":warning: This person is not in the agency directory. Ask your partnership's "
+            "business unit to add them before you open the dispute."
+        )
+    except Exception as error:  # noqa: BLE001 - the form still works without the note
+        note = unexpected(error)
+    client.views_update(
+        view_id=view["id"],
+        hash=view.get("hash"),
+        view=modals.open_modal(protocol, counterpart_note=note),
+    )
 
 
 def register(app: App, rt: Runtime) -> None:
-    @app.action(views.ACKNOWLEDGE)
-    def acknowledge(ack: Ack, body: Body, client: WebClient, respond: Respond) -> None:
-        ack()
-
-        def work() -> str:
-            with unit_of_work(rt) as session:
-                me = directory_person(session, client, body["user"]["id"])
-                reference = body["actions"][0]["value"]
-                dispute = rt.service.get_visible(session, reference=reference, viewer=me)
-                notice = rt.service.acknowledge(session=session, dispute=dispute, actor=me)
-                rt.notifier.acknowledged(session, notice)
-                protocol = rt.service.protocol_of(dispute)
-                return (
-                    f"You acknowledged {dispute.reference} at "
-                    f"{rt.calendar.describe(notice.acknowledged_at)}. "  # type: ignore[arg-type]
-                    + views.next_step(dispute, protocol, rt.calendar)
-                )
-
-        _guard(rt, client, body, respond, work)
-
-    @app.action(views.APPROVE)
-    def approve(ack: Ack, body: Body, client: WebClient, respond: Respond) -> None:
-        ack()
-
-        def work() -> str | None:
-            reference, _, entry_id = body["actions"][0]["value"].partition(":")
-            if not entry_id.isdigit():
-                raise DomainError("That approval button is not valid any more.")
-            with unit_of_work(rt) as session:
-                me = directory_person(session, client, body["user"]["id"])
-                dispute = rt.service.get_visible(session, reference=reference, viewer=me)
-                entry = rt.service.approve_discussion(
-                    session=session, dispute=dispute, entry_id=int(entry_id), actor=me
-                )
-                rt.notifier.discussion_approved(session, entry)
-                text = (
-                    f":white_check_mark: You approved the discussion record on "
-                    f"{dispute.reference} at "
-                    f"{rt.calendar.describe(entry.approved_at)}. "  # type: ignore[arg-type]
-                    "It is now on the record."
-                )
-            respond(text=text, blocks=[views.section(text)], replace_original=True)
-            return None
-
-        _guard(rt, client, body, respond, work)
-
-    def form_opener(build: Any) -> Any:
-        def listener(ack: Ack, body: Body, client: WebClient, respond: Respond) -> None:
-            ack()
-
-            def work() -> None:
-                with unit_of_work(rt) as session:
-                    me = directory_person(session, client, body["user"]["id"])
-                    reference = body["actions"][0]["value"]
-                    dispute = rt.service.get_visible(session, reference=reference, viewer=me)
-                    view = build(dispute)
-                client.views_open(trigger_id=body["trigger_id"], view=view)
-
-            _guard(rt, client, body, respond, work)
-
-        return listener
-
-    def log_view(dispute: Any) -> dict[str, Any]:
-        rt.service.require_open(dispute, "log a discussion on")
-        return modals.log_modal(dispute.reference)
-
-    def resolve_view(dispute: Any) -> dict[str, Any]:
-        rt.service.require_open(dispute, "resolve")
-        return modals.resolve_modal(dispute.reference)
-
-    app.action(views.LOG)(form_opener(log_view))
-    app.action(views.ESCALATE)(form_opener(lambda d: escalation_view(rt, d, reason=None)))
-    app.action(views.RESOLVE)(form_opener(resolve_view))
+    app.action(views.ACKNOWLEDGE, middleware=[button_context(rt)])(acknowledge)
+    stale_approval = "That approval button is not valid any more."
+    app.action(views.APPROVE, middleware=[button_context(rt, stale=stale_approval)])(approve)
+    app.action(views.LOG, middleware=[button_context(rt)])(open_log_form)
+    app.action(views.ESCALATE, middleware=[button_context(rt)])(open_escalate_form)
+    app.action(views.RESOLVE, middleware=[button_context(rt)])(open_resolve_form)
 
     @app.action(modals.COUNTERPART_PICKED)
-    def counterpart_picked(ack: Ack, body: Body, client: WebClient) -> None:
-        """Shows the chosen person's agency from the directory while the form is open."""
+    def on_counterpart_picked(ack: Any, body: Body, client: WebClient) -> None:
         ack()
-        view = body["view"]
-        picked = body["actions"][0].get("selected_user")
-        protocol = rt.catalog.get(view.get("private_metadata") or rt.settings.protocol)
-        if protocol is None or not picked:
-            return
-        try:
-            with unit_of_work(rt) as session:
-                person = directory_person(session, client, picked)
-                note = (
-                    f"{person.name}: {person.job_title}, {person.agency.name} (from the directory)"
-                )
-        except DomainError:
-            note = (
-                ":warning: This person is not in the agency directory. Ask your partnership's "
-                "business unit to add them before you open the dispute."
-            )
-        except Exception as error:  # noqa: BLE001 - the form still works without the note
-            note = unexpected(error)
-        client.views_update(
-            view_id=view["id"],
-            hash=view.get("hash"),
-            view=modals.open_modal(protocol, counterpart_note=note),
-        )
+        counterpart_picked(rt, body, client)

@@ -5,18 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
+from bot.flows import disputes as flows
 from bot.messages import disputes as views
-from bot.messages import modals
+from bot.messages import modals, replies
 from bot.messages.home import list_message
+from bot.messages.record import record_filename
 from bot.runtime import Runtime
 from bot.services.errors import DomainError
 from bot.services.queries import my_disputes
-from bot.services.record import record_filename, render_record
+from bot.services.record import render_record
 from handlers.commands.parsing import Subcommand, parse
-from handlers.support import directory_person, ephemeral, unexpected, unit_of_work
+from handlers.middleware import Acting, answered, command_context
+from handlers.support import ephemeral, unit_of_work
 
 Body = dict[str, Any]
 
@@ -39,37 +42,26 @@ def help_message(rt: Runtime) -> dict[str, Any]:
     return ephemeral("How to use /dispute", [views.section("\n".join(lines))])
 
 
+Reply = dict[str, Any] | None
+# each subcommand gets the acting person and any dispute it names (`help` gets neither)
+Run = Callable[[Runtime, Acting, Subcommand, WebClient, Body], Reply]
+
+
+def _help(rt: Runtime, acting: Acting, sub: Subcommand, client: WebClient, body: Body) -> Reply:
+    return help_message(rt)
+
+
+@answered
+def dispute_command(context: BoltContext, client: WebClient, body: Body) -> Reply:
+    sub: Subcommand = context["sub"]
+    return SUBCOMMANDS[sub.name](context["rt"], context.get("acting"), sub, client, body)
+
+
 def register(app: App, rt: Runtime) -> None:
-    handlers: dict[str, Callable[[Runtime, WebClient, Body, Subcommand], dict[str, Any] | None]]
-    handlers = {
-        "help": lambda rt, client, body, sub: help_message(rt),
-        "open": open_form,
-        "log": log_discussion,
-        "status": status,
-        "list": list_mine,
-        "escalate": escalate_form,
-        "resolve": resolve_form,
-        "record": send_record,
-        "whoami": whoami,
-    }
-
-    @app.command("/dispute")
-    def dispute_command(ack: Ack, body: Body, client: WebClient, respond: Respond) -> None:
-        ack()
-        try:
-            sub = parse(body.get("text", ""))
-            answer = handlers[sub.name](rt, client, body, sub)
-        except DomainError as error:
-            answer = ephemeral(str(error))
-        except Exception as error:  # noqa: BLE001 - nothing a user sends may crash the bot
-            answer = ephemeral(unexpected(error))
-        if answer is not None:
-            respond(**answer)
+    app.command("/dispute", middleware=[command_context(rt, parse)])(dispute_command)
 
 
-def open_form(rt: Runtime, client: WebClient, body: Body, sub: Subcommand) -> None:
-    with unit_of_work(rt) as session:
-        directory_person(session, client, body["user_id"])
+def open_form(rt: Runtime, acting: Acting, sub: Subcommand, client: WebClient, body: Body) -> None:
     protocol = rt.catalog.get(rt.settings.protocol)
     if protocol is None:
         raise DomainError(
@@ -79,64 +71,55 @@ def open_form(rt: Runtime, client: WebClient, body: Body, sub: Subcommand) -> No
 
 
 def log_discussion(
-    rt: Runtime, client: WebClient, body: Body, sub: Subcommand
-) -> dict[str, Any] | None:
-    assert sub.reference is not None
+    rt: Runtime, acting: Acting, sub: Subcommand, client: WebClient, body: Body
+) -> Reply:
     with unit_of_work(rt) as session:
-        person = directory_person(session, client, body["user_id"])
-        dispute = rt.service.get_visible(session, reference=sub.reference, viewer=person)
+        person, dispute = acting.person(session), acting.dispute(session)
         if not sub.rest.strip():
             rt.service.require_open(dispute, "log a discussion on")
             client.views_open(
                 trigger_id=body["trigger_id"], view=modals.log_modal(dispute.reference)
             )
             return None
-        entry = rt.service.log_discussion(
-            session=session,
+        entry = flows.log_discussion(
+            rt.flows,
+            session,
             dispute=dispute,
             actor=person,
             occurred=rt.clock.now(),
             participants=f"{person.name} (quick note)",
             discussion=sub.rest,
+            confirm=False,
         )
-        rt.notifier.discussion_logged(session, entry)
-        protocol = rt.service.protocol_of(dispute)
-        text = (
-            f"Logged on {dispute.reference} at {rt.calendar.describe(entry.logged_at)}. The other "
-            "party has been asked to approve it. " + views.next_step(dispute, protocol, rt.calendar)
-        )
+        text = replies.quick_note_logged(entry, rt.calendar)
     return ephemeral(text)
 
 
-def status(rt: Runtime, client: WebClient, body: Body, sub: Subcommand) -> dict[str, Any]:
-    assert sub.reference is not None
+def status(rt: Runtime, acting: Acting, sub: Subcommand, client: WebClient, body: Body) -> Reply:
     with unit_of_work(rt) as session:
-        person = directory_person(session, client, body["user_id"])
-        dispute = rt.service.get_visible(session, reference=sub.reference, viewer=person)
-        message = views.status(dispute, rt.service.protocol_of(dispute), rt.calendar)
+        dispute = acting.dispute(session)
+        message = views.status(dispute, dispute.protocol_snapshot, rt.calendar)
     return {"response_type": "ephemeral", **message}
 
 
-def list_mine(rt: Runtime, client: WebClient, body: Body, sub: Subcommand) -> dict[str, Any]:
+def list_mine(rt: Runtime, acting: Acting, sub: Subcommand, client: WebClient, body: Body) -> Reply:
     with unit_of_work(rt) as session:
-        person = directory_person(session, client, body["user_id"])
-        message = list_message(my_disputes(session, person), calendar=rt.calendar)
+        message = list_message(my_disputes(session, acting.person(session)), calendar=rt.calendar)
     return {"response_type": "ephemeral", **message}
 
 
-def escalate_form(rt: Runtime, client: WebClient, body: Body, sub: Subcommand) -> None:
-    assert sub.reference is not None
+def escalate_form(
+    rt: Runtime, acting: Acting, sub: Subcommand, client: WebClient, body: Body
+) -> None:
     with unit_of_work(rt) as session:
-        person = directory_person(session, client, body["user_id"])
-        dispute = rt.service.get_visible(session, reference=sub.reference, viewer=person)
-        view = escalation_view(rt, dispute, reason=sub.rest or None)
+        view = escalation_view(rt, acting.dispute(session), reason=sub.rest or None)
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def escalation_view(rt: Runtime, dispute: Any, *, reason: str | None) -> dict[str, Any]:
     """The escalate form, or a clear refusal when the dispute cannot go higher."""
     rt.service.require_open(dispute, "escalate")
-    protocol = rt.service.protocol_of(dispute)
+    protocol = dispute.protocol_snapshot
     if dispute.stage_index >= protocol.final_index:
         raise DomainError(
             f"{dispute.reference} is already at the final stage; it cannot go higher."
@@ -150,21 +133,21 @@ def escalation_view(rt: Runtime, dispute: Any, *, reason: str | None) -> dict[st
     )
 
 
-def resolve_form(rt: Runtime, client: WebClient, body: Body, sub: Subcommand) -> None:
+def resolve_form(
+    rt: Runtime, acting: Acting, sub: Subcommand, client: WebClient, body: Body
+) -> None:
     assert sub.reference is not None
     with unit_of_work(rt) as session:
-        person = directory_person(session, client, body["user_id"])
-        dispute = rt.service.get_visible(session, reference=sub.reference, viewer=person)
-        rt.service.require_open(dispute, "resolve")
+        rt.service.require_open(acting.dispute(session), "resolve")
     client.views_open(trigger_id=body["trigger_id"], view=modals.resolve_modal(sub.reference))
 
 
-def send_record(rt: Runtime, client: WebClient, body: Body, sub: Subcommand) -> dict[str, Any]:
+def send_record(
+    rt: Runtime, acting: Acting, sub: Subcommand, client: WebClient, body: Body
+) -> Reply:
     """The full record, as a file in the requester's direct messages with the bot."""
-    assert sub.reference is not None
     with unit_of_work(rt) as session:
-        person = directory_person(session, client, body["user_id"])
-        dispute = rt.service.get_visible(session, reference=sub.reference, viewer=person)
+        dispute = acting.dispute(session)
         content = render_record(session, dispute=dispute, calendar=rt.calendar)
         filename = record_filename(dispute)
         reference = dispute.reference
@@ -182,9 +165,9 @@ def send_record(rt: Runtime, client: WebClient, body: Body, sub: Subcommand) -> 
     )
 
 
-def whoami(rt: Runtime, client: WebClient, body: Body, sub: Subcommand) -> dict[str, Any]:
+def whoami(rt: Runtime, acting: Acting, sub: Subcommand, client: WebClient, body: Body) -> Reply:
     with unit_of_work(rt) as session:
-        person = directory_person(session, client, body["user_id"])
+        person = acting.person(session)
         manager = person.line_manager.described if person.line_manager else "none recorded"
         deputy = person.deputy.described if person.deputy else "none recorded"
         lines = [
@@ -197,3 +180,16 @@ def whoami(rt: Runtime, client: WebClient, body: Body, sub: Subcommand) -> dict[
             lines.append(f"Recorded as absent until {person.absent_until:%d %B %Y}.")
         lines.append("If any of this is wrong, ask your partnership's business unit to fix it.")
     return ephemeral("How the directory sees you", [views.section("\n".join(lines))])
+
+
+SUBCOMMANDS: dict[str, Run] = {
+    "help": _help,
+    "open": open_form,
+    "log": log_discussion,
+    "status": status,
+    "list": list_mine,
+    "escalate": escalate_form,
+    "resolve": resolve_form,
+    "record": send_record,
+    "whoami": whoami,
+}

@@ -1,47 +1,27 @@
-"""Modal submissions: validated before the modal closes, so errors show beside their field."""
+"""Modal submissions: validated before the modal closes, so errors show beside their field.
+
+Middleware resolves who submitted the form and the dispute its metadata names; each callback
+reads the fields and calls one flow, and whatever it refuses goes back to the form with nothing
+changed (see `handlers.middleware`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot.messages import disputes as views
+from bot.flows import disputes as flows
 from bot.messages import modals
 from bot.runtime import Runtime
 from bot.services.errors import DomainError
-from handlers.support import directory_person, unexpected, unit_of_work
+from handlers.middleware import answered, form_context
+from handlers.support import directory_person, unit_of_work
 from handlers.views.forms import field, parse_actions
 from models.directory import Person
 
-Body = dict[str, Any]
 View = dict[str, Any]
-Submit = Callable[[Runtime, Session, WebClient, Person, View], None]
-
-
-def _submission(rt: Runtime, fallback_block: str, submit: Submit) -> Callable[..., None]:
-    """Runs `submit` in one transaction; any refusal goes back to the form, nothing changes."""
-
-    def listener(ack: Ack, body: Body, client: WebClient, view: View) -> None:
-        blocks = {b.get("block_id") for b in view.get("blocks", [])}
-        try:
-            with unit_of_work(rt) as session:
-                submit(
-                    rt, session, client, directory_person(session, client, body["user"]["id"]), view
-                )
-        except DomainError as error:
-            target = error.field if error.field in blocks else fallback_block
-            ack(response_action="errors", errors={target: str(error)})
-            return
-        except Exception as error:  # noqa: BLE001 - nothing a user sends may crash the bot
-            ack(response_action="errors", errors={fallback_block: unexpected(error)})
-            return
-        ack()
-
-    return listener
 
 
 def counterpart_from(session: Session, client: WebClient, slack_user_id: str | None) -> Person:
@@ -57,98 +37,80 @@ def counterpart_from(session: Session, client: WebClient, slack_user_id: str | N
         ) from None
 
 
-def submit_open(rt: Runtime, session: Session, client: WebClient, me: Person, view: View) -> None:
-    counterpart = counterpart_from(session, client, field(view, "counterpart"))
-    entry = rt.service.open(
-        session=session,
-        protocol_key=rt.settings.protocol,
-        category=field(view, "category") or "",
-        raiser=me,
-        counterpart=counterpart,
-        child_ref=field(view, "child_ref") or "",
-        summary=field(view, "summary") or "",
-        urgency=field(view, "urgency") or "standard",
-        stated_timescale=field(view, "stated_timescale"),
-        start_stage=field(view, "start_stage"),
-    )
-    rt.notifier.stage_entered(session, entry)
-    dispute = entry.transition.dispute
-    reply = views.opened_reply(dispute, rt.service.protocol_of(dispute), rt.calendar)
-    rt.notifier.direct(session, me, reply, dispute=dispute)
+@answered
+def submit_open(context: BoltContext, client: WebClient, view: View) -> None:
+    rt: Runtime = context["rt"]
+    acting = context["acting"]
+    with unit_of_work(rt) as session:
+        counterpart = counterpart_from(session, client, field(view, "counterpart"))
+        flows.open_dispute(
+            rt.flows,
+            session,
+            protocol_key=rt.settings.protocol,
+            category=field(view, "category") or "",
+            raiser=acting.person(session),
+            counterpart=counterpart,
+            child_ref=field(view, "child_ref") or "",
+            summary=field(view, "summary") or "",
+            urgency=field(view, "urgency") or "standard",
+            stated_timescale=field(view, "stated_timescale"),
+            start_stage=field(view, "start_stage"),
+        )
 
 
-def _dispute(rt: Runtime, session: Session, me: Person, view: View) -> Any:
-    return rt.service.get_visible(session, reference=view["private_metadata"], viewer=me)
+@answered
+def submit_log(context: BoltContext, view: View) -> None:
+    rt: Runtime = context["rt"]
+    acting = context["acting"]
+    with unit_of_work(rt) as session:
+        flows.log_discussion(
+            rt.flows,
+            session,
+            dispute=acting.dispute(session),
+            actor=acting.person(session),
+            occurred=field(view, "occurred") or "",
+            participants=field(view, "participants") or "",
+            discussion=field(view, "discussion") or "",
+            agreed=field(view, "agreed"),
+        )
 
 
-def submit_log(rt: Runtime, session: Session, client: WebClient, me: Person, view: View) -> None:
-    dispute = _dispute(rt, session, me, view)
-    entry = rt.service.log_discussion(
-        session=session,
-        dispute=dispute,
-        actor=me,
-        occurred=field(view, "occurred") or "",
-        participants=field(view, "participants") or "",
-        discussion=field(view, "discussion") or "",
-        agreed=field(view, "agreed"),
-    )
-    rt.notifier.discussion_logged(session, entry)
-    protocol = rt.service.protocol_of(dispute)
-    text = (
-        f"Your discussion record on {dispute.reference} is saved; the other party has been "
-        "asked to approve it. " + views.next_step(dispute, protocol, rt.calendar)
-    )
-    rt.notifier.direct(session, me, views.plain_message(text), dispute=dispute)
+@answered
+def submit_escalate(context: BoltContext, view: View) -> None:
+    rt: Runtime = context["rt"]
+    acting = context["acting"]
+    with unit_of_work(rt) as session:
+        flows.escalate(
+            rt.flows,
+            session,
+            dispute=acting.dispute(session),
+            actor=acting.person(session),
+            reason=field(view, "reason") or "",
+            stated_timescale=field(view, "stated_timescale"),
+        )
 
 
-def submit_escalate(
-    rt: Runtime, session: Session, client: WebClient, me: Person, view: View
-) -> None:
-    dispute = _dispute(rt, session, me, view)
-    entry = rt.service.escalate(
-        session=session,
-        dispute=dispute,
-        actor=me,
-        reason=field(view, "reason") or "",
-        stated_timescale=field(view, "stated_timescale"),
-    )
-    rt.notifier.stage_entered(session, entry)
-    protocol = rt.service.protocol_of(dispute)
-    acting = [a.person for a in entry.assignment.people]
-    rt.notifier.direct(
-        session,
-        me,
-        views.stage_moved(
-            dispute, protocol, acting, "manual", entry.transition.reason, rt.calendar
-        ),
-        dispute=dispute,
-    )
-
-
-def submit_resolve(
-    rt: Runtime, session: Session, client: WebClient, me: Person, view: View
-) -> None:
-    dispute = _dispute(rt, session, me, view)
-    resolution = rt.service.resolve(
-        session=session,
-        dispute=dispute,
-        actor=me,
-        outcome=field(view, "outcome") or "",
-        summary=field(view, "summary") or "",
-        actions=parse_actions(rt, field(view, "actions")),
-        learning=field(view, "learning"),
-        refer_to_partnership="yes" in (field(view, "refer") or []),
-    )
-    rt.notifier.resolved(session, resolution)
-    text = (
-        f"{dispute.reference} is closed. Everyone involved has been told. "
-        f"The full record: `/dispute record {dispute.reference}`."
-    )
-    rt.notifier.direct(session, me, views.plain_message(text), dispute=dispute)
+@answered
+def submit_resolve(context: BoltContext, view: View) -> None:
+    rt: Runtime = context["rt"]
+    acting = context["acting"]
+    with unit_of_work(rt) as session:
+        flows.resolve(
+            rt.flows,
+            session,
+            dispute=acting.dispute(session),
+            actor=acting.person(session),
+            outcome=field(view, "outcome") or "",
+            summary=field(view, "summary") or "",
+            actions=parse_actions(rt, field(view, "actions")),
+            learning=field(view, "learning"),
+            refer_to_partnership="yes" in (field(view, "refer") or []),
+        )
 
 
 def register(app: App, rt: Runtime) -> None:
-    app.view(modals.OPEN)(_submission(rt, "summary", submit_open))
-    app.view(modals.LOG)(_submission(rt, "discussion", submit_log))
-    app.view(modals.ESCALATE)(_submission(rt, "reason", submit_escalate))
-    app.view(modals.RESOLVE)(_submission(rt, "summary", submit_resolve))
+    opening = form_context(rt, fallback="summary", needs_dispute=False)
+    app.view(modals.OPEN, middleware=[opening])(submit_open)
+    app.view(modals.LOG, middleware=[form_context(rt, fallback="discussion")])(submit_log)
+    app.view(modals.ESCALATE, middleware=[form_context(rt, fallback="reason")])(submit_escalate)
+    app.view(modals.RESOLVE, middleware=[form_context(rt, fallback="summary")])(submit_resolve)

@@ -39,8 +39,12 @@ SUBCOMMANDS = ["open", "log", "status", "list", "escalate", "resolve", "record",
 Snapshot = dict[str, list[tuple[Any, ...]]]
 
 
+# Every request is remembered so a replay can be answered alike; that is not the dispute's state.
+BOOKKEEPING = {"seen_requests"}
+
+
 def snapshot(bot: Bot) -> Snapshot:
-    """Every row of every table, in primary-key order."""
+    """Every row of every table but the request bookkeeping, in primary-key order."""
     with bot.rt.factory() as session:
         return {
             table.name: [
@@ -48,6 +52,7 @@ def snapshot(bot: Bot) -> Snapshot:
                 for row in session.execute(select(table).order_by(*table.primary_key.columns)).all()
             ]
             for table in Base.metadata.sorted_tables
+            if table.name not in BOOKKEEPING
         }
 
 

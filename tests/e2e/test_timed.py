@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.services.sweep import Sweeper
+from bot.flows.sweep import Sweeper
 from models.audit import AuditEvent
 from models.directory import Person
 from models.dispute import Dispute, StageTransition

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import FrozenClock
 from bot.database import transaction
-from bot.services.digests import DigestService, overdue_by
+from bot.messages.digest_lines import overdue_by
+from bot.services.digests import DigestService
 from bot.services.disputes import DisputeService
 from bot.services.notifications import Notifier
 from bot.settings import Settings, load_settings

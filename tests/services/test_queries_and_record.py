@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy.orm import Session
 
 from bot.clock import FrozenClock
+from bot.messages.record import record_filename
 from bot.services.disputes import ActionInput, DisputeService
 from bot.services.queries import awaiting_acknowledgement, my_disputes, upcoming_deadlines
-from bot.services.record import record_filename, render_record
+from bot.services.record import render_record
 from bot.working_days import WorkingCalendar
 from models.directory import Person
 from models.dispute import Dispute

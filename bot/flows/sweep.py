@@ -15,11 +15,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.database import transaction
+from bot.flows.context import FlowContext
+from bot.flows.disputes import lapse
+from bot.flows.reminders import send_reminder
 from bot.services.disputes import DisputeService
 from bot.services.notifications import Notifier
-from bot.services.reminders import ONE_WORKING_DAY
 from models.dispute import Dispute, DisputeStatus
-from models.schedule import Reminder, ReminderKind, ReminderStatus
+from models.schedule import Reminder, ReminderStatus
 
 
 @dataclass
@@ -42,10 +44,8 @@ class Sweeper:
         batch: int = 200,
     ) -> None:
         self.factory = factory
-        self.service = service
-        self.notifier = notifier
+        self.ctx = FlowContext(service=service, notifier=notifier)
         self.clock = clock
-        self.calendar = service.calendar
         self.batch = batch
 
     def run_once(self) -> SweepReport:
@@ -68,9 +68,7 @@ class Sweeper:
                 .with_for_update(skip_locked=True, of=Dispute)
             ).all()
             for dispute in due:
-                entry = self.service.escalate_lapsed(session=session, dispute=dispute)
-                if entry is not None:
-                    self.notifier.stage_entered(session, entry)
+                if lapse(self.ctx, session, dispute=dispute) is not None:
                     report.escalated += 1
                 else:
                     report.awaiting_referral += 1
@@ -98,59 +96,15 @@ class Sweeper:
             reminder.status = ReminderStatus.CANCELLED
             report.reminders_dropped += 1
             return
-        protocol = self.service.protocol_of(dispute)
-        in_hours = self.service.planner.in_hours(protocol, dispute, now)
+        in_hours = self.ctx.service.in_hours(dispute, now)
         if in_hours > now:
             reminder.due_at = in_hours  # fell due out of hours while the bot was down
             report.deferred += 1
             return
-        sent = self._send(session, dispute, reminder, now)
+        sent = send_reminder(self.ctx, session, dispute, reminder, now)
         reminder.status = ReminderStatus.SENT if sent else ReminderStatus.CANCELLED
         reminder.sent_at = now if sent else None
         if sent:
             report.reminders_sent += 1
         else:
             report.reminders_dropped += 1
-
-    def _send(self, session: Session, dispute: Dispute, reminder: Reminder, now: datetime) -> bool:
-        """Sends one reminder and plans the next of its kind; False if it no longer applies."""
-        protocol = self.service.protocol_of(dispute)
-        kind = ReminderKind(reminder.kind)
-        transition = dispute.current_transition
-        planner = self.service.planner
-        if kind is ReminderKind.DEADLINE:
-            self.notifier.remind_deadline(session, dispute, reminder.label)
-            return True
-        if kind is ReminderKind.ACKNOWLEDGE:
-            waiting = [n.person for n in transition.notices if n.acknowledged_at is None]
-            if not waiting:
-                return False
-            limit = protocol.acknowledgement_reminders
-            if reminder.sequence > limit:
-                self.notifier.not_acknowledged(session, dispute, waiting, limit)
-                return True
-            self.notifier.remind_acknowledge(session, dispute, waiting, reminder.sequence)
-            due = planner.in_hours(
-                protocol, dispute, self.calendar.due(now, protocol.acknowledgement)
-            )
-            planner.add(session, transition, kind, due, reminder.label, reminder.sequence + 1)
-            return True
-        if kind is ReminderKind.FINAL_REVIEW:
-            self.notifier.final_review(session, dispute)
-            due = self.calendar.due(now, protocol.final_review_every)
-            planner.add(session, transition, kind, due, reminder.label, reminder.sequence + 1)
-            return True
-        if kind is ReminderKind.REFERRAL:
-            self.notifier.referral_due(session, dispute)
-            due = self.calendar.due(now, protocol.final_review_every)
-            planner.add(session, transition, kind, due, reminder.label, reminder.sequence + 1)
-            return True
-        added, missing = self.service.fill_directory_gaps(session=session, dispute=dispute)
-        if added:
-            self.notifier.joined_late(session, dispute, added)
-        if not missing:
-            return bool(added)
-        self.notifier.directory_still_missing(session, dispute, missing)
-        due = self.calendar.due(now, ONE_WORKING_DAY)
-        planner.add(session, transition, kind, due, reminder.label, reminder.sequence + 1)
-        return True

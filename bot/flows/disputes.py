@@ -1,0 +1,169 @@
+"""The everyday use cases: open, log, approve, acknowledge, escalate by hand, lapse, resolve.
+
+Each takes the caller's session, so the change and its outbox rows commit or fail together.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.flows.context import FlowContext
+from bot.messages import disputes as views
+from bot.messages import replies
+from bot.services.disputes import ActionInput, StageEntry
+from models.directory import Person
+from models.dispute import DiscussionEntry, Dispute, Resolution, StageNotice
+
+
+def open_dispute(
+    ctx: FlowContext,
+    session: Session,
+    *,
+    raiser: Person,
+    counterpart: Person,
+    protocol_key: str,
+    category: str,
+    child_ref: str,
+    summary: str,
+    urgency: str = "standard",
+    stated_timescale: str | None = None,
+    start_stage: str | None = None,
+) -> StageEntry:
+    """Opens the dispute, gives the first stage's notices, and confirms to the raiser."""
+    entry = ctx.service.open(
+        session=session,
+        protocol_key=protocol_key,
+        category=category,
+        raiser=raiser,
+        counterpart=counterpart,
+        child_ref=child_ref,
+        summary=summary,
+        urgency=urgency,
+        stated_timescale=stated_timescale,
+        start_stage=start_stage,
+    )
+    ctx.notifier.stage_entered(session, entry)
+    dispute = entry.transition.dispute
+    reply = views.opened_reply(dispute, dispute.protocol_snapshot, ctx.calendar)
+    ctx.notifier.direct(session, raiser, reply, dispute=dispute)
+    return entry
+
+
+def log_discussion(
+    ctx: FlowContext,
+    session: Session,
+    *,
+    dispute: Dispute,
+    actor: Person,
+    occurred: str | datetime,
+    participants: str,
+    discussion: str,
+    agreed: str | None = None,
+    confirm: bool = True,
+) -> DiscussionEntry:
+    """Logs the discussion and asks the others to approve it; `confirm` messages the logger
+    (a quick note from the command line is answered in place instead)."""
+    entry = ctx.service.log_discussion(
+        session=session,
+        dispute=dispute,
+        actor=actor,
+        occurred=occurred,
+        participants=participants,
+        discussion=discussion,
+        agreed=agreed,
+    )
+    ctx.notifier.discussion_logged(session, entry)
+    if confirm:
+        text = replies.discussion_saved(dispute, ctx.calendar)
+        ctx.notifier.direct(session, actor, views.plain_message(text), dispute=dispute)
+    return entry
+
+
+def approve_discussion(
+    ctx: FlowContext, session: Session, *, dispute: Dispute, actor: Person, entry_id: int
+) -> DiscussionEntry:
+    """Approves another party's record and tells whoever logged it."""
+    entry = ctx.service.approve_discussion(
+        session=session, dispute=dispute, entry_id=entry_id, actor=actor
+    )
+    ctx.notifier.discussion_approved(session, entry)
+    return entry
+
+
+def acknowledge(
+    ctx: FlowContext, session: Session, *, dispute: Dispute, actor: Person
+) -> StageNotice:
+    """Acknowledges the stage notice, redraws it, and tells the raiser."""
+    notice = ctx.service.acknowledge(session=session, dispute=dispute, actor=actor)
+    ctx.notifier.acknowledged(session, notice)
+    return notice
+
+
+def escalate(
+    ctx: FlowContext,
+    session: Session,
+    *,
+    dispute: Dispute,
+    actor: Person,
+    reason: str,
+    stated_timescale: str | None = None,
+) -> StageEntry:
+    """Escalates by hand; the new stage's notices go out and the escalator gets the news too."""
+    entry = ctx.service.escalate(
+        session=session,
+        dispute=dispute,
+        actor=actor,
+        reason=reason,
+        stated_timescale=stated_timescale,
+    )
+    ctx.notifier.stage_entered(session, entry)
+    acting = [a.person for a in entry.assignment.people]
+    moved = views.stage_moved(
+        dispute,
+        dispute.protocol_snapshot,
+        acting,
+        "manual",
+        entry.transition.reason,
+        ctx.calendar,
+    )
+    ctx.notifier.direct(session, actor, moved, dispute=dispute)
+    return entry
+
+
+def lapse(ctx: FlowContext, session: Session, *, dispute: Dispute) -> StageEntry | None:
+    """Escalates a stage whose timescale has lapsed; None when it now awaits a referral."""
+    entry = ctx.service.escalate_lapsed(session=session, dispute=dispute)
+    if entry is not None:
+        ctx.notifier.stage_entered(session, entry)
+    return entry
+
+
+def resolve(
+    ctx: FlowContext,
+    session: Session,
+    *,
+    dispute: Dispute,
+    actor: Person,
+    outcome: str,
+    summary: str,
+    actions: list[ActionInput] | None = None,
+    learning: str | None = None,
+    refer_to_partnership: bool = False,
+) -> Resolution:
+    """Closes the dispute; everyone involved hears the outcome, the resolver a confirmation."""
+    resolution = ctx.service.resolve(
+        session=session,
+        dispute=dispute,
+        actor=actor,
+        outcome=outcome,
+        summary=summary,
+        actions=actions,
+        learning=learning,
+        refer_to_partnership=refer_to_partnership,
+    )
+    ctx.notifier.resolved(session, resolution)
+    text = replies.closed(dispute)
+    ctx.notifier.direct(session, actor, views.plain_message(text), dispute=dispute)
+    return resolution

@@ -1,0 +1,217 @@
+"""The record of a dispute that goes on the child's file: everything that happened, in order.
+
+Plain text with Markdown headings, so a safeguarding lead can file it as it is, print it, or
+paste it into the case management system. Unlike chat messages it carries the child reference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from bot.messages.disputes import category_label, stage_label
+from bot.working_days import WorkingCalendar
+from models.audit import AuditEvent
+from models.directory import Agency, Person
+from models.dispute import DiscussionEntry, Dispute, Outcome, StageTransition, Trigger
+from models.protocol import Protocol
+
+AUTOMATIC = "Resolve (automatic)"
+AuditLine = tuple[AuditEvent, str | None]  # an event and the name of whoever acted, if anyone
+
+
+def record_filename(dispute: Dispute) -> str:
+    """'RPD-2026-0001-record.md': sorts with the reference and opens in any text editor."""
+    return f"{dispute.reference}-record.md"
+
+
+def record_document(dispute: Dispute, trail: Sequence[AuditLine], calendar: WorkingCalendar) -> str:
+    """The whole record as one document; times in the partnership's own zone."""
+    protocol = dispute.protocol_snapshot
+    parts = [
+        _overview(dispute, protocol, calendar),
+        _text_section("Summary of the disagreement", dispute.summary),
+        _stages(dispute, protocol, calendar),
+        _discussions(dispute, protocol, calendar),
+        _resolution(dispute, protocol, calendar),
+        _audit_trail(trail, calendar),
+    ]
+    return "\n\n".join(parts) + "\n"
+
+
+def _person(person: Person, agency: Agency) -> str:
+    """Name, job title, and the agency they were in when the dispute opened."""
+    return f"{person.name}, {person.job_title}, {agency.name}"
+
+
+def _day(day: date) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def _block(text: str) -> str:
+    """Free text as a quoted paragraph, so line breaks survive and it reads as someone's words."""
+    return "\n".join(f"> {line}" if line.strip() else ">" for line in text.strip().splitlines())
+
+
+def _text_section(title: str, text: str) -> str:
+    return f"## {title}\n\n{_block(text)}"
+
+
+def _overview(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> str:
+    urgency = protocol.urgency(dispute.urgency)
+    if dispute.is_open:
+        status = f"Open, at {stage_label(dispute, protocol)}"
+    else:
+        closed = calendar.describe(dispute.closed_at) if dispute.closed_at else "date not recorded"
+        status = f"Closed on {closed}"
+    lines = [
+        f"# Record of a professional difference: {dispute.reference}",
+        "",
+        f"- **Reference:** {dispute.reference}",
+        f"- **Protocol:** {protocol.name} ({protocol.partnership})",
+        f"- **Category:** {category_label(dispute, protocol)}",
+        f"- **Urgency:** {urgency.label if urgency else dispute.urgency}",
+        f"- **Child reference:** {dispute.child_ref}",
+        f"- **Raised by:** {_person(dispute.raiser, dispute.raiser_agency)}",
+        f"- **Counterpart:** {_person(dispute.counterpart, dispute.counterpart_agency)}",
+        f"- **Opened:** {calendar.describe(dispute.opened_at)}",
+        f"- **Status:** {status}",
+    ]
+    return "\n".join(lines)
+
+
+def _trigger(transition: StageTransition) -> str:
+    actor = transition.actor.name if transition.actor else AUTOMATIC
+    if transition.trigger == Trigger.OPENED:
+        return f"Dispute opened by {actor}"
+    if transition.trigger == Trigger.MANUAL:
+        return f"Escalated by {actor}. Reason: {transition.reason or 'none given'}"
+    if transition.trigger == Trigger.LAPSED:
+        return "Escalated automatically: the previous stage's timescale lapsed"
+    return transition.trigger
+
+
+def _timescale(transition: StageTransition, dispute: Dispute, protocol: Protocol) -> str:
+    stage = protocol.stage(transition.to_stage)
+    if stage.timescale is None:
+        stated = "none (final stage)" if transition.to_stage == protocol.final_index else "none"
+    else:
+        stated = f"{stage.timescale} (protocol)"
+        urgency = protocol.urgency(dispute.urgency)
+        if urgency is not None and urgency.stage_timescale is not None:
+            stated += f", at most {urgency.stage_timescale} for {urgency.label.lower()}"
+    if transition.stated_timescale:
+        stated += f"; stated on entering the stage: {transition.stated_timescale}"
+    return stated
+
+
+def _stage(
+    transition: StageTransition, dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar
+) -> str:
+    deadline = calendar.describe(transition.deadline_at) if transition.deadline_at else "none"
+    lines = [
+        f"### {stage_label(dispute, protocol, transition.to_stage)}",
+        "",
+        f"- **Entered:** {calendar.describe(transition.created_at)}",
+        f"- **Why:** {_trigger(transition)}",
+        f"- **Timescale:** {_timescale(transition, dispute, protocol)}",
+        f"- **Deadline:** {deadline}",
+        "- **Notified:**" if transition.notices else "- **Notified:** nobody",
+    ]
+    for notice in transition.notices:
+        acknowledged = (
+            f"acknowledged {calendar.describe(notice.acknowledged_at)}"
+            if notice.acknowledged_at
+            else "not acknowledged"
+        )
+        lines.append(f"  - {notice.explanation} ({acknowledged})")
+    if transition.missing:
+        lines.append("- **Gaps in the agency directory:**")
+        lines.extend(f"  - {gap}" for gap in transition.missing)
+    return "\n".join(lines)
+
+
+def _stages(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> str:
+    stages = [_stage(t, dispute, protocol, calendar) for t in dispute.transitions]
+    return "\n\n".join(["## Stages", *stages])
+
+
+def _discussion(
+    entry: DiscussionEntry, dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar
+) -> str:
+    approved = (
+        f"by {entry.approved_by.name} on {calendar.describe(entry.approved_at)}"
+        if entry.approved_by is not None and entry.approved_at is not None
+        else "not yet approved"
+    )
+    lines = [
+        f"### Discussion held {calendar.describe(entry.occurred_at)}",
+        "",
+        f"- **Stage:** {stage_label(dispute, protocol, entry.stage_index)}",
+        f"- **Logged by:** {entry.logged_by.name} on {calendar.describe(entry.logged_at)}",
+        f"- **Who took part:** {entry.participants}",
+        f"- **Approved:** {approved}",
+        "",
+        "**What was said**",
+        "",
+        _block(entry.discussion),
+        "",
+        "**What was agreed**",
+        "",
+        _block(entry.agreed) if entry.agreed else "Nothing recorded as agreed.",
+    ]
+    return "\n".join(lines)
+
+
+def _discussions(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> str:
+    if not dispute.discussions:
+        return "## Discussions\n\nNo discussions have been logged."
+    entries = [_discussion(e, dispute, protocol, calendar) for e in dispute.discussions]
+    return "\n\n".join(["## Discussions", *entries])
+
+
+def _resolution(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> str:
+    resolution = dispute.resolution
+    if resolution is None:
+        return "## Resolution\n\nNot yet resolved."
+    lines = [
+        "## Resolution",
+        "",
+        f"- **Outcome:** {Outcome(resolution.outcome).label}",
+        f"- **At:** {stage_label(dispute, protocol, resolution.stage_index)}",
+        f"- **Recorded by:** {resolution.resolved_by.name} on "
+        f"{calendar.describe(resolution.resolved_at)}",
+        "- **Referred to the partnership:** "
+        + ("Yes" if resolution.refer_to_partnership else "No"),
+        "",
+        "**Summary**",
+        "",
+        _block(resolution.summary),
+        "",
+        "**Actions**",
+        "",
+    ]
+    if resolution.actions:
+        lines.extend(
+            f"{n}. {action.description}. Owner: {action.owner}. Due: {_day(action.due_on)}"
+            for n, action in enumerate(resolution.actions, start=1)
+        )
+    else:
+        lines.append("No actions were agreed.")
+    lines += [
+        "",
+        "**Learning identified**",
+        "",
+        _block(resolution.learning) if resolution.learning else "None recorded.",
+    ]
+    return "\n".join(lines)
+
+
+def _audit_trail(trail: Sequence[AuditLine], calendar: WorkingCalendar) -> str:
+    lines = ["## Audit trail", ""]
+    lines.extend(
+        f"{n}. {calendar.describe(event.created_at)}: {event.kind.replace('_', ' ')}, "
+        f"by {name or AUTOMATIC}"
+        for n, (event, name) in enumerate(trail, start=1)
+    )
+    return "\n".join(lines)

@@ -1,0 +1,73 @@
+"""What the person who acted is told, and the short news others get about it."""
+
+from __future__ import annotations
+
+from bot.messages.disputes import next_step
+from bot.working_days import WorkingCalendar
+from models.dispute import DiscussionEntry, Dispute, StageNotice
+
+
+def acknowledged(notice: StageNotice, calendar: WorkingCalendar) -> str:
+    """To the person who acknowledged: when, and what happens next."""
+    dispute = notice.transition.dispute
+    assert notice.acknowledged_at is not None
+    return (
+        f"You acknowledged {dispute.reference} at {calendar.describe(notice.acknowledged_at)}. "
+        + next_step(dispute, dispute.protocol_snapshot, calendar)
+    )
+
+
+def acknowledged_news(notice: StageNotice, calendar: WorkingCalendar) -> str:
+    """To the raiser: who has the dispute in hand, and what happens next."""
+    dispute = notice.transition.dispute
+    assert notice.acknowledged_at is not None
+    return (
+        f"{notice.person.name} acknowledged {dispute.reference} on "
+        f"{calendar.describe(notice.acknowledged_at)}. "
+        + next_step(dispute, dispute.protocol_snapshot, calendar)
+    )
+
+
+def approved(entry: DiscussionEntry, calendar: WorkingCalendar) -> str:
+    """Replaces the approval request the approver pressed."""
+    assert entry.approved_at is not None
+    return (
+        f":white_check_mark: You approved the discussion record on {entry.dispute.reference} at "
+        f"{calendar.describe(entry.approved_at)}. It is now on the record."
+    )
+
+
+def approved_news(entry: DiscussionEntry, calendar: WorkingCalendar) -> str:
+    """To whoever logged the discussion."""
+    approver = entry.approved_by
+    assert approver is not None and entry.approved_at is not None
+    return (
+        f"{approver.name} approved your discussion record on {entry.dispute.reference} "
+        f"({calendar.describe(entry.approved_at)}). It is now on the record."
+    )
+
+
+def discussion_saved(dispute: Dispute, calendar: WorkingCalendar) -> str:
+    """After the discussion form."""
+    return (
+        f"Your discussion record on {dispute.reference} is saved; the other party has been "
+        "asked to approve it. " + next_step(dispute, dispute.protocol_snapshot, calendar)
+    )
+
+
+def quick_note_logged(entry: DiscussionEntry, calendar: WorkingCalendar) -> str:
+    """After `/dispute log REF text`."""
+    dispute = entry.dispute
+    return (
+        f"Logged on {dispute.reference} at {calendar.describe(entry.logged_at)}. The other "
+        "party has been asked to approve it. "
+        + next_step(dispute, dispute.protocol_snapshot, calendar)
+    )
+
+
+def closed(dispute: Dispute) -> str:
+    """After the resolution form."""
+    return (
+        f"{dispute.reference} is closed. Everyone involved has been told. "
+        f"The full record: `/dispute record {dispute.reference}`."
+    )

@@ -1,0 +1,28 @@
+"""The dispute use cases, one module per concern, behind one service.
+
+`access` (visibility and membership), `stages` (entering stages, escalation, acknowledgement),
+`opening`, `discussions`, `closing` and `reminding`; `base` holds the one helper that changes
+and audits.
+"""
+
+from __future__ import annotations
+
+from bot.services.disputes.access import REFERENCE
+from bot.services.disputes.closing import ActionInput, ClosingService
+from bot.services.disputes.discussions import DiscussionService
+from bot.services.disputes.opening import CHILD_REF, OpeningService, check_child_ref
+from bot.services.disputes.reminding import ReminderSteps
+from bot.services.disputes.stages import StageEntry
+
+__all__ = [
+    "CHILD_REF",
+    "REFERENCE",
+    "ActionInput",
+    "DisputeService",
+    "StageEntry",
+    "check_child_ref",
+]
+
+
+class DisputeService(OpeningService, DiscussionService, ClosingService, ReminderSteps):
+    """Every change goes through here; callers own the transaction."""

@@ -1,0 +1,286 @@
+"""Stages and escalation: entering a stage, escalating by hand or on a lapse, acknowledging,
+and finding people the directory lacked when the stage began."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.parsing import WhenError, parse_when
+from bot.services.counterparts import Assignee, StageAssignment, find_stage_people
+from bot.services.disputes.access import AccessService
+from bot.services.disputes.base import required
+from bot.services.errors import DomainError
+from bot.services.reminders import cancel_pending
+from models.directory import Person
+from models.dispute import Dispute, StageNotice, StageTransition, Trigger
+from models.protocol import Protocol, Stage
+from models.schedule import ReminderKind
+from models.timescale import TimescaleError, parse_timescale
+
+
+@dataclass(frozen=True)
+class StageEntry:
+    """What entering a stage did: the transition, and anyone the directory could not supply."""
+
+    transition: StageTransition
+    assignment: StageAssignment
+
+
+def _notice(transition: StageTransition, dispute: Dispute, assignee: Assignee) -> StageNotice:
+    return StageNotice(
+        transition=transition,
+        dispute_id=dispute.id,
+        person=assignee.person,
+        side=assignee.side,
+        explanation=assignee.explanation,
+    )
+
+
+class StageService(AccessService):
+    """Moves disputes between stages; every move plans its reminders and is audited."""
+
+    def _stated_deadline(self, stated: str | None, start: datetime) -> datetime | None:
+        """A timescale the escalator states: a span ('2 working days') or a time ('Friday 5pm')."""
+        if stated is None or not stated.strip():
+            return None
+        try:
+            return self.calendar.due(start, parse_timescale(stated))
+        except TimescaleError:
+            pass
+        try:
+            moment = parse_when(stated, now=start, zone=self.calendar.zone, prefer="future")
+        except WhenError:
+            raise DomainError(
+                f"'{stated}' is not a timescale or a time. Try '2 working days', '24 hours' "
+                "or 'Friday 5pm'.",
+                field="stated_timescale",
+            ) from None
+        if moment <= start:
+            raise DomainError(
+                f"'{stated}' has already passed; give a time in the future.",
+                field="stated_timescale",
+            )
+        return moment
+
+    def _deadline(
+        self, protocol: Protocol, dispute: Dispute, index: int, start: datetime, stated: str | None
+    ) -> datetime | None:
+        stage = protocol.stage(index)
+        stated_at = self._stated_deadline(stated, start)
+        if stage.timescale is None:
+            return stated_at
+        urgency = protocol.urgency(dispute.urgency)
+        cap = urgency.stage_timescale if urgency else None
+        candidates = [self.calendar.due_within(start, stage.timescale, cap)]
+        if stated_at is not None:
+            candidates.append(stated_at)
+        return min(c for c in candidates if c is not None)
+
+    def _stage_people(
+        self, session: Session, dispute: Dispute, stage: Stage, now: datetime
+    ) -> StageAssignment:
+        return find_stage_people(
+            session,
+            parties=self.parties(dispute),
+            stage=stage,
+            category=dispute.category,
+            on=self.calendar.local(now).date(),
+        )
+
+    def _enter_stage(
+        self,
+        session: Session,
+        dispute: Dispute,
+        protocol: Protocol,
+        index: int,
+        trigger: Trigger,
+        actor: Person | None,
+        reason: str | None,
+        stated: str | None,
+    ) -> StageEntry:
+        stage = protocol.stage(index)
+        with self.changing(session, "stage_entered", dispute=dispute, actor=actor) as change:
+            now = change.at
+            deadline = self._deadline(protocol, dispute, index, now, stated)
+            assignment = self._stage_people(session, dispute, stage, now)
+            transition = self._move(session, dispute, index, trigger, actor, reason, stated, now)
+            dispute.deadline_at = transition.deadline_at = deadline
+            transition.missing = [m.message for m in assignment.missing]
+            session.flush()
+            for assignee in assignment.people:
+                self.add_member(dispute, assignee.person, f"acts at {stage.title}", now)
+                if actor is not None and assignee.person.id == actor.id:
+                    continue  # nobody is asked to acknowledge their own step
+                session.add(_notice(transition, dispute, assignee))
+            session.flush()
+            self.planner.plan_stage(session, protocol, transition, now)
+            change.note(
+                stage=stage.key,
+                trigger=trigger.value,
+                reason=reason,
+                deadline=deadline.isoformat() if deadline else None,
+                notified=[a.person.id for a in assignment.people],
+                missing=transition.missing,
+            )
+        return StageEntry(transition, assignment)
+
+    @staticmethod
+    def _move(
+        session: Session,
+        dispute: Dispute,
+        index: int,
+        trigger: Trigger,
+        actor: Person | None,
+        reason: str | None,
+        stated: str | None,
+        now: datetime,
+    ) -> StageTransition:
+        """Points the dispute at its new stage and adds the transition that records the move."""
+        previous = dispute.stage_index if trigger is not Trigger.OPENED else None
+        dispute.stage_index = index
+        dispute.stage_started_at = now
+        dispute.stated_timescale = stated.strip() if stated and stated.strip() else None
+        transition = StageTransition(
+            dispute=dispute,
+            from_stage=previous,
+            to_stage=index,
+            trigger=trigger.value,
+            reason=reason,
+            stated_timescale=dispute.stated_timescale,
+            actor=actor,
+            created_at=now,
+        )
+        session.add(transition)
+        return transition
+
+    def escalate(
+        self,
+        *,
+        session: Session,
+        dispute: Dispute,
+        actor: Person,
+        reason: str,
+        stated_timescale: str | None = None,
+    ) -> StageEntry:
+        """Moves to the next stage by hand, for a stated reason."""
+        self.require_acting(session, dispute, actor, "escalate")
+        protocol = dispute.protocol_snapshot
+        if dispute.stage_index >= protocol.final_index:
+            raise DomainError(
+                f"{dispute.reference} is already at the final stage "
+                f"({protocol.stage(protocol.final_index).title}); it cannot go higher. "
+                "Resolve it, or record that it is not resolved."
+            )
+        why = required(reason, "a reason for escalating", "reason")
+        return self._enter_stage(
+            session,
+            dispute,
+            protocol,
+            dispute.stage_index + 1,
+            Trigger.MANUAL,
+            actor,
+            why,
+            stated_timescale,
+        )
+
+    def escalate_lapsed(self, *, session: Session, dispute: Dispute) -> StageEntry | None:
+        """Escalates when the stage's deadline has passed; None when there is nothing to do.
+
+        The next stage may be reachable only by referral: then the dispute stays where it is,
+        awaiting a person's referral, and the audit log says so.
+        """
+        now = self.clock.now()
+        if not dispute.is_open or dispute.deadline_at is None or dispute.deadline_at > now:
+            return None
+        protocol = dispute.protocol_snapshot
+        if dispute.stage_index >= protocol.final_index:
+            return None
+        following = protocol.stage(dispute.stage_index + 1)
+        if following.referral_only:
+            self._await_referral(session, dispute, protocol, now)
+            return None
+        return self._enter_stage(
+            session,
+            dispute,
+            protocol,
+            dispute.stage_index + 1,
+            Trigger.LAPSED,
+            None,
+            Trigger.LAPSED.value,
+            None,
+        )
+
+    def _await_referral(
+        self, session: Session, dispute: Dispute, protocol: Protocol, now: datetime
+    ) -> None:
+        """The stage lapsed but the next is entered only by referral: remind, and wait."""
+        following = protocol.stage(dispute.stage_index + 1)
+        with self.changing(session, "awaiting_referral", dispute=dispute, at=now) as change:
+            lapsed_at = dispute.deadline_at
+            assert lapsed_at is not None
+            dispute.deadline_at = None
+            cancel_pending(session, dispute)
+            self.planner.add(
+                session,
+                dispute.current_transition,
+                ReminderKind.REFERRAL,
+                change.at,
+                following.title,
+            )
+            change.note(
+                stage=protocol.stage(dispute.stage_index).key,
+                next_stage=following.key,
+                lapsed_at=lapsed_at.isoformat(),
+            )
+
+    def fill_directory_gaps(
+        self, *, session: Session, dispute: Dispute
+    ) -> tuple[list[StageNotice], list[str]]:
+        """Looks again for whoever the directory lacked; returns new notices and what is missing."""
+        now = self.clock.now()
+        stage = dispute.protocol_snapshot.stage(dispute.stage_index)
+        assignment = self._stage_people(session, dispute, stage, now)
+        transition = dispute.current_transition
+        noticed = {n.person_id for n in transition.notices}
+        added: list[StageNotice] = []
+        for assignee in assignment.people:
+            if assignee.person.id in noticed or assignee.person.id == dispute.raiser_id:
+                continue
+            self.add_member(dispute, assignee.person, f"acts at {stage.title}", now)
+            notice = _notice(transition, dispute, assignee)
+            session.add(notice)
+            added.append(notice)
+        missing = [m.message for m in assignment.missing]
+        if added:
+            session.flush()
+            with self.changing(session, "directory_gap_filled", dispute=dispute, at=now) as change:
+                change.note(notified=[n.person_id for n in added], still_missing=missing)
+        return added, missing
+
+    def acknowledge(self, *, session: Session, dispute: Dispute, actor: Person) -> StageNotice:
+        """The person asked to act at the current stage says they have it in hand."""
+        self.require_acting(session, dispute, actor, "acknowledge")
+        notice = session.scalar(
+            select(StageNotice).where(
+                StageNotice.transition_id == dispute.current_transition.id,
+                StageNotice.person_id == actor.id,
+            )
+        )
+        if notice is None:
+            raise DomainError(
+                f"You are not asked to acknowledge the current stage of {dispute.reference}."
+            )
+        if notice.acknowledged_at is not None:
+            raise DomainError(
+                f"You already acknowledged {dispute.reference} on "
+                f"{self.calendar.describe(notice.acknowledged_at)}."
+            )
+        with self.changing(
+            session, "acknowledged", dispute=dispute, actor=actor, stage=dispute.stage_index
+        ) as change:
+            notice.acknowledged_at = change.at
+        return notice
