@@ -381,23 +381,20 @@ class Demo:
             job.modify(next_run_time=now)
 
     def _quiet(self) -> bool:
+        """Nothing lapsed, no reminder and no message waiting to go out."""
         now = self.clock.now()
+        due = (
+            (Dispute, Dispute.status == "open", Dispute.deadline_at <= now),
+            (Reminder, Reminder.status == ReminderStatus.PENDING, Reminder.due_at <= now),
+            (
+                OutboxMessage,
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.not_before <= now,
+            ),
+        )
         with self.rt.factory() as session:
-            lapsed = session.scalar(
-                select(func.count())
-                .select_from(Dispute)
-                .where(Dispute.status == "open", Dispute.deadline_at <= now)
-            )
-            reminders = session.scalar(
-                select(func.count())
-                .select_from(Reminder)
-                .where(Reminder.status == ReminderStatus.PENDING, Reminder.due_at <= now)
-            )
-            outbox = session.scalar(
-                select(func.count())
-                .select_from(OutboxMessage)
-                .where(
-                    OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before <= now
-                )
-            )
-        return not (lapsed or reminders or outbox)
+            counts = [
+                session.scalar(select(func.count()).select_from(model).where(*where))
+                for model, *where in due
+            ]
+        return not any(counts)
