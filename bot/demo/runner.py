@@ -33,6 +33,7 @@ from bot.slack_emulator.driver import SlackDriver
 from models.directory import Agency, Person
 from models.dispute import Dispute
 from models.outbox import OutboxMessage, OutboxStatus
+from models.protocol import Protocol
 from models.roles import AgencyKind, Role
 from models.schedule import Reminder, ReminderKind, ReminderStatus
 from schedules.scheduler import build_scheduler
@@ -142,6 +143,23 @@ class Demo:
     def _story(self) -> int:
         protocol = self.rt.catalog.get(self.protocol_key)
         assert protocol is not None
+        raiser_id, counterpart_id = self._introduce(protocol)
+        reference = self._open(protocol, raiser_id, counterpart_id)
+        self.clock.advance(timedelta(hours=1))
+        self.acknowledge_all(reference)
+        self.clock.advance(timedelta(hours=2))
+        self.say(f"{self.names[raiser_id]} logs a quick note of their phone call.")
+        self.slack.command(
+            raiser_id, f"log {reference} Phone call: we still disagree about the threshold."
+        )
+        self.settle()
+        self.approve_latest(counterpart_id)
+        self._through_the_stages(reference)
+        self._show_record(raiser_id, reference)
+        return 0
+
+    def _introduce(self, protocol: Protocol) -> tuple[str, str]:
+        """The two practitioners who disagree, as Slack user ids, once the story names them."""
         with self.rt.factory() as session:
             raiser = self._practitioner(session, AgencyKind.POLICE)
             counterpart = self._practitioner(session, AgencyKind.CHILDRENS_SOCIAL_CARE)
@@ -149,7 +167,10 @@ class Demo:
             self.out(f"Resolve demo: the {protocol.name} protocol ({protocol.partnership}).")
             self.out(f"{raiser.described} disagrees with {counterpart.described}.")
         assert raiser_id and counterpart_id
+        return raiser_id, counterpart_id
 
+    def _open(self, protocol: Protocol, raiser_id: str, counterpart_id: str) -> str:
+        """The raiser opens the dispute through the form; returns its reference."""
         self.say(f"{self.names[raiser_id]} types /dispute open and fills in the form.")
         self.slack.command(raiser_id, "open")
         modal = self.emulator.views_opened()[-1]
@@ -164,31 +185,24 @@ class Demo:
             },
         )
         self.settle()
-        reference = self._reference()
+        return self._reference()
 
-        self.clock.advance(timedelta(hours=1))
-        self.acknowledge_all(reference)
-        self.clock.advance(timedelta(hours=2))
-        self.say(f"{self.names[raiser_id]} logs a quick note of their phone call.")
-        self.slack.command(
-            raiser_id, f"log {reference} Phone call: we still disagree about the threshold."
-        )
-        self.settle()
-        self.approve_latest(counterpart_id)
-
+    def _through_the_stages(self, reference: str) -> None:
+        """Lets each stage lapse, referring where the protocol asks, until the final one closes."""
         while True:
             dispute = self._dispute(reference)
             if not dispute["open"]:
-                break
+                return
             if dispute["final"]:
                 self.final_stage(reference)
-                break
+                return
             if dispute["awaiting_referral"]:
                 self.refer(reference)
                 continue
             self.fast_forward()
             self.acknowledge_all(reference)
 
+    def _show_record(self, raiser_id: str, reference: str) -> None:
         self.say(f"{self.names[raiser_id]} asks for the record: /dispute record {reference}")
         self.slack.command(raiser_id, f"record {reference}")
         self.settle()
@@ -201,7 +215,6 @@ class Demo:
             "Every message above went through the real Slack Web API client to the local "
             "emulator; nothing left this machine."
         )
-        return 0
 
     # steps -------------------------------------------------------------------------------
 
@@ -368,23 +381,20 @@ class Demo:
             job.modify(next_run_time=now)
 
     def _quiet(self) -> bool:
+        """Nothing lapsed, no reminder and no message waiting to go out."""
         now = self.clock.now()
+        due = (
+            (Dispute, Dispute.status == "open", Dispute.deadline_at <= now),
+            (Reminder, Reminder.status == ReminderStatus.PENDING, Reminder.due_at <= now),
+            (
+                OutboxMessage,
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.not_before <= now,
+            ),
+        )
         with self.rt.factory() as session:
-            lapsed = session.scalar(
-                select(func.count())
-                .select_from(Dispute)
-                .where(Dispute.status == "open", Dispute.deadline_at <= now)
-            )
-            reminders = session.scalar(
-                select(func.count())
-                .select_from(Reminder)
-                .where(Reminder.status == ReminderStatus.PENDING, Reminder.due_at <= now)
-            )
-            outbox = session.scalar(
-                select(func.count())
-                .select_from(OutboxMessage)
-                .where(
-                    OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before <= now
-                )
-            )
-        return not (lapsed or reminders or outbox)
+            counts = [
+                session.scalar(select(func.count()).select_from(model).where(*where))
+                for model, *where in due
+            ]
+        return not any(counts)

@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
+from bot.slack_emulator.chat import deliver_response
 from bot.slack_emulator.errors import ApiError
 from bot.slack_emulator.faults import FaultPlan
-from bot.slack_emulator.methods import METHODS, Params, deliver_response
+from bot.slack_emulator.methods import METHODS
+from bot.slack_emulator.params import Params
 from bot.slack_emulator.state import RecordedCall, Workspace
 
 API_PREFIX = "/api/"

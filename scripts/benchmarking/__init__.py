@@ -1,0 +1,1 @@
+"""The deadline-sweep benchmark that scripts/benchmark.py runs: seeding, measures, report."""

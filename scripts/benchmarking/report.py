@@ -1,0 +1,83 @@
+"""Prints the figures of every database side by side, one column per database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from benchmarking.measures import IDLE_RUNS, INDEXES
+from benchmarking.run import Result
+
+Rows = list[tuple[str, list[str]]]
+
+
+def report(results: list[Result], disputes: int, lapsing: int, traced: int) -> None:
+    """The figures side by side, one column per database."""
+    names = [r.database for r in results]
+    width = max(12, *(len(r.version) + 2 for r in results))
+    sizes = [disputes // 100, disputes // 10, disputes]
+    table(
+        f"Idle sweep, nothing due: Sweeper.run_once() median of {IDLE_RUNS} runs (ms)",
+        [(r.version, [f"{r.idle_ms[s]:.2f}" for s in sizes]) for r in results],
+        [f"{s:,} stored" for s in sizes],
+        width,
+    )
+    table("Stored data", stored(results), names, width)
+    for result in results:
+        claim_plans(result, disputes)
+    table(
+        f"{lapsing:,} stages lapsing at once: one Sweeper.run_once()",
+        escalation(results),
+        names,
+        width,
+    )
+    table("Memory", memory(results, traced), names, width)
+
+
+def table(title: str, rows: Rows, header: Sequence[str], width: int) -> None:
+    print(f"\n{title}")
+    label = max(len(r[0]) for r in rows) + 2
+    print(" " * label + "".join(h.rjust(width) for h in header))
+    for name, cells in rows:
+        print(name.ljust(label) + "".join(c.rjust(width) for c in cells))
+
+
+def stored(results: list[Result]) -> Rows:
+    return [
+        ("rows seeded (all tables)", [f"{r.rows:,}" for r in results]),
+        ("seeding time (s)", [f"{r.seeding_seconds:.1f}" for r in results]),
+        ("database size (MB)", [f"{r.size_mb:,.0f}" for r in results]),
+    ]
+
+
+def claim_plans(result: Result, disputes: int) -> None:
+    """Each claim query's plan, and whether it goes through the index meant for it."""
+    print(f"\nClaim query plans on {result.version} ({disputes:,} disputes stored)")
+    for table_name, lines in result.plans:
+        index = INDEXES.get(table_name, "")
+        used = "yes" if any(index and index in line for line in lines) else "NO"
+        print(f"  {table_name}: uses {index}: {used}")
+        for line in lines:
+            print(f"    {line}")
+
+
+def escalation(results: list[Result]) -> Rows:
+    escalations = [r.escalation for r in results]
+    return [
+        ("total (s)", [f"{e.seconds:.1f}" for e in escalations]),
+        ("escalations per second", [f"{e.escalated / e.seconds:,.0f}" for e in escalations]),
+        ("escalated", [f"{e.escalated:,}" for e in escalations]),
+        ("awaiting referral", [f"{e.awaiting_referral:,}" for e in escalations]),
+        ("still due afterwards", [f"{e.still_due:,}" for e in escalations]),
+        ("outbox rows queued", [f"{e.outbox_rows:,}" for e in escalations]),
+    ]
+
+
+def memory(results: list[Result], traced: int) -> Rows:
+    return [
+        (
+            f"tracemalloc peak escalating {traced:,} (MB)",
+            [f"{r.tracemalloc_peak_mb:.1f}" for r in results],
+        ),
+        ("  that traced sweep took (s)", [f"{r.traced_seconds:.1f}" for r in results]),
+        ("process peak RSS, ru_maxrss (MB)", [f"{r.max_rss_mb:.0f}" for r in results]),
+    ]

@@ -1,0 +1,110 @@
+"""The whole benchmark on one database, run in a process of its own."""
+
+from __future__ import annotations
+
+import resource
+import sqlite3
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import Engine, text
+
+from benchmarking.measures import (
+    Escalation,
+    analyse,
+    claim_plans,
+    database_size_mb,
+    escalate,
+    idle_ms,
+)
+from benchmarking.seeding import Seeder
+from benchmarking.world import NOW, PROTOCOL
+from bot.clock import FrozenClock
+from bot.runtime import build_runtime
+from bot.flows.sweep import Sweeper
+from bot.settings import load_settings
+
+
+@dataclass
+class Result:
+    """Everything one database produced, handed back to the parent process."""
+
+    database: str
+    version: str
+    idle_ms: dict[int, float]
+    plans: list[tuple[str, list[str]]]
+    rows: int
+    seeding_seconds: float
+    size_mb: float
+    escalation: Escalation
+    traced_seconds: float
+    tracemalloc_peak_mb: float
+    max_rss_mb: float
+
+
+def say(database: str, line: str) -> None:
+    print(f"[{database}] {line}", flush=True)
+
+
+def run_database(database: str, url: str, disputes: int, lapsing: int, traced: int) -> Result:
+    """The whole benchmark on one database; runs in its own process."""
+    clock = FrozenClock(NOW)
+    settings = load_settings(database_url=url, protocol=PROTOCOL, admins_channel=None)
+    rt = build_runtime(settings, clock=clock, migrate=True)
+    sweeper = Sweeper(factory=rt.factory, service=rt.service, notifier=rt.notifier, clock=clock)
+    version = server_version(rt.engine)
+    seeder = Seeder(rt)
+    idle = idle_sweeps(database, rt.engine, sweeper, seeder, disputes)
+    plans = claim_plans(rt.engine, sweeper)
+    rows, seeding_seconds = seeder.rows, seeder.seconds
+    size_mb = database_size_mb(rt.engine, url)
+    lapse_at = NOW + timedelta(minutes=5)
+    escalation, _ = escalate(rt, sweeper, seeder, lapsing, lapse_at, traced=False)
+    say(database, f"{escalation.escalated:,} lapsed stages escalated in {escalation.seconds:.1f} s")
+    max_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    again, peak = escalate(
+        rt, sweeper, seeder, traced, lapse_at + timedelta(minutes=5), traced=True
+    )
+    say(
+        database,
+        f"{again.escalated:,} more escalated under tracemalloc in "
+        f"{again.seconds:.1f} s: peak {peak:.1f} MB",
+    )
+    rt.engine.dispose()
+    return Result(
+        database=database,
+        version=version,
+        idle_ms=idle,
+        plans=plans,
+        rows=rows,
+        seeding_seconds=seeding_seconds,
+        size_mb=size_mb,
+        escalation=escalation,
+        traced_seconds=again.seconds,
+        tracemalloc_peak_mb=peak,
+        max_rss_mb=max_rss_mb,
+    )
+
+
+def server_version(engine: Engine) -> str:
+    if engine.dialect.name == "sqlite":
+        return f"SQLite {sqlite3.sqlite_version}"
+    with engine.connect() as connection:
+        return f"PostgreSQL {connection.scalar(text('SHOW server_version'))}".split(" (")[0]
+
+
+def idle_sweeps(
+    database: str, engine: Engine, sweeper: Sweeper, seeder: Seeder, disputes: int
+) -> dict[int, float]:
+    """Idle sweep times with 1%, 10% and all of `disputes` stored, keyed by how many."""
+    idle: dict[int, float] = {}
+    for size in (disputes // 100, disputes // 10, disputes):
+        seeder.seed(size - seeder.number, "stored")
+        analyse(engine)
+        idle[size] = idle_ms(sweeper)
+        say(
+            database,
+            f"{size:,} disputes stored ({seeder.rows:,} rows, seeded in "
+            f"{seeder.seconds:.1f} s): idle sweep {idle[size]:.2f} ms",
+        )
+    return idle
