@@ -15,6 +15,7 @@ from models.dispute import (
 )
 from models.outbox import OutboxMessage
 from models.schedule import DigestRun, Reminder
+from models.statistics import DisputeStatistic
 
 __all__ = [
     "Agency",
@@ -24,6 +25,7 @@ __all__ = [
     "DiscussionEntry",
     "Dispute",
     "DisputeMember",
+    "DisputeStatistic",
     "OutboxMessage",
     "Person",
     "ReferenceCounter",

@@ -64,6 +64,7 @@ from models.dispute import (
     StageTransition,
     Trigger,
 )
+from models.encrypted import KeyRing
 from models.outbox import OutboxMessage
 from models.schedule import Reminder, ReminderKind, ReminderStatus
 from models.timescale import parse_timescale
@@ -565,7 +566,12 @@ def database_size_mb(engine: Engine, url: str) -> float:
 def run_database(database: str, url: str, disputes: int, lapsing: int, traced: int) -> Result:
     """The whole benchmark on one database; runs in its own process."""
     clock = FrozenClock(NOW)
-    settings = load_settings(database_url=url, protocol=PROTOCOL, admins_channel=None)
+    settings = load_settings(
+        database_url=url,
+        protocol=PROTOCOL,
+        admins_channel=None,
+        data_keys=KeyRing.generate("bench"),
+    )
     rt = build_runtime(settings, clock=clock, migrate=True)
     sweeper = Sweeper(factory=rt.factory, service=rt.service, notifier=rt.notifier, clock=clock)
     if rt.engine.dialect.name == "sqlite":

@@ -13,6 +13,7 @@ from bot.clock import Clock
 from bot.parsing import WhenError, parse_when
 from bot.protocols import ProtocolCatalog
 from bot.services import audit
+from bot.services.child_refs import ChildRefDetector
 from bot.services.counterparts import Party, StageAssignment, find_stage_people
 from bot.services.errors import DomainError, NotFound
 from bot.services.references import next_reference
@@ -84,10 +85,18 @@ def check_child_ref(child_ref: str) -> str:
 class DisputeService:
     """Every change goes through here; callers own the transaction."""
 
-    def __init__(self, *, clock: Clock, calendar: WorkingCalendar, catalog: ProtocolCatalog):
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        calendar: WorkingCalendar,
+        catalog: ProtocolCatalog,
+        child_refs: ChildRefDetector | None = None,
+    ):
         self.clock = clock
         self.calendar = calendar
         self.catalog = catalog
+        self.child_refs = child_refs or ChildRefDetector()
         self.planner = ReminderPlanner(calendar)
 
     # reading -----------------------------------------------------------------------------
@@ -173,6 +182,7 @@ class DisputeService:
             )
         child = check_child_ref(child_ref)
         text = _required(summary, "a summary of the disagreement", "summary")
+        self.child_refs.refuse(text, field="summary", where="the summary", known=child)
         index = self._start_index(protocol, chosen_urgency.key, start_stage)
         now = self.clock.now()
         year = self.calendar.local(now).year
@@ -382,6 +392,7 @@ class DisputeService:
                 "Resolve it, or record that it is not resolved."
             )
         why = _required(reason, "a reason for escalating", "reason")
+        self.child_refs.refuse(why, field="reason", where="the reason", known=dispute.child_ref)
         return self._enter_stage(
             session,
             dispute,
@@ -506,6 +517,12 @@ class DisputeService:
                 "A discussion can only be logged once it has happened; that time is in the future.",
                 field="occurred",
             )
+        for name, where, typed in (
+            ("participants", "who took part", participants),
+            ("discussion", "what was said", discussion),
+            ("agreed", "what was agreed", agreed),
+        ):
+            self.child_refs.refuse(typed, field=name, where=where, known=dispute.child_ref)
         entry = DiscussionEntry(
             dispute=dispute,
             stage_index=dispute.stage_index,
@@ -608,6 +625,12 @@ class DisputeService:
         now = self.clock.now()
         today = self.calendar.local(now).date()
         checked = [self._checked_action(action, today) for action in actions or []]
+        for name, where, typed in (
+            ("summary", "the summary", summary),
+            ("learning", "the learning", learning),
+            *(("actions", "the actions", a.description) for a in actions or []),
+        ):
+            self.child_refs.refuse(typed, field=name, where=where, known=dispute.child_ref)
         resolution = Resolution(
             dispute=dispute,
             outcome=chosen.value,
