@@ -93,7 +93,7 @@ class Settings(BaseSettings):
         try:
             re.compile(value)
         except re.error as exc:
-            raise ValueError(f"is not a regular expression ({exc})") from None
+            raise ValueError(f"must be a regular expression ({exc})") from None
         return value
 
     @field_validator("retention")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from bot.commands.common import Context, pass_context
-from bot.database import make_engine, make_session_factory, transaction
+from bot.database import fold_wal, make_engine, make_session_factory, transaction
 from bot.periods import parse_period
 from bot.services.retention import apply_retention
 
@@ -34,6 +34,7 @@ def apply_command(ctx: Context, dry_run: bool) -> None:
                 calendar=ctx.calendar,
                 dry_run=dry_run,
             )
+        fold_wal(engine)
     finally:
         engine.dispose()
     closed = f"closed before {ctx.calendar.describe(report.cutoff)} ({settings.retention} ago)"

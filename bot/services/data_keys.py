@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Column, Engine, Table, Text, select, type_coerce
 
+from bot.database import fold_wal
 from models.base import Base, JSONDocument
 from models.encrypted import EncryptedJSON, EncryptedText, KeyRing, is_sealed, use_keys
 
@@ -70,4 +71,5 @@ def rotate(engine: Engine, ring: KeyRing, *, batch: int = 500) -> int:
                             .values({c.name: getattr(row, c.name) for c in target.columns})
                         )
                     changed += len(stale_ids)
+    fold_wal(engine)
     return changed

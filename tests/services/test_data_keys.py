@@ -21,6 +21,7 @@ from bot.services.data_keys import rotate
 from models.all import Base
 from models.dispute import Dispute
 from models.encrypted import DataKeyError, KeyRing, use_keys
+from tests.e2e.test_child_data_at_rest import on_disk
 from tests.services.test_disputes import open_dispute
 
 SUMMARY = "Referral refused as below threshold; police believe section 47 is met."
@@ -106,13 +107,11 @@ def test_rows_stored_before_encryption_read_as_they_are_until_rotation_seals_the
         assert session.get(Dispute, 1).summary == "A plain summary from before"
         assert verify_chain(session).checked == 2
         assert verify_chain(session).first_break is None
-    assert b"CS-555001" in path.read_bytes() + Path(f"{path}-wal").read_bytes()
+    assert on_disk(path, "CS-555001")
 
     assert rotate(engine, KeyRing.parse(data_keys)) == 3  # the dispute and both events
-    engine.dispose()  # the last connection folds the WAL into the file
-    on_disk = b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
-    assert b"CS-555001" not in on_disk
-    assert b"A plain summary" not in on_disk
+    assert not on_disk(path, "CS-555001")
+    assert not on_disk(path, "A plain summary")
     with factory() as session:
         dispute = session.get(Dispute, 1)
         assert (dispute.child_ref, dispute.summary) == ("CS-555001", "A plain summary from before")
