@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, text
@@ -9,10 +12,12 @@ from sqlalchemy.orm import Session
 
 from bot.cli import cli
 from bot.commands.common import Context
+from bot.services import audit
 from bot.services.audit_verify import verify_chain
 from bot.services.disputes import DisputeService
 from models.audit import AuditEvent
 from models.directory import Person
+from models.dispute import Dispute
 from tests.services.test_disputes import open_dispute
 
 
@@ -109,3 +114,55 @@ def test_each_dispute_has_its_own_chain(history):
         chain = [e for e in history if e.dispute_id == dispute_id]
         assert chain[0].prev_hash is None
         assert [e.prev_hash for e in chain[1:]] == [e.chain_hash for e in chain[:-1]]
+
+
+def test_two_writers_of_one_dispute_never_fork_its_chain(history, session, factory):
+    """The second writer waits for the first to commit (PostgreSQL: the chain's advisory lock;
+    SQLite: its single writer), so it links to the first writer's event."""
+    dispute_id, at = history[0].dispute_id, history[-1].created_at
+    session.rollback()  # this test's own session must not hold SQLite's write lock
+    first_flushed, second_started = threading.Event(), threading.Event()
+    written: dict[str, AuditEvent] = {}
+
+    def write(name: str, started: threading.Event | None = None) -> None:
+        with factory() as own, own.begin():
+            if started is not None:
+                started.set()
+            dispute = own.get(Dispute, dispute_id)
+            written[name] = audit.record(own, kind="acknowledged", at=at, dispute=dispute, by=name)
+            own.flush()
+            if name == "first":
+                first_flushed.set()
+                assert second_started.wait(30)
+                wait_until_blocked(own)
+
+    first = threading.Thread(target=write, args=("first",))
+    first.start()
+    assert first_flushed.wait(30)
+    second = threading.Thread(target=write, args=("second", second_started))
+    second.start()
+    first.join(60)
+    second.join(60)
+    assert written["second"].prev_hash == written["first"].chain_hash
+    assert verify_chain(session).first_break is None
+
+
+def wait_until_blocked(session: Session) -> None:
+    """On PostgreSQL, until the other writer is queued on this chain's lock."""
+    if session.get_bind().dialect.name != "postgresql":
+        return  # SQLite: the other writer cannot begin until this transaction ends
+    deadline = time.monotonic() + 30
+    with session.get_bind().engine.connect() as watcher:
+        while time.monotonic() < deadline:
+            waiting = watcher.execute(
+                text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                    " AND database = (SELECT oid FROM pg_database"
+                    " WHERE datname = current_database())"
+                )
+            ).scalar()
+            watcher.rollback()
+            if waiting:
+                return
+            time.sleep(0.01)
+    raise AssertionError("the second writer never queued on the chain's lock")
