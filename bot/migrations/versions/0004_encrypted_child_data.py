@@ -26,13 +26,12 @@ JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name != "sqlite":
+    with op.batch_alter_table("disputes", schema=None) as batch_op:
         # A sealed case number is longer than the 64 characters the plain one was allowed.
-        # SQLite does not enforce lengths, and rebuilding a table other rows point at would fail.
-        op.alter_column(
-            "disputes", "child_ref", existing_type=sa.String(length=64), type_=sa.Text()
+        batch_op.alter_column(
+            "child_ref", existing_type=sa.String(length=64), type_=sa.Text(), nullable=False
         )
-    op.add_column("disputes", sa.Column("erased_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("erased_at", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.alter_column("detail", existing_type=JSON, nullable=True)
         batch_op.add_column(sa.Column("detail_digest", sa.String(length=64), nullable=True))
@@ -102,7 +101,6 @@ def downgrade() -> None:
         batch_op.alter_column("detail", existing_type=JSON, nullable=False)
     with op.batch_alter_table("disputes", schema=None) as batch_op:
         batch_op.drop_column("erased_at")
-    if op.get_bind().dialect.name != "sqlite":
-        op.alter_column(
-            "disputes", "child_ref", existing_type=sa.Text(), type_=sa.String(length=64)
+        batch_op.alter_column(
+            "child_ref", existing_type=sa.Text(), type_=sa.String(length=64), nullable=False
         )
