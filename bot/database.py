@@ -40,6 +40,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=60000")
+            cursor.execute("PRAGMA secure_delete=ON")  # erased or re-sealed data leaves no trace
             if make_url(url).database not in (None, "", ":memory:"):
                 cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()
@@ -50,6 +51,18 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def fold_wal(engine: Engine) -> None:
+    """Copies SQLite's write-ahead log into the file and empties it, so pages that held data
+    before it was erased or re-sealed are gone from the WAL too. Nothing to do elsewhere."""
+    if not is_sqlite(engine):
+        return
+    connection = engine.raw_connection()
+    try:
+        connection.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        connection.close()
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -13,11 +13,13 @@ from bot.clock import Clock, SimulatedClock, SystemClock
 from bot.database import make_engine, make_session_factory, upgrade
 from bot.flows.context import FlowContext
 from bot.protocols import ProtocolCatalog
+from bot.services.child_refs import ChildRefDetector
 from bot.services.delivery import OutboxDelivery
 from bot.services.disputes import DisputeService
 from bot.services.notifications import Notifier
 from bot.settings import Settings
 from bot.working_days import WorkingCalendar
+from models.encrypted import use_keys
 
 QUIET = logging.getLogger("resolve.slack")
 QUIET.setLevel(logging.INFO)  # Bolt and slack_sdk log request bodies at DEBUG: never emit them
@@ -56,6 +58,8 @@ def build_runtime(
     migrate: bool = True,
 ) -> Runtime:
     """Wires the bot; tests pass their own clock and a client aimed at the Slack emulator."""
+    if settings.keyring is not None:
+        use_keys(settings.keyring)
     if migrate:
         upgrade(settings.database_url)
     clock = clock or clock_from(settings)
@@ -64,7 +68,12 @@ def build_runtime(
     engine = make_engine(settings.database_url)
     factory = make_session_factory(engine)
     client = client or web_client(settings)
-    service = DisputeService(clock=clock, calendar=calendar, catalog=catalog)
+    service = DisputeService(
+        clock=clock,
+        calendar=calendar,
+        catalog=catalog,
+        child_refs=ChildRefDetector(settings.child_ref_pattern),
+    )
     notifier = Notifier(clock=clock, calendar=calendar, settings=settings)
     return Runtime(
         settings=settings,

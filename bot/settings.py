@@ -14,6 +14,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.periods import parse_period
+from models.encrypted import DataKeyError, KeyRing
+
 
 class Region(StrEnum):
     """UK bank-holiday calendars the `holidays` package knows."""
@@ -38,6 +41,11 @@ SUPPORTED_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql", "postgres", "pos
 DATABASE_URL_FORMS = (
     "use sqlite:///path/to/resolve.sqlite3 or postgresql://user:password@host:5432/database"
 )
+
+# Case numbers as the partnership's systems write them, e.g. CS-104233 or NS-2026-4471 (read
+# without regard to case); a dispute reference (RPD-2026-0042) is not one.
+DEFAULT_CHILD_REF_PATTERN = r"\b(?!RPD-)[A-Z]{2,4}-(?:\d{4}-)?\d{4,}\b"
+
 _HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 
@@ -73,6 +81,35 @@ class Settings(BaseSettings):
     digest_time: str = Field("08:30", pattern=r"^\d{2}:\d{2}$", **_env("RESOLVE_DIGEST_TIME"))
     clock_start: datetime | None = Field(None, **_env("RESOLVE_CLOCK_START"))
     clock_speed: float = Field(1.0, gt=0, le=1_000_000, **_env("RESOLVE_CLOCK_SPEED"))
+    data_keys: str | None = Field(None, repr=False, **_env("RESOLVE_DATA_KEYS"))
+    child_ref_pattern: str = Field(DEFAULT_CHILD_REF_PATTERN, **_env("RESOLVE_CHILD_REF_PATTERN"))
+    retention: str = Field("6 years", **_env("RESOLVE_RETENTION"))
+
+    @field_validator("data_keys")
+    @classmethod
+    def _keys(cls, value: str | None) -> str | None:
+        if value is not None and value.strip():
+            try:
+                KeyRing.parse(value)
+            except DataKeyError as exc:
+                raise ValueError(str(exc)) from None
+            return value
+        return None
+
+    @field_validator("child_ref_pattern")
+    @classmethod
+    def _pattern(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"must be a regular expression ({exc})") from None
+        return value
+
+    @field_validator("retention")
+    @classmethod
+    def _retention(cls, value: str) -> str:
+        parse_period(value)
+        return value
 
     @field_validator("database_url")
     @classmethod
@@ -118,6 +155,10 @@ class Settings(BaseSettings):
         return value
 
     @property
+    def keyring(self) -> KeyRing | None:
+        return KeyRing.parse(self.data_keys) if self.data_keys else None
+
+    @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
@@ -150,6 +191,7 @@ _ALLOWED = {
     "RESOLVE_DIGEST_TIME": "a time of day such as 08:30",
     "RESOLVE_CLOCK_START": "an ISO-8601 instant with its offset, such as 2026-12-01T09:00:00+00:00",
     "RESOLVE_CLOCK_SPEED": "simulated seconds per real second, more than 0 (e.g. 3600)",
+    "RESOLVE_RETENTION": "a period such as '6 years', '18 months' or ISO-8601 'P6Y'",
 }
 
 

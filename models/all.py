@@ -16,6 +16,7 @@ from models.dispute import (
 from models.outbox import OutboxMessage
 from models.schedule import DigestRun, Reminder
 from models.seen_request import SeenRequest
+from models.statistics import DisputeStatistic
 
 __all__ = [
     "Agency",
@@ -25,6 +26,7 @@ __all__ = [
     "DiscussionEntry",
     "Dispute",
     "DisputeMember",
+    "DisputeStatistic",
     "OutboxMessage",
     "Person",
     "ReferenceCounter",

@@ -1,4 +1,10 @@
-"""The append-only audit log: every change to a dispute leaves one event, never edited."""
+"""The append-only audit log: every change to a dispute leaves one event, never edited.
+
+Each dispute's events form a hash chain: an event's `chain_hash` covers its own fields, the digest
+of its detail and the previous event's hash, so editing or removing an event shows as a break
+(`resolve audit verify`). The detail is hashed through its digest, so retention can erase the
+detail of an expired dispute and keep the digest without breaking the chain.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,8 @@ from typing import Any
 from sqlalchemy import ForeignKey, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from models.base import Base, JSONDocument, UTCDateTime
+from models.base import Base, UTCDateTime
+from models.encrypted import EncryptedJSON
 
 
 class AuditEvent(Base):
@@ -18,8 +25,11 @@ class AuditEvent(Base):
     dispute_id: Mapped[int | None] = mapped_column(ForeignKey("disputes.id"), index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     kind: Mapped[str] = mapped_column(String(40))
-    detail: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    detail_digest: Mapped[str | None] = mapped_column(String(64))
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    chain_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditTamperingError(Exception):

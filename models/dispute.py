@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, JSONDocument, UTCDateTime
 from models.directory import Agency, Person
+from models.encrypted import EncryptedText
 from models.protocol import Protocol
 from models.snapshots import protocol_from_snapshot
 
@@ -72,8 +73,8 @@ class Dispute(Base):
     counterpart_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     raiser_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     counterpart_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
-    child_ref: Mapped[str] = mapped_column(String(64))
-    summary: Mapped[str] = mapped_column(Text)
+    child_ref: Mapped[str] = mapped_column(EncryptedText)
+    summary: Mapped[str] = mapped_column(EncryptedText)
     stage_index: Mapped[int] = mapped_column(Integer)
     stage_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -81,6 +82,7 @@ class Dispute(Base):
     status: Mapped[str] = mapped_column(String(16), default=DisputeStatus.OPEN)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     conversation_id: Mapped[str | None] = mapped_column(String(32))
 
     raiser: Mapped[Person] = relationship(foreign_keys=[raiser_id])
@@ -138,7 +140,7 @@ class StageTransition(Base):
     from_stage: Mapped[int | None] = mapped_column(Integer)
     to_stage: Mapped[int] = mapped_column(Integer)
     trigger: Mapped[str] = mapped_column(String(32))
-    reason: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(EncryptedText)
     stated_timescale: Mapped[str | None] = mapped_column(String(100))
     deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
@@ -183,9 +185,9 @@ class DiscussionEntry(Base):
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     logged_at: Mapped[datetime] = mapped_column(UTCDateTime)
     logged_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
-    participants: Mapped[str] = mapped_column(Text)
-    discussion: Mapped[str] = mapped_column(Text)
-    agreed: Mapped[str | None] = mapped_column(Text)
+    participants: Mapped[str] = mapped_column(EncryptedText)
+    discussion: Mapped[str] = mapped_column(EncryptedText)
+    agreed: Mapped[str | None] = mapped_column(EncryptedText)
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -203,8 +205,8 @@ class Resolution(Base):
     dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"), unique=True)
     outcome: Mapped[str] = mapped_column(String(32))
     stage_index: Mapped[int] = mapped_column(Integer)
-    summary: Mapped[str] = mapped_column(Text)
-    learning: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(EncryptedText)
+    learning: Mapped[str | None] = mapped_column(EncryptedText)
     refer_to_partnership: Mapped[bool] = mapped_column(Boolean, default=False)
     resolved_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     resolved_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -221,7 +223,7 @@ class ResolutionAction(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     resolution_id: Mapped[int] = mapped_column(ForeignKey("resolutions.id"), index=True)
-    description: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(EncryptedText)
     owner: Mapped[str] = mapped_column(String(200))
     due_on: Mapped[date] = mapped_column(Date)
 

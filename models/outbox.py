@@ -10,6 +10,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, JSONDocument, UTCDateTime
+from models.encrypted import EncryptedJSON
 
 
 class OutboxStatus(StrEnum):
@@ -39,7 +40,7 @@ class OutboxMessage(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     notice_id: Mapped[int | None] = mapped_column(ForeignKey("stage_notices.id"))
     channel: Mapped[str | None] = mapped_column(String(80))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    payload: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

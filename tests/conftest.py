@@ -28,6 +28,7 @@ from bot.services.disputes import DisputeService
 from bot.working_days import WorkingCalendar
 from models.all import Base
 from models.dispute import Dispute
+from models.encrypted import KeyRing, use_keys
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -86,6 +87,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 def london(*args: int) -> datetime:
     """A wall-clock time in London, as the partnership would say it."""
     return datetime(*args, tzinfo=LONDON)  # type: ignore[misc]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def data_keys() -> Iterator[str]:
+    """A data key for this test run, in this process and in every bot process a test starts."""
+    spec = KeyRing.generate("test")
+    os.environ["RESOLVE_DATA_KEYS"] = spec
+    use_keys(KeyRing.parse(spec))
+    yield spec
+    os.environ.pop("RESOLVE_DATA_KEYS", None)
+    use_keys(None)
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,12 @@ from bot.clock import Clock, SystemClock
 from bot.protocols import ProtocolCatalog, ProtocolError
 from bot.settings import Settings, SettingsError, load_settings
 from bot.working_days import WorkingCalendar
+from models.encrypted import KeyRing, use_keys
+
+NO_KEYS = (
+    "RESOLVE_DATA_KEYS is not set, so child data cannot be sealed or read. Make a key with "
+    "`resolve keys generate` and set RESOLVE_DATA_KEYS to it (see the README)."
+)
 
 
 class Context:
@@ -23,9 +29,20 @@ class Context:
     @cached_property
     def settings(self) -> Settings:
         try:
-            return load_settings()
+            settings = load_settings()
         except SettingsError as exc:
             fail(str(exc), code=2)
+        if settings.keyring is not None:
+            use_keys(settings.keyring)
+        return settings
+
+    @cached_property
+    def keyring(self) -> KeyRing:
+        """The data keys, for commands that read or write child data; refused without them."""
+        ring = self.settings.keyring
+        if ring is None:
+            fail(NO_KEYS, code=2)
+        return ring
 
     @cached_property
     def calendar(self) -> WorkingCalendar:

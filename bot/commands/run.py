@@ -9,7 +9,7 @@ import click
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.app import create_app
-from bot.commands.common import Context, fail, pass_context
+from bot.commands.common import NO_KEYS, Context, fail, pass_context
 from bot.http_server import SlackHTTPServer
 from bot.readiness import database_readiness
 from bot.runtime import build_runtime
@@ -44,6 +44,8 @@ def check_can_run(settings: Settings) -> None:
         )
     if not settings.slack_app_token and not settings.slack_signing_secret:
         fail("Set SLACK_SIGNING_SECRET for HTTP mode, or SLACK_APP_TOKEN for Socket Mode.", code=2)
+    if settings.keyring is None:
+        fail(NO_KEYS, code=2)
 
 
 @click.command("run")

@@ -32,6 +32,7 @@ from bot.slack_emulator import SlackEmulator
 from bot.slack_emulator.driver import SlackDriver
 from models.directory import Agency, Person
 from models.dispute import Dispute
+from models.encrypted import KeyRing
 from models.outbox import OutboxMessage, OutboxStatus
 from models.protocol import Protocol
 from models.roles import AgencyKind, Role
@@ -73,6 +74,7 @@ class Demo:
             admins_channel=admins["id"],
             sweep_seconds=1,
             outbox_pacing_seconds=0,
+            data_keys=KeyRing.generate("demo"),  # a key for this run only, like its database
         )
         self.rt: Runtime = build_runtime(self.settings, clock=self.clock, migrate=False)
         self.names = self._load_directory()

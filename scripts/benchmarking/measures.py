@@ -16,8 +16,8 @@ from sqlalchemy import Column, Engine, Table, event, func, select, text
 
 from benchmarking.seeding import Seeder
 from bot.clock import FrozenClock
-from bot.runtime import Runtime
 from bot.flows.sweep import Sweeper, SweepReport
+from bot.runtime import Runtime
 from models.dispute import Dispute, DisputeStatus
 from models.outbox import OutboxMessage
 from models.schedule import Reminder

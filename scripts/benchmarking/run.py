@@ -20,9 +20,10 @@ from benchmarking.measures import (
 from benchmarking.seeding import Seeder
 from benchmarking.world import NOW, PROTOCOL
 from bot.clock import FrozenClock
-from bot.runtime import build_runtime
 from bot.flows.sweep import Sweeper
+from bot.runtime import build_runtime
 from bot.settings import load_settings
+from models.encrypted import KeyRing
 
 
 @dataclass
@@ -49,7 +50,12 @@ def say(database: str, line: str) -> None:
 def run_database(database: str, url: str, disputes: int, lapsing: int, traced: int) -> Result:
     """The whole benchmark on one database; runs in its own process."""
     clock = FrozenClock(NOW)
-    settings = load_settings(database_url=url, protocol=PROTOCOL, admins_channel=None)
+    settings = load_settings(
+        database_url=url,
+        protocol=PROTOCOL,
+        admins_channel=None,
+        data_keys=KeyRing.generate("bench"),
+    )
     rt = build_runtime(settings, clock=clock, migrate=True)
     sweeper = Sweeper(factory=rt.factory, service=rt.service, notifier=rt.notifier, clock=clock)
     version = server_version(rt.engine)

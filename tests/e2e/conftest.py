@@ -102,6 +102,7 @@ def bot(
     factory: sessionmaker[Session],
     clock: FrozenClock,
     emulator: SlackEmulator,
+    data_keys: str,
 ) -> Iterator[Bot]:
     with factory() as session, session.begin():
         agencies = {
@@ -128,6 +129,7 @@ def bot(
         slack_api_url=emulator.base_url,
         admins_channel=None,
         outbox_pacing_seconds=0,
+        data_keys=data_keys,
     )
     rt = build_runtime(settings, clock=clock, migrate=False)
     server = SlackHTTPServer(

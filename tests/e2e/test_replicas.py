@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import FrozenClock
 from bot.database import transaction
 from bot.protocols import ProtocolCatalog
+from bot.services.audit_verify import verify_chain
 from bot.services.disputes import DisputeService
 from bot.slack_emulator import SlackEmulator
 from bot.working_days import WorkingCalendar
@@ -161,7 +162,9 @@ def test_replicas_escalate_and_send_exactly_once(
             .select_from(OutboxMessage)
             .where(OutboxMessage.kind.in_(["direct", "channel", "conversation"]))
         )
+        chains = verify_chain(session)
     assert set(entered.values()) == {2}  # opened, then escalated exactly once
+    assert chains.first_break is None  # three writers, and every dispute's chain is whole
     posted = [c for c in emulator.calls("chat.postMessage") if c.status == 200]
     assert len(posted) == messages
     keys = Counter((c.params.get("channel"), c.params.get("text")) for c in posted)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.protocols import ProtocolCatalog
 from bot.services import audit
+from bot.services.child_refs import ChildRefDetector
 from bot.services.errors import DomainError
 from bot.services.reminders import ReminderPlanner
 from bot.working_days import WorkingCalendar
@@ -48,10 +49,18 @@ def required(text: str | None, what: str, field: str, limit: int = MAX_TEXT) -> 
 class ServiceBase:
     """Collaborators every concern uses; callers own the transaction."""
 
-    def __init__(self, *, clock: Clock, calendar: WorkingCalendar, catalog: ProtocolCatalog):
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        calendar: WorkingCalendar,
+        catalog: ProtocolCatalog,
+        child_refs: ChildRefDetector | None = None,
+    ):
         self.clock = clock
         self.calendar = calendar
         self.catalog = catalog
+        self.child_refs = child_refs or ChildRefDetector()
         self.planner = ReminderPlanner(calendar)
 
     @contextmanager

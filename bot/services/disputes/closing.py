@@ -48,6 +48,12 @@ class ClosingService(AccessService):
                 "The outcome must be one of: " + ", ".join(o.value for o in Outcome) + ".",
                 field="outcome",
             ) from None
+        for name, where, typed in (
+            ("summary", "the summary", summary),
+            ("learning", "the learning", learning),
+            *(("actions", "the actions", a.description) for a in actions or []),
+        ):
+            self.child_refs.refuse(typed, field=name, where=where, known=dispute.child_ref)
         with self.changing(
             session,
             "resolved",

@@ -45,6 +45,12 @@ class DiscussionService(AccessService):
     ) -> DiscussionEntry:
         """Records a discussion as the protocol asks: when, who, what was said and agreed."""
         self.require_acting(session, dispute, actor, "log a discussion on")
+        for name, where, typed in (
+            ("participants", "who took part", participants),
+            ("discussion", "what was said", discussion),
+            ("agreed", "what was agreed", agreed),
+        ):
+            self.child_refs.refuse(typed, field=name, where=where, known=dispute.child_ref)
         with self.changing(session, "discussion_logged", dispute=dispute, actor=actor) as change:
             entry = DiscussionEntry(
                 dispute=dispute,

@@ -57,6 +57,7 @@ class OpeningService(StageService):
             )
         child = check_child_ref(child_ref)
         text = required(summary, "a summary of the disagreement", "summary")
+        self.child_refs.refuse(text, field="summary", where="the summary", known=child)
         index = self._start_index(protocol, chosen.key, start_stage)
         now = self.clock.now()
         dispute = Dispute(

@@ -176,6 +176,7 @@ class StageService(AccessService):
                 "Resolve it, or record that it is not resolved."
             )
         why = required(reason, "a reason for escalating", "reason")
+        self.child_refs.refuse(why, field="reason", where="the reason", known=dispute.child_ref)
         return self._enter_stage(
             session,
             dispute,

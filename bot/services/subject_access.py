@@ -1,0 +1,175 @@
+"""A subject access request from a professional: everything Resolve holds about them.
+
+The export holds their directory entry and their part in each dispute (references, roles,
+dates, what they logged, approved, acknowledged and resolved, and the audit events naming them).
+It never holds a child reference or any case text: those are the child's and the other
+professionals' data, released case by case under the partnership's own disclosure process (a
+member of an open dispute can still fetch its full record with `/dispute record`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.services.errors import NotFound
+from models.audit import AuditEvent
+from models.directory import Person
+from models.dispute import (
+    DiscussionEntry,
+    Dispute,
+    DisputeMember,
+    Resolution,
+    StageNotice,
+    StageTransition,
+)
+
+
+def _when(value: datetime | date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _stage(dispute: Dispute, index: int) -> str:
+    return dispute.protocol["stages"][index]["title"]
+
+
+def export_person(session: Session, *, email: str) -> dict[str, Any]:
+    person = session.scalar(select(Person).where(func.lower(Person.email) == email.strip().lower()))
+    if person is None:
+        raise NotFound(f"No one with the email {email.strip()} is in the directory.")
+    references = {
+        d.id: d.reference
+        for d in session.scalars(
+            select(Dispute).join(DisputeMember).where(DisputeMember.person_id == person.id)
+        )
+    }
+    return {
+        "directory_entry": {
+            "name": person.name,
+            "email": person.email,
+            "slack_user_id": person.slack_user_id,
+            "agency": person.agency.name,
+            "role": person.role,
+            "job_title": person.job_title,
+            "line_manager": person.line_manager.described if person.line_manager else None,
+            "deputy": person.deputy.described if person.deputy else None,
+            "absent_until": _when(person.absent_until),
+        },
+        "disputes": _disputes(session, person),
+        "discussions_logged": [
+            {
+                "dispute": e.dispute.reference,
+                "stage": _stage(e.dispute, e.stage_index),
+                "occurred_at": _when(e.occurred_at),
+                "logged_at": _when(e.logged_at),
+                "approved_by": e.approved_by.described if e.approved_by else None,
+                "approved_at": _when(e.approved_at),
+            }
+            for e in session.scalars(
+                select(DiscussionEntry)
+                .where(DiscussionEntry.logged_by_id == person.id)
+                .order_by(DiscussionEntry.id)
+            )
+        ],
+        "discussions_approved": [
+            {
+                "dispute": e.dispute.reference,
+                "logged_by": e.logged_by.described,
+                "approved_at": _when(e.approved_at),
+            }
+            for e in session.scalars(
+                select(DiscussionEntry)
+                .where(DiscussionEntry.approved_by_id == person.id)
+                .order_by(DiscussionEntry.id)
+            )
+        ],
+        "stage_notices": [
+            {
+                "dispute": n.transition.dispute.reference,
+                "stage": _stage(n.transition.dispute, n.transition.to_stage),
+                "side": n.side,
+                "why_you": n.explanation,
+                "notified_at": _when(n.transition.created_at),
+                "acknowledged_at": _when(n.acknowledged_at),
+            }
+            for n in session.scalars(
+                select(StageNotice)
+                .where(StageNotice.person_id == person.id)
+                .order_by(StageNotice.id)
+            )
+        ],
+        "escalations_made": [
+            {
+                "dispute": t.dispute.reference,
+                "to_stage": _stage(t.dispute, t.to_stage),
+                "at": _when(t.created_at),
+            }
+            for t in session.scalars(
+                select(StageTransition)
+                .where(StageTransition.actor_id == person.id)
+                .order_by(StageTransition.id)
+            )
+        ],
+        "resolutions_recorded": [
+            {"dispute": r.dispute.reference, "outcome": r.outcome, "at": _when(r.resolved_at)}
+            for r in session.scalars(
+                select(Resolution).where(Resolution.resolved_by_id == person.id)
+            )
+        ],
+        "audit_events": _audit_events(session, person, references),
+    }
+
+
+def _disputes(session: Session, person: Person) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(Dispute, DisputeMember)
+        .join(DisputeMember, DisputeMember.dispute_id == Dispute.id)
+        .where(DisputeMember.person_id == person.id)
+        .order_by(Dispute.id)
+    )
+    found = []
+    for dispute, member in rows:
+        roles = [member.reason]
+        if dispute.raiser_id == person.id and "raised the dispute" not in roles:
+            roles.insert(0, "raised the dispute")
+        found.append(
+            {
+                "reference": dispute.reference,
+                "roles": roles,
+                "part_of_it_since": _when(member.added_at),
+                "protocol": dispute.protocol_key,
+                "category": dispute.category,
+                "status": dispute.status,
+                "opened_at": _when(dispute.opened_at),
+                "closed_at": _when(dispute.closed_at),
+            }
+        )
+    return found
+
+
+def _audit_events(
+    session: Session, person: Person, references: dict[int, str]
+) -> list[dict[str, Any]]:
+    """Events they did, and events that notified them (named in the event's detail)."""
+    events = []
+    for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
+        notified = person.id in ((event.detail or {}).get("notified") or [])
+        if event.actor_id != person.id and not notified:
+            continue
+        reference = references.get(event.dispute_id) if event.dispute_id else None
+        if reference is None and event.dispute_id is not None:
+            reference = session.scalar(
+                select(Dispute.reference).where(Dispute.id == event.dispute_id)
+            )
+        events.append(
+            {
+                "at": _when(event.created_at),
+                "dispute": reference,
+                "event": event.kind,
+                "you": "acted" if event.actor_id == person.id else "were notified",
+            }
+        )
+    return events
