@@ -1,15 +1,16 @@
-"""The `resolve` command group: a database or protocol file that cannot be used is one line
-naming the problem and exit code 2, whichever command met it, never a traceback."""
+"""The `resolve` command group: a database, protocol file or data key that cannot be used is one
+line naming the problem and exit code 2, whichever command met it, never a traceback."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import click
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError, StatementError
 
 from bot.commands.common import fail, protocol_problem
 from bot.protocols import ProtocolError
+from models.encrypted import DataKeyError
 
 
 def database_problem(error: OperationalError | InterfaceError) -> str:
@@ -24,11 +25,17 @@ def database_problem(error: OperationalError | InterfaceError) -> str:
 
 
 class ResolveGroup(click.Group):
-    """Catches what only shows once a command runs: the database, the protocol files."""
+    """Catches what only shows once a command runs: the database, the protocol files, the keys."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except StatementError as error:
+            if not isinstance(error.orig, DataKeyError):
+                raise
+            fail(f"RESOLVE_DATA_KEYS: {error.orig}", code=2)
+        except DataKeyError as error:
+            fail(f"RESOLVE_DATA_KEYS: {error}", code=2)
         except (OperationalError, InterfaceError) as error:
             fail(database_problem(error), code=2)
         except ProtocolError as error:

@@ -163,3 +163,22 @@ def test_generate_prints_a_key_the_setting_takes(database_url, engine):
         cli, ["keys", "rotate"], env={"DATABASE_URL": database_url}, obj=Context()
     )
     assert rotated.output == "0 rows re-sealed with key 'test'.\n"
+
+
+def test_a_command_reading_child_data_without_keys_is_one_line(
+    service, session, people, database_url
+):
+    dispute = open_dispute(service, session, people).transition.dispute
+    session.commit()
+    completed = subprocess.run(
+        [sys.executable, "-m", "bot", "directory", "who", "--dispute", dispute.reference],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "DATABASE_URL": database_url},
+        check=False,
+        timeout=60,
+    )
+    assert completed.returncode == 2, completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert completed.stderr.strip().startswith("RESOLVE_DATA_KEYS: no data keys are loaded")
+    assert len(completed.stderr.strip().splitlines()) == 1
