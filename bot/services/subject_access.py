@@ -33,7 +33,7 @@ def _when(value: datetime | date | None) -> str | None:
 
 
 def _stage(dispute: Dispute, index: int) -> str:
-    return dispute.protocol["stages"][index]["title"]
+    return dispute.protocol_snapshot.stage(index).title
 
 
 def export_person(session: Session, *, email: str) -> dict[str, Any]:
@@ -47,72 +47,12 @@ def export_person(session: Session, *, email: str) -> dict[str, Any]:
         )
     }
     return {
-        "directory_entry": {
-            "name": person.name,
-            "email": person.email,
-            "slack_user_id": person.slack_user_id,
-            "agency": person.agency.name,
-            "role": person.role,
-            "job_title": person.job_title,
-            "line_manager": person.line_manager.described if person.line_manager else None,
-            "deputy": person.deputy.described if person.deputy else None,
-            "absent_until": _when(person.absent_until),
-        },
+        "directory_entry": _directory_entry(person),
         "disputes": _disputes(session, person),
-        "discussions_logged": [
-            {
-                "dispute": e.dispute.reference,
-                "stage": _stage(e.dispute, e.stage_index),
-                "occurred_at": _when(e.occurred_at),
-                "logged_at": _when(e.logged_at),
-                "approved_by": e.approved_by.described if e.approved_by else None,
-                "approved_at": _when(e.approved_at),
-            }
-            for e in session.scalars(
-                select(DiscussionEntry)
-                .where(DiscussionEntry.logged_by_id == person.id)
-                .order_by(DiscussionEntry.id)
-            )
-        ],
-        "discussions_approved": [
-            {
-                "dispute": e.dispute.reference,
-                "logged_by": e.logged_by.described,
-                "approved_at": _when(e.approved_at),
-            }
-            for e in session.scalars(
-                select(DiscussionEntry)
-                .where(DiscussionEntry.approved_by_id == person.id)
-                .order_by(DiscussionEntry.id)
-            )
-        ],
-        "stage_notices": [
-            {
-                "dispute": n.transition.dispute.reference,
-                "stage": _stage(n.transition.dispute, n.transition.to_stage),
-                "side": n.side,
-                "why_you": n.explanation,
-                "notified_at": _when(n.transition.created_at),
-                "acknowledged_at": _when(n.acknowledged_at),
-            }
-            for n in session.scalars(
-                select(StageNotice)
-                .where(StageNotice.person_id == person.id)
-                .order_by(StageNotice.id)
-            )
-        ],
-        "escalations_made": [
-            {
-                "dispute": t.dispute.reference,
-                "to_stage": _stage(t.dispute, t.to_stage),
-                "at": _when(t.created_at),
-            }
-            for t in session.scalars(
-                select(StageTransition)
-                .where(StageTransition.actor_id == person.id)
-                .order_by(StageTransition.id)
-            )
-        ],
+        "discussions_logged": _discussions_logged(session, person),
+        "discussions_approved": _discussions_approved(session, person),
+        "stage_notices": _stage_notices(session, person),
+        "escalations_made": _escalations_made(session, person),
         "resolutions_recorded": [
             {"dispute": r.dispute.reference, "outcome": r.outcome, "at": _when(r.resolved_at)}
             for r in session.scalars(
@@ -121,6 +61,84 @@ def export_person(session: Session, *, email: str) -> dict[str, Any]:
         ],
         "audit_events": _audit_events(session, person, references),
     }
+
+
+def _directory_entry(person: Person) -> dict[str, Any]:
+    return {
+        "name": person.name,
+        "email": person.email,
+        "slack_user_id": person.slack_user_id,
+        "agency": person.agency.name,
+        "role": person.role,
+        "job_title": person.job_title,
+        "line_manager": person.line_manager.described if person.line_manager else None,
+        "deputy": person.deputy.described if person.deputy else None,
+        "absent_until": _when(person.absent_until),
+    }
+
+
+def _discussions_logged(session: Session, person: Person) -> list[dict[str, Any]]:
+    return [
+        {
+            "dispute": e.dispute.reference,
+            "stage": _stage(e.dispute, e.stage_index),
+            "occurred_at": _when(e.occurred_at),
+            "logged_at": _when(e.logged_at),
+            "approved_by": e.approved_by.described if e.approved_by else None,
+            "approved_at": _when(e.approved_at),
+        }
+        for e in session.scalars(
+            select(DiscussionEntry)
+            .where(DiscussionEntry.logged_by_id == person.id)
+            .order_by(DiscussionEntry.id)
+        )
+    ]
+
+
+def _discussions_approved(session: Session, person: Person) -> list[dict[str, Any]]:
+    return [
+        {
+            "dispute": e.dispute.reference,
+            "logged_by": e.logged_by.described,
+            "approved_at": _when(e.approved_at),
+        }
+        for e in session.scalars(
+            select(DiscussionEntry)
+            .where(DiscussionEntry.approved_by_id == person.id)
+            .order_by(DiscussionEntry.id)
+        )
+    ]
+
+
+def _stage_notices(session: Session, person: Person) -> list[dict[str, Any]]:
+    return [
+        {
+            "dispute": n.transition.dispute.reference,
+            "stage": _stage(n.transition.dispute, n.transition.to_stage),
+            "side": n.side,
+            "why_you": n.explanation,
+            "notified_at": _when(n.transition.created_at),
+            "acknowledged_at": _when(n.acknowledged_at),
+        }
+        for n in session.scalars(
+            select(StageNotice).where(StageNotice.person_id == person.id).order_by(StageNotice.id)
+        )
+    ]
+
+
+def _escalations_made(session: Session, person: Person) -> list[dict[str, Any]]:
+    return [
+        {
+            "dispute": t.dispute.reference,
+            "to_stage": _stage(t.dispute, t.to_stage),
+            "at": _when(t.created_at),
+        }
+        for t in session.scalars(
+            select(StageTransition)
+            .where(StageTransition.actor_id == person.id)
+            .order_by(StageTransition.id)
+        )
+    ]
 
 
 def _disputes(session: Session, person: Person) -> list[dict[str, Any]]:
