@@ -150,15 +150,22 @@ def configure_logging(level: str, log_format: str, stream: IO[str] | None = None
 def quiet_libraries(level: int) -> None:
     """Keeps Slack's libraries and waitress at INFO or above: at DEBUG they log payloads.
 
-    Alembic says each migration it checks at INFO, which would bury a command's own output.
+    Alembic says each migration it checks, and the scheduler each job it runs, at INFO: that
+    would bury the bot's own lines, so they show only when DEBUG is asked for.
     """
     for name in LIBRARY_LOGGERS:
         logging.getLogger(name).setLevel(max(level, logging.INFO))
     logging.getLogger("alembic").setLevel(max(level, logging.WARNING))
+    routine = level if level <= logging.DEBUG else max(level, logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(routine)
 
 
-def configure_from_environment() -> None:
-    """RESOLVE_LOG_LEVEL and RESOLVE_LOG_FORMAT; a bad value stops the command in one line."""
+def configure_from_environment(default_level: str = "INFO") -> None:
+    """RESOLVE_LOG_LEVEL and RESOLVE_LOG_FORMAT; a bad value stops the command in one line.
+
+    `default_level` applies when RESOLVE_LOG_LEVEL is not set (the demo prints a transcript, so
+    it logs only warnings unless asked for more).
+    """
     try:
         settings = LogSettings()
     except ValidationError as exc:
@@ -171,4 +178,5 @@ def configure_from_environment() -> None:
         raise SettingsError(problem) from None
     except UnicodeDecodeError:
         raise SettingsError("The .env file is not UTF-8 text: save it as UTF-8.") from None
-    configure_logging(settings.level, settings.format)
+    level = settings.level if "level" in settings.model_fields_set else default_level
+    configure_logging(level, settings.format)

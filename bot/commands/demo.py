@@ -10,6 +10,7 @@ import click
 
 from bot.commands.common import Context, fail, pass_context
 from bot.demo.runner import Demo
+from bot.logging_setup import configure_from_environment
 from bot.parsing import WhenError, parse_when
 
 
@@ -30,6 +31,7 @@ from bot.parsing import WhenError, parse_when
 def demo_command(ctx: Context, protocol_key: str, start: str | None) -> None:
     """Run one dispute through every stage against a local Slack emulator, time fast-forwarded,
     printing what each person sees and the final record."""
+    configure_from_environment(default_level="WARNING")  # the transcript is the output
     if ctx.catalog.get(protocol_key) is None:
         fail(f"There is no protocol '{protocol_key}'. Available: {', '.join(ctx.catalog.keys())}.")
     calendar = ctx.calendar

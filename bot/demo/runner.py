@@ -208,7 +208,8 @@ class Demo:
         self.say(f"{self.names[raiser_id]} asks for the record: /dispute record {reference}")
         self.slack.command(raiser_id, f"record {reference}")
         self.settle()
-        record = self.emulator.files()[-1]["content"].decode()
+        wanted = f"{reference}-record.md"  # digests upload charts too, in their own time
+        record = next(f for f in self.emulator.files() if f["name"] == wanted)["content"].decode()
         self.out("")
         self.out("=" * 78)
         self.out(record)

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from slack_bolt import App, BoltRequest
 
 from bot.cli import cli
-from bot.logging_setup import configure_logging, redact
+from bot.logging_setup import configure_from_environment, configure_logging, redact
 from bot.slack_emulator.driver import sign
 from tests.conftest import leaked_lines
 from tests.e2e.conftest import SECRET, Bot
@@ -29,7 +29,8 @@ def logged() -> Iterator[io.StringIO]:
     """What the bot's own log handler writes, with logging put back afterwards."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
-    libraries = {n: logging.getLogger(n).level for n in ("slack_bolt", "slack_sdk", "waitress")}
+    names = ("slack_bolt", "slack_sdk", "waitress", "apscheduler", "alembic")
+    libraries = {n: logging.getLogger(n).level for n in names}
     stream = io.StringIO()
     configure_logging("DEBUG", "plain", stream)
     yield stream
@@ -145,3 +146,31 @@ def test_a_bad_log_setting_is_one_line_and_exit_2(
 def test_the_suite_scan_finds_a_child_reference_in_a_log_line() -> None:
     lines = ["opened dispute RPD-2026-0001", f"child {CHILD} seen", "ref AB/77x9q stored"]
     assert leaked_lines(lines, {"AB/77x9q"}) == lines[1:]
+
+
+def test_the_schedulers_routine_lines_show_only_at_debug(logged: io.StringIO) -> None:
+    configure_logging("INFO", "plain", logged)
+    logging.getLogger("apscheduler.executors.default").info('Job "deadline_sweep" executed')
+    logging.getLogger("apscheduler.scheduler").warning("Run time of job was missed")
+    logging.getLogger("resolve.jobs").info("sweep: 2 escalated")
+    text = logged.getvalue()
+    assert "executed" not in text
+    assert "was missed" in text and "sweep: 2 escalated" in text
+    configure_logging("DEBUG", "plain", logged)
+    logging.getLogger("apscheduler.executors.default").info('Job "outbox_delivery" executed')
+    assert 'Job "outbox_delivery" executed' in logged.getvalue()
+
+
+def test_the_demo_logs_only_warnings_unless_asked_for_more(
+    logged: io.StringIO, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("RESOLVE_LOG_LEVEL", raising=False)
+    configure_from_environment(default_level="WARNING")
+    logging.getLogger("resolve.jobs").info("delivery: 4 sent, 0 retrying, 0 dead")
+    logging.getLogger("resolve.jobs").warning("delivery: 1 dead-lettered")
+    quiet = capsys.readouterr().err
+    assert "4 sent" not in quiet and "1 dead-lettered" in quiet
+    monkeypatch.setenv("RESOLVE_LOG_LEVEL", "info")
+    configure_from_environment(default_level="WARNING")
+    logging.getLogger("resolve.jobs").info("delivery: 4 sent, 0 retrying, 0 dead")
+    assert "4 sent" in capsys.readouterr().err
