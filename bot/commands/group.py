@@ -30,13 +30,13 @@ class ResolveGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except StatementError as error:
+        except (OperationalError, InterfaceError) as error:
+            fail(database_problem(error), code=2)
+        except StatementError as error:  # after its subclasses above: a key a value needs
             if not isinstance(error.orig, DataKeyError):
                 raise
             fail(f"RESOLVE_DATA_KEYS: {error.orig}", code=2)
         except DataKeyError as error:
             fail(f"RESOLVE_DATA_KEYS: {error}", code=2)
-        except (OperationalError, InterfaceError) as error:
-            fail(database_problem(error), code=2)
         except ProtocolError as error:
             fail(protocol_problem(error), code=2)
