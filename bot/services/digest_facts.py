@@ -1,0 +1,301 @@
+"""The digest's figures as SQL aggregates, and its lists capped in SQL with their full counts.
+
+However many disputes are stored, the digest reads a fixed number of queries, each returning
+either counts or at most `LIST_LIMIT` rows; only the disputes shown are loaded as objects, with
+their protocol snapshots. Labels come from one snapshot per protocol: the one its newest dispute
+in the tally kept.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload, undefer
+
+from bot.messages.digests import LIST_LIMIT
+from models.audit import AuditEvent
+from models.directory import Agency, Person
+from models.dispute import Dispute, DisputeStatus, Resolution, StageNotice, StageTransition
+from models.protocol import Protocol
+from models.snapshots import protocol_from_snapshot
+
+_SHOWN = (
+    joinedload(Dispute.raiser_agency),
+    joinedload(Dispute.counterpart_agency),
+    undefer(Dispute.protocol),
+)
+
+
+@dataclass(frozen=True)
+class Capped:
+    """The first rows of a list, in reading order, and how many the whole list holds."""
+
+    rows: list[Any]
+    total: int
+
+
+@dataclass(frozen=True)
+class Tallies:
+    """Counts over the disputes in view, by stage, theme and agency; labels still to resolve."""
+
+    stages: Counter[tuple[str, int]]
+    themes: Counter[tuple[str, str]]
+    agencies: Counter[int]
+    newest: dict[str, int]  # protocol key -> newest dispute id, whose snapshot labels the rows
+
+
+def current_transition_id(dispute_id: ColumnElement[int]) -> Any:
+    """The id of the dispute's latest stage transition, found through the dispute_id index."""
+    later = aliased(StageTransition)
+    return select(func.max(later.id)).where(later.dispute_id == dispute_id).scalar_subquery()
+
+
+def open_ids() -> Select[tuple[int]]:
+    """Open disputes' ids, answered from the (status, deadline_at) index alone."""
+    return select(Dispute.id).where(Dispute.status == DisputeStatus.OPEN)
+
+
+def capped_ids(session: Session, statement: Select[Any], *order: Any) -> Capped:
+    """The first LIST_LIMIT rows of `statement` in `order`, and how many rows it has in all."""
+    counted = statement.add_columns(func.count().over().label("total")).order_by(*order)
+    rows = session.execute(counted.limit(LIST_LIMIT)).all()
+    return Capped([tuple(row[:-1]) for row in rows], rows[0].total if rows else 0)
+
+
+def disputes_by_id(session: Session, ids: Sequence[int]) -> dict[int, Dispute]:
+    """The disputes a list shows, with their agencies and protocol snapshot."""
+    found = session.scalars(select(Dispute).where(Dispute.id.in_(ids)).options(*_SHOWN))
+    return {d.id: d for d in found}
+
+
+def open_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(open_ids().subquery())) or 0
+
+
+def new(session: Session, since: datetime, until: datetime) -> Capped:
+    """Disputes opened in the period, oldest first."""
+    ids = capped_ids(
+        session,
+        select(Dispute.id).where(Dispute.opened_at >= since, Dispute.opened_at < until),
+        Dispute.id,
+    )
+    loaded = disputes_by_id(session, [row[0] for row in ids.rows])
+    return Capped([loaded[row[0]] for row in ids.rows], ids.total)
+
+
+def escalated(session: Session, since: datetime, until: datetime) -> Capped:
+    """Each dispute escalated in the period once: its latest move and how many it made.
+
+    Disputes are listed in the order of their first move in the period.
+    """
+    moves = (
+        select(
+            func.min(StageTransition.id).label("first"),
+            func.max(StageTransition.id).label("latest"),
+            func.count().label("moves"),
+        )
+        .where(
+            StageTransition.from_stage.is_not(None),
+            StageTransition.created_at >= since,
+            StageTransition.created_at < until,
+        )
+        .group_by(StageTransition.dispute_id)
+        .subquery()
+    )
+    ids = capped_ids(session, select(moves.c.latest, moves.c.moves), moves.c.first)
+    latest = {
+        t.id: t
+        for t in session.scalars(
+            select(StageTransition)
+            .where(StageTransition.id.in_([row[0] for row in ids.rows]))
+            .options(joinedload(StageTransition.dispute).options(*_SHOWN))
+        )
+    }
+    return Capped([(latest[move], count) for move, count in ids.rows], ids.total)
+
+
+def resolved(session: Session, since: datetime, until: datetime) -> Capped:
+    """Resolutions in the period, in the order they were made."""
+    ids = capped_ids(
+        session,
+        select(Resolution.id).where(
+            Resolution.resolved_at >= since, Resolution.resolved_at < until
+        ),
+        Resolution.id,
+    )
+    found = {
+        r.id: r
+        for r in session.scalars(
+            select(Resolution)
+            .where(Resolution.id.in_([row[0] for row in ids.rows]))
+            .options(joinedload(Resolution.dispute).options(*_SHOWN))
+        )
+    }
+    return Capped([found[row[0]] for row in ids.rows], ids.total)
+
+
+def _waiting_on_current_stage() -> ColumnElement[bool]:
+    return and_(
+        StageNotice.acknowledged_at.is_(None),
+        StageNotice.transition_id == current_transition_id(StageNotice.dispute_id),
+        StageNotice.dispute_id.in_(open_ids()),
+    )
+
+
+def awaiting(session: Session) -> Capped:
+    """Open disputes whose current stage some agency has not acknowledged, by dispute, with the
+    agencies still to acknowledge, alphabetically."""
+    ids = capped_ids(
+        session,
+        select(StageNotice.dispute_id)
+        .where(_waiting_on_current_stage())
+        .group_by(StageNotice.dispute_id),
+        StageNotice.dispute_id,
+    )
+    shown = [row[0] for row in ids.rows]
+    waiting: dict[int, set[str]] = {}
+    for dispute_id, agency in session.execute(
+        select(StageNotice.dispute_id, Agency.name)
+        .join(Person, Person.id == StageNotice.person_id)
+        .join(Agency, Agency.id == Person.agency_id)
+        .where(_waiting_on_current_stage(), StageNotice.dispute_id.in_(shown))
+    ):
+        waiting.setdefault(dispute_id, set()).add(agency)
+    loaded = {
+        d.id: d
+        for d in session.scalars(
+            select(Dispute)
+            .where(Dispute.id.in_(shown))
+            .options(*_SHOWN, selectinload(Dispute.transitions))
+        )
+    }
+    return Capped([(loaded[i], sorted(waiting[i])) for i in shown], ids.total)
+
+
+def overdue(session: Session, now: datetime) -> Capped:
+    """Open disputes whose current stage's deadline has passed, longest overdue first.
+
+    The transition keeps the stage's deadline when a lapse leaves the dispute awaiting a
+    referral (the dispute's own deadline is then cleared), so both cases are counted.
+    """
+    current = StageTransition.id == current_transition_id(Dispute.id)
+    ids = capped_ids(
+        session,
+        select(Dispute.id, StageTransition.deadline_at)
+        .join(StageTransition, current)
+        .where(Dispute.status == DisputeStatus.OPEN, StageTransition.deadline_at <= now),
+        StageTransition.deadline_at,
+        Dispute.id,
+    )
+    loaded = disputes_by_id(session, [row[0] for row in ids.rows])
+    return Capped([(loaded[i], deadline) for i, deadline in ids.rows], ids.total)
+
+
+def activity(session: Session, since: datetime, until: datetime) -> dict[str, int]:
+    """How many acknowledgements and discussions the period saw."""
+    return {
+        kind: count
+        for kind, count in session.execute(
+            select(AuditEvent.kind, func.count())
+            .where(
+                AuditEvent.kind.in_(["acknowledged", "discussion_logged"]),
+                AuditEvent.created_at >= since,
+                AuditEvent.created_at < until,
+            )
+            .group_by(AuditEvent.kind)
+        )
+    }
+
+
+def in_view(since: datetime, until: datetime) -> ColumnElement[bool]:
+    """Open now, or opened, escalated or resolved in the period."""
+    moved = select(StageTransition.dispute_id).where(
+        StageTransition.from_stage.is_not(None),
+        StageTransition.created_at >= since,
+        StageTransition.created_at < until,
+    )
+    settled = select(Resolution.dispute_id).where(
+        Resolution.resolved_at >= since, Resolution.resolved_at < until
+    )
+    return or_(
+        Dispute.status == DisputeStatus.OPEN,
+        and_(Dispute.opened_at >= since, Dispute.opened_at < until),
+        Dispute.id.in_(moved),
+        Dispute.id.in_(settled),
+    )
+
+
+def tallies(session: Session, where: ColumnElement[bool]) -> Tallies:
+    """Stage, theme and agency counts over the disputes `where` selects, in one grouped scan.
+
+    Each agency counts a dispute once, even when both parties belong to it.
+    """
+    stages: Counter[tuple[str, int]] = Counter()
+    themes: Counter[tuple[str, str]] = Counter()
+    agencies: Counter[int] = Counter()
+    newest: dict[str, int] = {}
+    for key, stage, category, raiser, counterpart, count, last in session.execute(
+        select(
+            Dispute.protocol_key,
+            Dispute.stage_index,
+            Dispute.category,
+            Dispute.raiser_agency_id,
+            Dispute.counterpart_agency_id,
+            func.count(),
+            func.max(Dispute.id),
+        )
+        .where(where)
+        .group_by(
+            Dispute.protocol_key,
+            Dispute.stage_index,
+            Dispute.category,
+            Dispute.raiser_agency_id,
+            Dispute.counterpart_agency_id,
+        )
+    ):
+        stages[key, stage] += count
+        themes[key, category] += count
+        agencies[raiser] += count
+        if counterpart != raiser:
+            agencies[counterpart] += count
+        newest[key] = max(newest.get(key, last), last)
+    return Tallies(stages, themes, agencies, newest)
+
+
+def opened_by_week(
+    session: Session, bounds: Sequence[datetime]
+) -> tuple[Counter[tuple[int, str, str]], dict[str, int]]:
+    """Disputes opened between consecutive `bounds`, by week number, protocol and category."""
+    week = case(
+        *((Dispute.opened_at < bound, n) for n, bound in enumerate(bounds[1:])),
+        else_=len(bounds) - 1,
+    )
+    counts: Counter[tuple[int, str, str]] = Counter()
+    newest: dict[str, int] = {}
+    for n, key, category, count, last in session.execute(
+        select(week, Dispute.protocol_key, Dispute.category, func.count(), func.max(Dispute.id))
+        .where(Dispute.opened_at >= bounds[0], Dispute.opened_at < bounds[-1])
+        .group_by(week, Dispute.protocol_key, Dispute.category)
+    ):
+        counts[n, key, category] += count
+        newest[key] = max(newest.get(key, last), last)
+    return counts, newest
+
+
+def snapshots(session: Session, newest: dict[str, int]) -> dict[str, Protocol]:
+    """Each protocol key's snapshot as its newest dispute kept it, parsed once per process."""
+    return {
+        key: protocol_from_snapshot(document)
+        for key, document in session.execute(
+            select(Dispute.protocol_key, Dispute.protocol).where(Dispute.id.in_(newest.values()))
+        )
+    }
+
+
+def agency_names(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    return dict(session.execute(select(Agency.id, Agency.name).where(Agency.id.in_(ids))).all())
