@@ -66,7 +66,9 @@ class Dispute(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     protocol_key: Mapped[str] = mapped_column(String(64))
-    protocol: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    # Several KB of JSON per row: loaded on first use, or up front with undefer() where a query
+    # knows its rows need it, so counting and listing disputes never reads it.
+    protocol: Mapped[dict[str, Any]] = mapped_column(JSONDocument, deferred=True)
     category: Mapped[str] = mapped_column(String(64))
     urgency: Mapped[str] = mapped_column(String(64))
     raiser_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
