@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, Subquery, case, func, select
 from sqlalchemy.orm import Session, contains_eager, joinedload, undefer
 
 from models.directory import Person
@@ -25,17 +25,20 @@ def _soonest_first(statement: Select[tuple[T]]) -> Select[tuple[T]]:
     return statement.order_by(Dispute.deadline_at.is_(None), Dispute.deadline_at, Dispute.id)
 
 
-def _open_disputes_of(person: Person) -> Select[tuple[Dispute]]:
-    """Open disputes `person` is a member of, with both parties, agencies and snapshot loaded."""
-    member = select(DisputeMember.dispute_id).where(DisputeMember.person_id == person.id)
+_SHOWN = (
+    joinedload(Dispute.raiser).joinedload(Person.agency),
+    joinedload(Dispute.counterpart).joinedload(Person.agency),
+    undefer(Dispute.protocol),
+)
+
+
+def _member_of(person: Person) -> Subquery:
+    """The disputes `person` is a member of, each once: the membership index drives the query."""
     return (
-        select(Dispute)
-        .where(Dispute.id.in_(member), Dispute.status == DisputeStatus.OPEN)
-        .options(
-            joinedload(Dispute.raiser).joinedload(Person.agency),
-            joinedload(Dispute.counterpart).joinedload(Person.agency),
-            undefer(Dispute.protocol),
-        )
+        select(DisputeMember.dispute_id)
+        .where(DisputeMember.person_id == person.id)
+        .distinct()
+        .subquery("member_of")
     )
 
 
@@ -57,9 +60,12 @@ def awaiting_acknowledgement(
         .correlate(StageNotice)
         .scalar_subquery()
     )
-    dispute = contains_eager(StageNotice.transition).contains_eager(StageTransition.dispute)
-    statement = (
-        select(StageNotice, func.count().over())
+    ranked = (
+        select(
+            StageNotice.id.label("id"),
+            func.row_number().over(order_by=_soonest_window()).label("place"),
+            func.count().over().label("total"),
+        )
         .join(StageNotice.transition)
         .join(StageTransition.dispute)
         .where(
@@ -68,13 +74,23 @@ def awaiting_acknowledgement(
             StageNotice.transition_id == current,
             Dispute.status == DisputeStatus.OPEN,
         )
+        .subquery()
+    )
+    dispute = contains_eager(StageNotice.transition).contains_eager(StageTransition.dispute)
+    statement = (
+        select(StageNotice, ranked.c.total)
+        .join(ranked, ranked.c.id == StageNotice.id)
+        .join(StageNotice.transition)
+        .join(StageTransition.dispute)
         .options(
             dispute.joinedload(Dispute.raiser).joinedload(Person.agency),
             dispute.joinedload(Dispute.counterpart).joinedload(Person.agency),
             dispute.undefer(Dispute.protocol),
         )
     )
-    rows = session.execute(_soonest_first(statement).limit(limit)).unique().all()
+    if limit is not None:
+        statement = statement.where(ranked.c.place <= limit)
+    rows = session.execute(statement.order_by(ranked.c.place)).unique().all()
     return Capped([row[0] for row in rows], rows[0][1] if rows else 0)
 
 
@@ -93,18 +109,15 @@ def my_disputes(session: Session, person: Person, *, limit: int | None = None) -
             func.row_number().over(partition_by=part, order_by=_soonest_window()).label("place"),
             func.count().over(partition_by=part).label("total"),
         )
-        .where(
-            Dispute.id.in_(
-                select(DisputeMember.dispute_id).where(DisputeMember.person_id == person.id)
-            ),
-            Dispute.status == DisputeStatus.OPEN,
-        )
+        .select_from(_member_of(person))
+        .join(Dispute, Dispute.id == _member_of(person).c.dispute_id)
+        .where(Dispute.status == DisputeStatus.OPEN)
         .subquery()
     )
     statement = (
-        _open_disputes_of(person)
+        select(Dispute, mine.c.part, mine.c.total)
         .join(mine, mine.c.id == Dispute.id)
-        .add_columns(mine.c.part, mine.c.total)
+        .options(*_SHOWN)
     )
     if limit is not None:
         statement = statement.where(mine.c.place <= limit)
@@ -126,10 +139,26 @@ def upcoming_deadlines(
 ) -> Capped[Dispute]:
     """`person`'s open disputes whose stage ends between `now` and `now + within`, soonest first:
     the first `limit` of them, and how many there are in all."""
-    statement = (
-        _open_disputes_of(person)
-        .add_columns(func.count().over())
-        .where(Dispute.deadline_at >= now, Dispute.deadline_at <= now + within)
+    member = _member_of(person)
+    ranked = (
+        select(
+            Dispute.id.label("id"),
+            func.row_number().over(order_by=_soonest_window()).label("place"),
+            func.count().over().label("total"),
+        )
+        .select_from(member)
+        .join(Dispute, Dispute.id == member.c.dispute_id)
+        .where(
+            Dispute.status == DisputeStatus.OPEN,
+            Dispute.deadline_at >= now,
+            Dispute.deadline_at <= now + within,
+        )
+        .subquery()
     )
-    rows = session.execute(_soonest_first(statement).limit(limit)).unique().all()
+    statement = (
+        select(Dispute, ranked.c.total).join(ranked, ranked.c.id == Dispute.id).options(*_SHOWN)
+    )
+    if limit is not None:
+        statement = statement.where(ranked.c.place <= limit)
+    rows = session.execute(statement.order_by(ranked.c.place)).unique().all()
     return Capped([row[0] for row in rows], rows[0][1] if rows else 0)
