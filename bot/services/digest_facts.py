@@ -48,6 +48,25 @@ class Tallies:
     agencies: Counter[int]
     newest: dict[str, int]  # protocol key -> newest dispute id, whose snapshot labels the rows
 
+    def add(
+        self,
+        key: str,
+        stage: int,
+        category: str,
+        raiser: int,
+        counterpart: int,
+        count: int,
+        last: int,
+    ) -> None:
+        """Counts `count` disputes alike; each agency counts a dispute once, even when both
+        parties belong to it."""
+        self.stages[key, stage] += count
+        self.themes[key, category] += count
+        self.agencies[raiser] += count
+        if counterpart != raiser:
+            self.agencies[counterpart] += count
+        self.newest[key] = max(self.newest.get(key, last), last)
+
 
 def current_transition_id(dispute_id: ColumnElement[int]) -> Any:
     """The id of the dispute's latest stage transition, found through the dispute_id index."""
@@ -75,17 +94,6 @@ def disputes_by_id(session: Session, ids: Sequence[int]) -> dict[int, Dispute]:
 
 def open_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(open_ids().subquery())) or 0
-
-
-def new(session: Session, since: datetime, until: datetime) -> Capped:
-    """Disputes opened in the period, oldest first."""
-    ids = capped_ids(
-        session,
-        select(Dispute.id).where(Dispute.opened_at >= since, Dispute.opened_at < until),
-        Dispute.id,
-    )
-    loaded = disputes_by_id(session, [row[0] for row in ids.rows])
-    return Capped([loaded[row[0]] for row in ids.rows], ids.total)
 
 
 def escalated(session: Session, since: datetime, until: datetime) -> Capped:
@@ -212,81 +220,6 @@ def activity(session: Session, since: datetime, until: datetime) -> dict[str, in
     }
 
 
-def in_view(since: datetime, until: datetime) -> ColumnElement[bool]:
-    """Open now, or opened, escalated or resolved in the period."""
-    moved = select(StageTransition.dispute_id).where(
-        StageTransition.from_stage.is_not(None),
-        StageTransition.created_at >= since,
-        StageTransition.created_at < until,
-    )
-    settled = select(Resolution.dispute_id).where(
-        Resolution.resolved_at >= since, Resolution.resolved_at < until
-    )
-    return or_(
-        Dispute.status == DisputeStatus.OPEN,
-        and_(Dispute.opened_at >= since, Dispute.opened_at < until),
-        Dispute.id.in_(moved),
-        Dispute.id.in_(settled),
-    )
-
-
-def tallies(session: Session, where: ColumnElement[bool]) -> Tallies:
-    """Stage, theme and agency counts over the disputes `where` selects, in one grouped scan.
-
-    Each agency counts a dispute once, even when both parties belong to it.
-    """
-    stages: Counter[tuple[str, int]] = Counter()
-    themes: Counter[tuple[str, str]] = Counter()
-    agencies: Counter[int] = Counter()
-    newest: dict[str, int] = {}
-    for key, stage, category, raiser, counterpart, count, last in session.execute(
-        select(
-            Dispute.protocol_key,
-            Dispute.stage_index,
-            Dispute.category,
-            Dispute.raiser_agency_id,
-            Dispute.counterpart_agency_id,
-            func.count(),
-            func.max(Dispute.id),
-        )
-        .where(where)
-        .group_by(
-            Dispute.protocol_key,
-            Dispute.stage_index,
-            Dispute.category,
-            Dispute.raiser_agency_id,
-            Dispute.counterpart_agency_id,
-        )
-    ):
-        stages[key, stage] += count
-        themes[key, category] += count
-        agencies[raiser] += count
-        if counterpart != raiser:
-            agencies[counterpart] += count
-        newest[key] = max(newest.get(key, last), last)
-    return Tallies(stages, themes, agencies, newest)
-
-
-def opened_by_week(
-    session: Session, bounds: Sequence[datetime]
-) -> tuple[Counter[tuple[int, str, str]], dict[str, int]]:
-    """Disputes opened between consecutive `bounds`, by week number, protocol and category."""
-    week = case(
-        *((Dispute.opened_at < bound, n) for n, bound in enumerate(bounds[1:])),
-        else_=len(bounds) - 1,
-    )
-    counts: Counter[tuple[int, str, str]] = Counter()
-    newest: dict[str, int] = {}
-    for n, key, category, count, last in session.execute(
-        select(week, Dispute.protocol_key, Dispute.category, func.count(), func.max(Dispute.id))
-        .where(Dispute.opened_at >= bounds[0], Dispute.opened_at < bounds[-1])
-        .group_by(week, Dispute.protocol_key, Dispute.category)
-    ):
-        counts[n, key, category] += count
-        newest[key] = max(newest.get(key, last), last)
-    return counts, newest
-
-
 def snapshots(session: Session, newest: dict[str, int]) -> dict[str, Protocol]:
     """Each protocol key's snapshot as its newest dispute kept it, parsed once per process."""
     return {
@@ -299,3 +232,119 @@ def snapshots(session: Session, newest: dict[str, int]) -> dict[str, Protocol]:
 
 def agency_names(session: Session, ids: Sequence[int]) -> dict[int, str]:
     return dict(session.execute(select(Agency.id, Agency.name).where(Agency.id.in_(ids))).all())
+
+
+@dataclass(frozen=True)
+class Group:
+    """Disputes alike in everything a digest counts, and the span of their ids."""
+
+    key: str
+    stage: int
+    category: str
+    raiser: int
+    counterpart: int
+    open: bool
+    bucket: int  # i: opened in [bounds[i - 1], bounds[i]); 0 before the first bound
+    count: int
+    first: int
+    last: int
+
+
+@dataclass(frozen=True)
+class Stored:
+    """Every open dispute, and every one opened since the earliest bound, in one grouped scan.
+
+    The bounds are the digest periods' and the chart weeks' edges, so any period or week made
+    of them is a union of buckets.
+    """
+
+    bounds: list[datetime]
+    groups: list[Group]
+
+    @classmethod
+    def read(cls, session: Session, bounds: Sequence[datetime]) -> Stored:
+        edges = sorted(set(bounds))
+        bucket = case(
+            *((Dispute.opened_at < edge, n) for n, edge in enumerate(edges)),
+            else_=len(edges),
+        )
+        is_open = Dispute.status == DisputeStatus.OPEN
+        columns = (
+            Dispute.protocol_key,
+            Dispute.stage_index,
+            Dispute.category,
+            Dispute.raiser_agency_id,
+            Dispute.counterpart_agency_id,
+            is_open,
+            bucket,
+        )
+        rows = session.execute(
+            select(*columns, func.count(), func.min(Dispute.id), func.max(Dispute.id))
+            .where(or_(is_open, Dispute.opened_at >= edges[0]))
+            .group_by(*columns)
+        )
+        return cls(edges, [Group(*row) for row in rows])
+
+    def opened(self, group: Group, since: datetime, until: datetime) -> bool:
+        """Whether the group's disputes were opened in [since, until), both of them bounds."""
+        i = group.bucket
+        return 0 < i < len(self.bounds) and since <= self.bounds[i - 1] and self.bounds[i] <= until
+
+    def new_count(self, since: datetime, until: datetime) -> tuple[int, int | None]:
+        """How many disputes were opened in the period, and the lowest id among them."""
+        found = [g for g in self.groups if self.opened(g, since, until)]
+        return sum(g.count for g in found), min((g.first for g in found), default=None)
+
+    def tallies(self, since: datetime | None = None, until: datetime | None = None) -> Tallies:
+        """Counts over open disputes, and (given a period) those opened in it."""
+        tally = Tallies(Counter(), Counter(), Counter(), {})
+        for g in self.groups:
+            if g.open or (since and until and self.opened(g, since, until)):
+                tally.add(g.key, g.stage, g.category, g.raiser, g.counterpart, g.count, g.last)
+        return tally
+
+
+def new_first(
+    session: Session, since: datetime, until: datetime, first: int | None
+) -> list[Dispute]:
+    """The first LIST_LIMIT disputes opened in the period, from the lowest id among them on."""
+    if first is None:
+        return []
+    ids = session.scalars(
+        select(Dispute.id)
+        .where(Dispute.id >= first, Dispute.opened_at >= since, Dispute.opened_at < until)
+        .order_by(Dispute.id)
+        .limit(LIST_LIMIT)
+    ).all()
+    loaded = disputes_by_id(session, ids)
+    return [loaded[i] for i in ids]
+
+
+def settled_or_moved(session: Session, since: datetime, until: datetime, tally: Tallies) -> None:
+    """Adds to `tally` the disputes no longer open that were escalated or resolved in the
+    period but not opened in it (those are counted already)."""
+    moved = select(StageTransition.dispute_id).where(
+        StageTransition.from_stage.is_not(None),
+        StageTransition.created_at >= since,
+        StageTransition.created_at < until,
+    )
+    settled = select(Resolution.dispute_id).where(
+        Resolution.resolved_at >= since, Resolution.resolved_at < until
+    )
+    columns = (
+        Dispute.protocol_key,
+        Dispute.stage_index,
+        Dispute.category,
+        Dispute.raiser_agency_id,
+        Dispute.counterpart_agency_id,
+    )
+    for row in session.execute(
+        select(*columns, func.count(), func.max(Dispute.id))
+        .where(
+            Dispute.id.in_(moved.union(settled)),
+            Dispute.status != DisputeStatus.OPEN,
+            or_(Dispute.opened_at < since, Dispute.opened_at >= until),
+        )
+        .group_by(*columns)
+    ):
+        tally.add(*row)

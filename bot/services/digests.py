@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
@@ -34,7 +34,6 @@ from bot.services.digest_chart import weekly_chart
 from bot.services.notifications import Notifier
 from bot.settings import Settings
 from bot.working_days import WorkingCalendar
-from models.dispute import Dispute, DisputeStatus
 from models.schedule import DigestRun
 
 LOOKBACK = timedelta(days=28)  # always holds two digest times of each kind, holidays or not
@@ -134,26 +133,23 @@ class DigestService:
 
     def run_due(self, session: Session) -> list[str]:
         """Queues every digest due now and not yet sent, in `session`; returns the periods."""
-        sent: list[str] = []
-        for period in self._periods():
-            if self._claim(session, period.key):
-                self._send(session, self._compose(session, period))
-                sent.append(period.key)
-        return sent
+        periods = [period for period in self._periods() if self._claim(session, period.key)]
+        for outgoing in self._compose(session, periods):
+            self._send(session, outgoing)
+        return [period.key for period in periods]
 
     def send_due(self, factory: sessionmaker[Session]) -> list[str]:
-        """As `run_due`, but each digest is worked out in a read-only transaction first.
+        """As `run_due`, but the digests are worked out in a read-only transaction first.
 
-        Only claiming the period and queuing the finished messages take the write lock, so a
+        Only claiming the periods and queuing the finished messages take the write lock, so a
         digest over a large history never holds up the people using the bot meanwhile.
         """
+        with read_only(factory) as session:
+            due = [p for p in self._periods() if not self._claimed(session, p.key)]
+            composed = self._compose(session, due)
         sent: list[str] = []
-        for period in self._periods():
-            with read_only(factory) as session:
-                if self._claimed(session, period.key):
-                    continue
-                outgoing = self._compose(session, period)
-            with transaction(factory) as session:
+        with transaction(factory) as session:
+            for period, outgoing in zip(due, composed, strict=True):
                 if self._claim(session, period.key):
                     self._send(session, outgoing)
                     sent.append(period.key)
@@ -161,17 +157,31 @@ class DigestService:
 
     # what ------------------------------------------------------------------------------------
 
-    def _compose(self, session: Session, period: Period) -> Outgoing:
+    def _compose(self, session: Session, periods: list[Period]) -> list[Outgoing]:
+        """Each period's digest, from facts about what is stored now read once for them all."""
+        if not periods:
+            return []
+        now = self.clock.now()
+        bounds = [edge for p in periods for edge in (p.since, p.fires_at, *self._mondays(p))]
+        shared = Shared(
+            stored=facts.Stored.read(session, bounds),
+            open_count=facts.open_count(session),
+            awaiting=facts.awaiting(session),
+            overdue=facts.overdue(session, now),
+        )
+        return [self._outgoing(session, period, shared) for period in periods]
+
+    def _outgoing(self, session: Session, period: Period, shared: Shared) -> Outgoing:
         """The message to the leads (or admins); for a weekly one, the chart after it.
 
         The chart needs a channel to upload to: with neither a leads' nor an admins' channel the
         admins get the message directly and no chart.
         """
-        digest = self._gather(session, period)
+        digest = self._gather(session, period, shared)
         channel = self.settings.leads_channel or self.settings.admins_channel
         if not (period.weekly and channel):
             return Outgoing(views.digest_message(digest, self.calendar), None, None)
-        png = self._chart(session, period)
+        png = self._chart(session, period, shared.stored)
         payload = {
             "content_b64": base64.b64encode(png).decode("ascii"),
             "filename": f"digest-{period.key.removeprefix('weekly:')}.png",
@@ -186,17 +196,17 @@ class DigestService:
         if outgoing.channel is not None and outgoing.chart is not None:
             self.notifier.file(session, outgoing.channel, outgoing.chart)
 
-    def _gather(self, session: Session, period: Period) -> views.Digest:
+    def _gather(self, session: Session, period: Period, shared: Shared) -> views.Digest:
         """What happened in the period, and what is open, awaited and overdue now."""
         now = self.clock.now()
         since, until = period.since, period.fires_at
-        new = facts.new(session, since, until)
+        new_total, first_new = shared.stored.new_count(since, until)
+        new = facts.new_first(session, since, until, first_new)
         moves = facts.escalated(session, since, until)
-        awaiting = facts.awaiting(session)
-        overdue = facts.overdue(session, now)
         resolutions = facts.resolved(session, since, until)
         activity = facts.activity(session, since, until)
-        tally = facts.tallies(session, facts.in_view(since, until))
+        tally = shared.stored.tallies(since, until)
+        facts.settled_or_moved(session, since, until, tally)
         protocols = facts.snapshots(session, tally.newest)
         names = facts.agency_names(session, list(tally.agencies))
         stages = Counter(
@@ -208,12 +218,13 @@ class DigestService:
         themes: Counter[str] = Counter()
         for (key, category), count in tally.themes.items():
             themes[theme_label(protocols[key], category)] += count
+        awaiting, overdue = shared.awaiting, shared.overdue
         return views.Digest(
             weekly=period.weekly,
             fires_at=until,
             since=since,
-            open_count=facts.open_count(session),
-            new=views.Listing([digest_lines.new_line(d) for d in new.rows], new.total),
+            open_count=shared.open_count,
+            new=views.Listing([digest_lines.new_line(d) for d in new], new_total),
             escalated=views.Listing(
                 [digest_lines.escalated_line(move, count) for move, count in moves.rows],
                 moves.total,
@@ -242,32 +253,57 @@ class DigestService:
             stages=[(label, count) for (_, label), count in sorted(stages.items())],
         )
 
-    def _chart(self, session: Session, period: Period) -> bytes:
-        """Open disputes by stage now, and new disputes in each of the last full ISO weeks."""
+    def _mondays(self, period: Period) -> list[datetime]:
+        """Midnight at the start of each chart week and after the last, for a weekly digest."""
+        if not period.weekly:
+            return []
         local = self.calendar.local(period.fires_at).date()
         this_week = local - timedelta(days=local.weekday())
         first = this_week - timedelta(weeks=CHART_WEEKS)
+        return [
+            datetime.combine(
+                first + timedelta(weeks=n), time(0), tzinfo=self.calendar.zone
+            ).astimezone(UTC)
+            for n in range(CHART_WEEKS + 1)
+        ]
 
-        def midnight(day: date) -> datetime:
-            return datetime.combine(day, time(0), tzinfo=self.calendar.zone).astimezone(UTC)
-
-        mondays = [first + timedelta(weeks=n) for n in range(CHART_WEEKS + 1)]
-        opened, newest = facts.opened_by_week(session, [midnight(day) for day in mondays])
-        open_tally = facts.tallies(session, Dispute.status == DisputeStatus.OPEN)
-        protocols = facts.snapshots(session, {**newest, **open_tally.newest})
+    def _chart(self, session: Session, period: Period, stored: facts.Stored) -> bytes:
+        """Open disputes by stage now, and new disputes in each of the last full ISO weeks."""
+        mondays = self._mondays(period)
+        open_tally = stored.tallies()
+        weekly = [
+            (n, group)
+            for group in stored.groups
+            for n in range(CHART_WEEKS)
+            if stored.opened(group, mondays[n], mondays[n + 1])
+        ]
+        newest = dict(open_tally.newest)
+        for _, group in weekly:
+            newest[group.key] = max(newest.get(group.key, group.last), group.last)
+        protocols = facts.snapshots(session, newest)
         by_stage: Counter[tuple[int, str]] = Counter()
         for (key, index), count in open_tally.stages.items():
             by_stage[index, protocols[key].stage(index).title] += count
         themes: dict[str, list[int]] = {}
-        for (week, key, category), count in opened.items():
-            label = theme_label(protocols[key], category)
-            themes.setdefault(label, [0] * CHART_WEEKS)[week] += count
+        for n, group in weekly:
+            label = theme_label(protocols[group.key], group.category)
+            themes.setdefault(label, [0] * CHART_WEEKS)[n] += group.count
         weeks = [f"{monday.day} {monday:%b}" for monday in mondays[:CHART_WEEKS]]
         return weekly_chart(
             stages=[(key[1], by_stage[key]) for key in sorted(by_stage)],
             weeks=weeks,
             themes=dict(sorted(themes.items())),
         )
+
+
+@dataclass(frozen=True)
+class Shared:
+    """What every digest due at one moment reads alike: the grouped scan, and the lists of now."""
+
+    stored: facts.Stored
+    open_count: int
+    awaiting: facts.Capped
+    overdue: facts.Capped
 
 
 @dataclass(frozen=True)

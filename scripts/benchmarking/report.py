@@ -104,6 +104,10 @@ def digest(results: list[Result]) -> Rows:
         ("both digests, send_due() (s)", [f"{d.seconds:.2f}" for d in figures]),
         ("  floor: their SELECTs replayed bare (s)", [f"{d.floor_seconds:.2f}" for d in figures]),
         ("  statements run", [f"{d.statements}" for d in figures]),
+        (
+            "  of the total, drawing the chart alone (s)",
+            [f"{d.chart_seconds:.2f}" for d in figures],
+        ),
         ("  tracemalloc peak (MB)", [f"{d.tracemalloc_peak_mb:.1f}" for d in figures]),
         ("/dispute status p95, idle (ms)", [f"{d.status_idle_p95_ms:.1f}" for d in figures]),
         (
