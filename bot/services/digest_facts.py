@@ -32,7 +32,7 @@ _SHOWN = (
 
 
 @dataclass(frozen=True)
-class Capped:
+class ListHead:
     """The first rows of a list, in reading order, and how many the whole list holds."""
 
     rows: list[Any]
@@ -79,11 +79,11 @@ def open_ids() -> Select[tuple[int]]:
     return select(Dispute.id).where(Dispute.status == DisputeStatus.OPEN)
 
 
-def capped_ids(session: Session, statement: Select[Any], *order: Any) -> Capped:
+def capped_ids(session: Session, statement: Select[Any], *order: Any) -> ListHead:
     """The first LIST_LIMIT rows of `statement` in `order`, and how many rows it has in all."""
     counted = statement.add_columns(func.count().over().label("total")).order_by(*order)
     rows = session.execute(counted.limit(LIST_LIMIT)).all()
-    return Capped([tuple(row[:-1]) for row in rows], rows[0].total if rows else 0)
+    return ListHead([tuple(row[:-1]) for row in rows], rows[0].total if rows else 0)
 
 
 def disputes_by_id(session: Session, ids: Sequence[int]) -> dict[int, Dispute]:
@@ -96,7 +96,7 @@ def open_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(open_ids().subquery())) or 0
 
 
-def escalated(session: Session, since: datetime, until: datetime) -> Capped:
+def escalated(session: Session, since: datetime, until: datetime) -> ListHead:
     """Each dispute escalated in the period once: its latest move and how many it made.
 
     Disputes are listed in the order of their first move in the period.
@@ -124,10 +124,10 @@ def escalated(session: Session, since: datetime, until: datetime) -> Capped:
             .options(joinedload(StageTransition.dispute).options(*_SHOWN))
         )
     }
-    return Capped([(latest[move], count) for move, count in ids.rows], ids.total)
+    return ListHead([(latest[move], count) for move, count in ids.rows], ids.total)
 
 
-def resolved(session: Session, since: datetime, until: datetime) -> Capped:
+def resolved(session: Session, since: datetime, until: datetime) -> ListHead:
     """Resolutions in the period, in the order they were made."""
     ids = capped_ids(
         session,
@@ -144,7 +144,7 @@ def resolved(session: Session, since: datetime, until: datetime) -> Capped:
             .options(joinedload(Resolution.dispute).options(*_SHOWN))
         )
     }
-    return Capped([found[row[0]] for row in ids.rows], ids.total)
+    return ListHead([found[row[0]] for row in ids.rows], ids.total)
 
 
 def _waiting_on_current_stage() -> ColumnElement[bool]:
@@ -155,7 +155,7 @@ def _waiting_on_current_stage() -> ColumnElement[bool]:
     )
 
 
-def awaiting(session: Session) -> Capped:
+def awaiting(session: Session) -> ListHead:
     """Open disputes whose current stage some agency has not acknowledged, by dispute, with the
     agencies still to acknowledge, alphabetically."""
     ids = capped_ids(
@@ -182,10 +182,10 @@ def awaiting(session: Session) -> Capped:
             .options(*_SHOWN, selectinload(Dispute.transitions))
         )
     }
-    return Capped([(loaded[i], sorted(waiting[i])) for i in shown], ids.total)
+    return ListHead([(loaded[i], sorted(waiting[i])) for i in shown], ids.total)
 
 
-def overdue(session: Session, now: datetime) -> Capped:
+def overdue(session: Session, now: datetime) -> ListHead:
     """Open disputes whose current stage's deadline has passed, longest overdue first.
 
     The transition keeps the stage's deadline when a lapse leaves the dispute awaiting a
@@ -201,7 +201,7 @@ def overdue(session: Session, now: datetime) -> Capped:
         Dispute.id,
     )
     loaded = disputes_by_id(session, [row[0] for row in ids.rows])
-    return Capped([(loaded[i], deadline) for i, deadline in ids.rows], ids.total)
+    return ListHead([(loaded[i], deadline) for i, deadline in ids.rows], ids.total)
 
 
 def activity(session: Session, since: datetime, until: datetime) -> dict[str, int]:

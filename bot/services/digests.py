@@ -302,8 +302,8 @@ class Shared:
 
     stored: facts.Stored
     open_count: int
-    awaiting: facts.Capped
-    overdue: facts.Capped
+    awaiting: facts.ListHead
+    overdue: facts.ListHead
 
 
 @dataclass(frozen=True)
