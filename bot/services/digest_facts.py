@@ -14,7 +14,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    func,
+    or_,
+    select,
+    union,
+    union_all,
+)
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload, undefer
 
 from bot.messages.digests import LIST_LIMIT
@@ -188,18 +198,25 @@ def awaiting(session: Session) -> ListHead:
 def overdue(session: Session, now: datetime) -> ListHead:
     """Open disputes whose current stage's deadline has passed, longest overdue first.
 
-    The transition keeps the stage's deadline when a lapse leaves the dispute awaiting a
-    referral (the dispute's own deadline is then cleared), so both cases are counted.
+    An open dispute's deadline is its current stage's, except when a lapse left it awaiting a
+    referral: the dispute's own deadline is then cleared and the transition keeps the stage's.
+    So the first are found through the (status, deadline_at) index by their own deadline, and
+    only those without one are looked up by their current transition.
     """
-    current = StageTransition.id == current_transition_id(Dispute.id)
-    ids = capped_ids(
-        session,
-        select(Dispute.id, StageTransition.deadline_at)
-        .join(StageTransition, current)
-        .where(Dispute.status == DisputeStatus.OPEN, StageTransition.deadline_at <= now),
-        StageTransition.deadline_at,
-        Dispute.id,
+    passed = select(Dispute.id.label("id"), Dispute.deadline_at.label("deadline")).where(
+        Dispute.status == DisputeStatus.OPEN, Dispute.deadline_at <= now
     )
+    referral = (
+        select(Dispute.id.label("id"), StageTransition.deadline_at.label("deadline"))
+        .join(StageTransition, StageTransition.id == current_transition_id(Dispute.id))
+        .where(
+            Dispute.status == DisputeStatus.OPEN,
+            Dispute.deadline_at.is_(None),
+            StageTransition.deadline_at <= now,
+        )
+    )
+    late = union_all(passed, referral).subquery()
+    ids = capped_ids(session, select(late.c.id, late.c.deadline), late.c.deadline, late.c.id)
     loaded = disputes_by_id(session, [row[0] for row in ids.rows])
     return ListHead([(loaded[i], deadline) for i, deadline in ids.rows], ids.total)
 
@@ -327,9 +344,12 @@ def settled_or_moved(session: Session, since: datetime, until: datetime, tally: 
         StageTransition.from_stage.is_not(None),
         StageTransition.created_at >= since,
         StageTransition.created_at < until,
+        StageTransition.dispute_id.not_in(open_ids()),
     )
     settled = select(Resolution.dispute_id).where(
-        Resolution.resolved_at >= since, Resolution.resolved_at < until
+        Resolution.resolved_at >= since,
+        Resolution.resolved_at < until,
+        Resolution.dispute_id.not_in(open_ids()),
     )
     columns = (
         Dispute.protocol_key,
@@ -341,7 +361,7 @@ def settled_or_moved(session: Session, since: datetime, until: datetime, tally: 
     for row in session.execute(
         select(*columns, func.count(), func.max(Dispute.id))
         .where(
-            Dispute.id.in_(moved.union(settled)),
+            Dispute.id.in_(union(moved, settled)),
             Dispute.status != DisputeStatus.OPEN,
             or_(Dispute.opened_at < since, Dispute.opened_at >= until),
         )
