@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+READ_ONLY = "resolve_read_only"  # a connection option: begin without taking SQLite's write lock
 
 
 def normalise_url(url: str) -> str:
@@ -47,7 +48,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin_immediate(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            reading = connection.get_execution_options().get(READ_ONLY, False)
+            connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
@@ -74,6 +76,24 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commits on success, rolls back on any error."""
     with factory() as session, session.begin():
         yield session
+
+
+@contextmanager
+def read_only(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A transaction that only reads, then rolls back: one consistent snapshot of the data.
+
+    On SQLite it begins without the write lock, so writers carry on while it reads; on
+    PostgreSQL it is a read-only repeatable-read transaction.
+    """
+    with factory() as session:
+        options: dict[str, Any] = {READ_ONLY: True}
+        if session.get_bind().dialect.name == "postgresql":
+            options.update(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        session.connection(execution_options=options)
+        try:
+            yield session
+        finally:
+            session.rollback()
 
 
 def alembic_config(url: str) -> Config:

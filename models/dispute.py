@@ -66,7 +66,9 @@ class Dispute(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     protocol_key: Mapped[str] = mapped_column(String(64))
-    protocol: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    # Several KB of JSON per row: loaded on first use, or up front with undefer() where a query
+    # knows its rows need it, so counting and listing disputes never reads it.
+    protocol: Mapped[dict[str, Any]] = mapped_column(JSONDocument, deferred=True)
     category: Mapped[str] = mapped_column(String(64))
     urgency: Mapped[str] = mapped_column(String(64))
     raiser_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
@@ -102,8 +104,16 @@ class Dispute(Base):
 
     @property
     def protocol_snapshot(self) -> Protocol:
-        """The protocol as it was when the dispute opened, whatever the file says now."""
-        return protocol_from_snapshot(self.protocol)
+        """The protocol as it was when the dispute opened, whatever the file says now.
+
+        Kept on the instance with the document it came from, so a page that reads it for every
+        line hashes each dispute's snapshot once.
+        """
+        document = self.protocol
+        kept = self.__dict__.get("_parsed_snapshot")
+        if kept is None or kept[0] is not document:
+            kept = self.__dict__["_parsed_snapshot"] = (document, protocol_from_snapshot(document))
+        return kept[1]
 
     @property
     def is_open(self) -> bool:

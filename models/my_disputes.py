@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from models.dispute import Dispute, StageNotice
+
+T = TypeVar("T")
+
+
+class Capped(list[T]):
+    """The first rows of a longer list, in order, knowing how many the whole list holds."""
+
+    def __init__(self, rows: Iterable[T] = (), total: int | None = None) -> None:
+        super().__init__(rows)
+        self.total = len(self) if total is None else total
+
+
+def total_of(rows: list[Any]) -> int:
+    """How many rows the whole list holds, when `rows` may be only its first few."""
+    return rows.total if isinstance(rows, Capped) else len(rows)
 
 
 @dataclass(frozen=True)
@@ -18,4 +35,4 @@ class MyDisputes:
 
     @property
     def open_count(self) -> int:
-        return len(self.raised) + len(self.counterpart) + len(self.involved)
+        return sum(total_of(group) for group in (self.raised, self.counterpart, self.involved))

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from bot.database import transaction
 from bot.flows.sweep import Sweeper
 from bot.runtime import Runtime
 
@@ -32,8 +31,8 @@ def outbox_delivery(rt: Runtime) -> None:
         )
 
 
-def digests(rt: Runtime, run_due: Callable[..., list[str]]) -> None:
-    with transaction(rt.factory) as session:
-        sent = run_due(session)
+def digests(rt: Runtime, send_due: Callable[..., list[str]]) -> None:
+    """Each digest due is read in a transaction of its own; `send_due` opens them."""
+    sent = send_due(rt.factory)
     if sent:
         log.info("digests sent: %s", ", ".join(sent))

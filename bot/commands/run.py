@@ -58,7 +58,7 @@ def run_command(ctx: Context) -> None:
     digests = DigestService(
         clock=rt.clock, calendar=rt.calendar, settings=settings, notifier=rt.notifier
     )
-    scheduler = build_scheduler(rt, run_digests=digests.run_due)
+    scheduler = build_scheduler(rt, run_digests=digests.send_due)
     scheduler.start()
     app = create_app(rt)
     host, ready = str(settings.bind), database_readiness(rt.engine)

@@ -93,7 +93,7 @@ class Demo:
             settings=self.settings,
             notifier=self.rt.notifier,
         )
-        self.scheduler = build_scheduler(self.rt, run_digests=self.digests.run_due)
+        self.scheduler = build_scheduler(self.rt, run_digests=self.digests.send_due)
         self.transcript = Transcript(self.emulator, self.bot_client, self.names, out)
 
     # set-up ------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker, undefer
 
 from bot.clock import Clock
 from bot.database import transaction
@@ -63,6 +63,7 @@ class Sweeper:
             due = session.scalars(
                 select(Dispute)
                 .where(Dispute.status == DisputeStatus.OPEN, Dispute.deadline_at <= now)
+                .options(undefer(Dispute.protocol))  # escalating reads each one's protocol
                 .order_by(Dispute.deadline_at, Dispute.id)
                 .limit(self.batch)
                 .with_for_update(skip_locked=True, of=Dispute)

@@ -39,6 +39,14 @@ class Line:
 
 
 @dataclass(frozen=True)
+class Listing:
+    """The first lines of a list, and how many disputes the whole list holds."""
+
+    lines: list[Line]
+    total: int
+
+
+@dataclass(frozen=True)
 class Digest:
     """What one digest period holds; lists are in the order they should be read."""
 
@@ -46,11 +54,11 @@ class Digest:
     fires_at: datetime
     since: datetime
     open_count: int
-    new: list[Line]
-    escalated: list[Line]
-    awaiting: list[Line]
-    overdue: list[Line]
-    resolved: list[Line]
+    new: Listing
+    escalated: Listing
+    awaiting: Listing
+    overdue: Listing
+    resolved: Listing
     acknowledgements: int
     discussions: int
     themes: list[tuple[str, int]]
@@ -59,7 +67,7 @@ class Digest:
 
 
 def plural(count: int, noun: str) -> str:
-    return f"{count} {noun if count == 1 else noun + 's'}"
+    return f"{count:,} {noun if count == 1 else noun + 's'}"
 
 
 def title(digest: Digest, calendar: WorkingCalendar) -> str:
@@ -75,8 +83,10 @@ def _line(line: Line) -> str:
     return f"• *{line.reference}* · {agencies} · {escape(line.note)}"
 
 
-def capped(rows: list[str], limit: int, room: int) -> str:
-    """As many rows as fit in `limit` rows and `room` characters, then how many were left out."""
+def capped(rows: list[str], limit: int, room: int, total: int | None = None) -> str:
+    """As many rows as fit in `limit` rows and `room` characters, then how many were left out
+    of `total` (the number of rows, unless they are already the first of a longer list)."""
+    total = len(rows) if total is None else total
     shown: list[str] = []
     used = 0
     for row in rows[:limit]:
@@ -84,16 +94,17 @@ def capped(rows: list[str], limit: int, room: int) -> str:
             break
         shown.append(row)
         used += len(row) + 1
-    if len(shown) < len(rows):
-        shown.append(f"_…and {len(rows) - len(shown)} more_")
+    if len(shown) < total:
+        shown.append(f"_…and {total - len(shown):,} more_")
     return "\n".join(shown)
 
 
-def _listing(heading: str, lines: list[Line], block_id: str) -> Block:
-    if not lines:
+def _listing(heading: str, listing: Listing, block_id: str) -> Block:
+    if not listing.total:
         return section(f"*{heading}*: none", block_id=block_id)
-    top = f"*{heading}* ({len(lines)})"
-    rows = capped([_line(x) for x in lines], LIST_LIMIT, SECTION_LIMIT - len(top) - 1)
+    top = f"*{heading}* ({listing.total:,})"
+    lines = [_line(x) for x in listing.lines]
+    rows = capped(lines, LIST_LIMIT, SECTION_LIMIT - len(top) - 1, listing.total)
     return section(f"{top}\n{rows}", block_id=block_id)
 
 
@@ -106,9 +117,9 @@ def _tally(label: str, pairs: list[tuple[str, int]]) -> tuple[str, str]:
 def totals(digest: Digest) -> str:
     """The counts in one sentence, for the notification and the top of the message."""
     return (
-        f"{len(digest.new)} new, {len(digest.escalated)} escalated, "
-        f"{len(digest.resolved)} resolved, {len(digest.awaiting)} awaiting acknowledgement, "
-        f"{len(digest.overdue)} overdue"
+        f"{digest.new.total:,} new, {digest.escalated.total:,} escalated, "
+        f"{digest.resolved.total:,} resolved, "
+        f"{digest.awaiting.total:,} awaiting acknowledgement, {digest.overdue.total:,} overdue"
     )
 
 

@@ -52,14 +52,22 @@ def parties(dispute: Dispute) -> str:
 
 
 def stage_label(dispute: Dispute, protocol: Protocol, index: int | None = None) -> str:
-    index = dispute.stage_index if index is None else index
-    stage = protocol.stage(index)
-    return f"Stage {index + 1} of {len(protocol.stages)}: {stage.title}"
+    return numbered_stage(protocol, dispute.stage_index if index is None else index)
+
+
+def numbered_stage(protocol: Protocol, index: int) -> str:
+    """'Stage 2 of 5: First line managers'."""
+    return f"Stage {index + 1} of {len(protocol.stages)}: {protocol.stage(index).title}"
 
 
 def category_label(dispute: Dispute, protocol: Protocol) -> str:
-    category = protocol.category(dispute.category)
-    return category.label if category else dispute.category
+    return theme_label(protocol, dispute.category)
+
+
+def theme_label(protocol: Protocol, key: str) -> str:
+    """The category's label in the protocol, or its key if the protocol no longer has it."""
+    category = protocol.category(key)
+    return category.label if category else key
 
 
 def next_step(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> str:

@@ -24,7 +24,7 @@ from bot.messages.blocks import (
 from bot.messages.disputes import ACKNOWLEDGE, Message, message, parties, stage_label
 from bot.working_days import WorkingCalendar
 from models.dispute import Dispute, StageNotice
-from models.my_disputes import MyDisputes
+from models.my_disputes import MyDisputes, total_of
 
 UPCOMING_WINDOW = timedelta(days=14)
 HOME_ITEMS = 15
@@ -61,7 +61,7 @@ class _Labels:
 
 
 def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+    return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
 
 
 def _more(hidden: int) -> Block:
@@ -79,8 +79,9 @@ def _packed(lines: list[str], title: str | None = None) -> list[Block]:
     return [section(chunk) for chunk in chunks]
 
 
-def _capped(lines: list[str], limit: int) -> tuple[list[str], int]:
-    return lines[:limit], max(len(lines) - limit, 0)
+def _capped(lines: list[str], limit: int, total: int) -> tuple[list[str], int]:
+    """The first `limit` lines, and how many of `total` that leaves out."""
+    return lines[:limit], max(total - min(limit, len(lines)), 0)
 
 
 def _awaiting_item(notice: StageNotice, labels: _Labels, now: datetime) -> Block:
@@ -134,15 +135,17 @@ def home_view(
     ]
     shown = my.awaiting[:HOME_ITEMS]
     blocks += [_awaiting_item(n, labels, now) for n in shown] or [section(NOTHING_WAITING)]
-    if len(my.awaiting) > len(shown):
-        blocks.append(_more(len(my.awaiting) - len(shown)))
+    if total_of(my.awaiting) > len(shown):
+        blocks.append(_more(total_of(my.awaiting) - len(shown)))
 
     blocks += [divider(), header("Your open disputes")]
     if my.open_count == 0:
         blocks.append(section(NO_OPEN))
     for title, disputes in _groups(my):
         if disputes:
-            lines, hidden = _capped([labels.line(d) for d in disputes], HOME_ITEMS)
+            lines, hidden = _capped(
+                [labels.line(d) for d in disputes], HOME_ITEMS, total_of(disputes)
+            )
             blocks += _packed(lines, title)
             if hidden:
                 blocks.append(_more(hidden))
@@ -156,6 +159,7 @@ def home_view(
             if d.deadline_at is not None
         ],
         HOME_ITEMS,
+        total_of(upcoming),
     )
     blocks += _packed(lines) or [section(f"No deadlines in the next {UPCOMING_WINDOW.days} days.")]
     if hidden:
@@ -168,7 +172,7 @@ def list_message(my: MyDisputes, *, calendar: WorkingCalendar) -> Message:
     labels = _Labels(calendar)
     text = (
         f"You have {_plural(my.open_count, 'open dispute')}; "
-        f"{len(my.awaiting)} waiting for your acknowledgement."
+        f"{total_of(my.awaiting):,} waiting for your acknowledgement."
     )
     blocks: list[Block] = [header("Your open disputes")]
     groups: list[tuple[str, list[str]]] = [
@@ -182,11 +186,12 @@ def list_message(my: MyDisputes, *, calendar: WorkingCalendar) -> Message:
         ),
         *((title, [labels.line(d) for d in disputes]) for title, disputes in _groups(my)),
     ]
-    for title, all_lines in groups:
+    totals = [total_of(my.awaiting), *(total_of(disputes) for _, disputes in _groups(my))]
+    for (title, all_lines), total in zip(groups, totals, strict=True):
         if all_lines:
-            lines, hidden = _capped(all_lines, LIST_ITEMS)
+            lines, hidden = _capped(all_lines, LIST_ITEMS, total)
             if hidden:
-                lines.append(f"…and {hidden} more.")
+                lines.append(f"…and {hidden:,} more. See the Resolve App Home tab.")
             blocks += _packed(lines, title)
     if len(blocks) == 1:
         blocks.append(section(f"{NO_OPEN} {NOTHING_WAITING}"))

@@ -15,38 +15,29 @@ from __future__ import annotations
 
 import base64
 from collections import Counter
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
+from bot.database import read_only, transaction
 from bot.messages import digest_lines
 from bot.messages import digests as views
-from bot.messages.disputes import category_label, stage_label
+from bot.messages.disputes import numbered_stage, theme_label
+from bot.services import digest_facts as facts
 from bot.services.digest_chart import weekly_chart
 from bot.services.notifications import Notifier
 from bot.settings import Settings
 from bot.working_days import WorkingCalendar
-from models.audit import AuditEvent
-from models.directory import Person
-from models.dispute import (
-    Dispute,
-    DisputeStatus,
-    Resolution,
-    StageNotice,
-    StageTransition,
-)
 from models.schedule import DigestRun
 
 LOOKBACK = timedelta(days=28)  # always holds two digest times of each kind, holidays or not
 CHART_WEEKS = 6
-
-_AGENCIES = (joinedload(Dispute.raiser_agency), joinedload(Dispute.counterpart_agency))
 
 
 @dataclass(frozen=True)
@@ -118,13 +109,17 @@ class DigestService:
             Period(f"weekly:{iso.year}-W{iso.week:02d}", True, weekly[-1], weekly[-2]),
         ]
 
+    @staticmethod
+    def _claimed(session: Session, key: str) -> bool:
+        return session.scalar(select(DigestRun.id).where(DigestRun.period == key)) is not None
+
     def _claim(self, session: Session, key: str) -> bool:
         """Inserts the period's row; False when another run or replica already holds it.
 
         On PostgreSQL a concurrent claimer waits on the unique index for the first to commit,
         then inserts nothing; the transaction stays usable either way.
         """
-        if session.scalar(select(DigestRun.id).where(DigestRun.period == key)) is not None:
+        if self._claimed(session, key):
             return False
         dialect = session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -137,40 +132,56 @@ class DigestService:
         return claimed is not None
 
     def run_due(self, session: Session) -> list[str]:
-        """Queues every digest due now and not yet sent; returns the periods it claimed."""
+        """Queues every digest due now and not yet sent, in `session`; returns the periods."""
+        periods = [period for period in self._periods() if self._claim(session, period.key)]
+        for outgoing in self._compose(session, periods):
+            self._send(session, outgoing)
+        return [period.key for period in periods]
+
+    def send_due(self, factory: sessionmaker[Session]) -> list[str]:
+        """As `run_due`, but the digests are worked out in a read-only transaction first.
+
+        Only claiming the periods and queuing the finished messages take the write lock, so a
+        digest over a large history never holds up the people using the bot meanwhile.
+        """
+        with read_only(factory) as session:
+            due = [p for p in self._periods() if not self._claimed(session, p.key)]
+            composed = self._compose(session, due)
         sent: list[str] = []
-        for period in self._periods():
-            if self._claim(session, period.key):
-                self._queue(session, period)
-                sent.append(period.key)
+        with transaction(factory) as session:
+            for period, outgoing in zip(due, composed, strict=True):
+                if self._claim(session, period.key):
+                    self._send(session, outgoing)
+                    sent.append(period.key)
         return sent
 
     # what ------------------------------------------------------------------------------------
 
-    def _queue(self, session: Session, period: Period) -> None:
+    def _compose(self, session: Session, periods: list[Period]) -> list[Outgoing]:
+        """Each period's digest, from facts about what is stored now read once for them all."""
+        if not periods:
+            return []
+        now = self.clock.now()
+        bounds = [edge for p in periods for edge in (p.since, p.fires_at, *self._mondays(p))]
+        shared = Shared(
+            stored=facts.Stored.read(session, bounds),
+            open_count=facts.open_count(session),
+            awaiting=facts.awaiting(session),
+            overdue=facts.overdue(session, now),
+        )
+        return [self._outgoing(session, period, shared) for period in periods]
+
+    def _outgoing(self, session: Session, period: Period, shared: Shared) -> Outgoing:
         """The message to the leads (or admins); for a weekly one, the chart after it.
 
         The chart needs a channel to upload to: with neither a leads' nor an admins' channel the
         admins get the message directly and no chart.
         """
-        open_now = session.scalars(
-            select(Dispute)
-            .where(Dispute.status == DisputeStatus.OPEN)
-            .options(
-                *_AGENCIES,
-                selectinload(Dispute.transitions)
-                .selectinload(StageTransition.notices)
-                .joinedload(StageNotice.person)
-                .joinedload(Person.agency),
-            )
-            .order_by(Dispute.id)
-        ).all()
-        digest = self._gather(session, period, open_now)
-        self.notifier.leads(session, views.digest_message(digest, self.calendar))
+        digest = self._gather(session, period, shared)
         channel = self.settings.leads_channel or self.settings.admins_channel
         if not (period.weekly and channel):
-            return
-        png = self._chart(session, period, open_now)
+            return Outgoing(views.digest_message(digest, self.calendar), None, None)
+        png = self._chart(session, period, shared.stored)
         payload = {
             "content_b64": base64.b64encode(png).decode("ascii"),
             "filename": f"digest-{period.key.removeprefix('weekly:')}.png",
@@ -178,123 +189,106 @@ class DigestService:
             "initial_comment": views.chart_comment(digest, self.calendar),
             "alt_txt": "Bar charts: open disputes by stage, and new disputes each week by theme.",
         }
-        self.notifier.file(session, channel, payload)
+        return Outgoing(views.digest_message(digest, self.calendar), channel, payload)
 
-    def _gather(
-        self,
-        session: Session,
-        period: Period,
-        open_now: Sequence[Dispute],
-    ) -> views.Digest:
+    def _send(self, session: Session, outgoing: Outgoing) -> None:
+        self.notifier.leads(session, outgoing.message)
+        if outgoing.channel is not None and outgoing.chart is not None:
+            self.notifier.file(session, outgoing.channel, outgoing.chart)
+
+    def _gather(self, session: Session, period: Period, shared: Shared) -> views.Digest:
         """What happened in the period, and what is open, awaited and overdue now."""
         now = self.clock.now()
         since, until = period.since, period.fires_at
-        new = session.scalars(
-            select(Dispute)
-            .where(Dispute.opened_at >= since, Dispute.opened_at < until)
-            .options(*_AGENCIES)
-            .order_by(Dispute.id)
-        ).all()
-        moves = _moves(session, since, until)
-        resolutions = _resolutions(session, since, until)
-        activity = _activity(session, since, until)
-
-        latest: dict[int, StageTransition] = {}
-        escalations: Counter[int] = Counter()
-        for move in moves:
-            latest[move.dispute_id] = move
-            escalations[move.dispute_id] += 1
-
-        in_view = {
-            d.id: d
-            for d in [
-                *open_now,
-                *new,
-                *(m.dispute for m in moves),
-                *(r.dispute for r in resolutions),
-            ]
-        }
+        new_total, first_new = shared.stored.new_count(since, until)
+        new = facts.new_first(session, since, until, first_new)
+        moves = facts.escalated(session, since, until)
+        resolutions = facts.resolved(session, since, until)
+        activity = facts.activity(session, since, until)
+        tally = shared.stored.tallies(since, until)
+        facts.settled_or_moved(session, since, until, tally)
+        protocols = facts.snapshots(session, tally.newest)
+        names = facts.agency_names(session, list(tally.agencies))
         stages = Counter(
-            (d.stage_index, stage_label(d, d.protocol_snapshot)) for d in in_view.values()
+            {
+                (index, numbered_stage(protocols[key], index)): count
+                for (key, index), count in tally.stages.items()
+            }
         )
+        themes: Counter[str] = Counter()
+        for (key, category), count in tally.themes.items():
+            themes[theme_label(protocols[key], category)] += count
+        awaiting, overdue = shared.awaiting, shared.overdue
         return views.Digest(
             weekly=period.weekly,
             fires_at=until,
             since=since,
-            open_count=len(open_now),
-            new=[digest_lines.new_line(d) for d in new],
-            escalated=[
-                digest_lines.escalated_line(move, escalations[key]) for key, move in latest.items()
-            ],
-            awaiting=self._awaiting(open_now),
-            overdue=self._overdue(open_now, now),
-            resolved=[digest_lines.resolved_line(r) for r in resolutions],
+            open_count=shared.open_count,
+            new=views.Listing([digest_lines.new_line(d) for d in new], new_total),
+            escalated=views.Listing(
+                [digest_lines.escalated_line(move, count) for move, count in moves.rows],
+                moves.total,
+            ),
+            awaiting=views.Listing(
+                [
+                    digest_lines.awaiting_line(d, waiting, self.calendar)
+                    for d, waiting in awaiting.rows
+                ],
+                awaiting.total,
+            ),
+            overdue=views.Listing(
+                [
+                    digest_lines.overdue_line(d, deadline, now, self.calendar)
+                    for d, deadline in overdue.rows
+                ],
+                overdue.total,
+            ),
+            resolved=views.Listing(
+                [digest_lines.resolved_line(r) for r in resolutions.rows], resolutions.total
+            ),
             acknowledgements=activity.get("acknowledged", 0),
             discussions=activity.get("discussion_logged", 0),
-            themes=_ranked(category_label(d, d.protocol_snapshot) for d in in_view.values()),
-            agencies=_ranked(a for d in in_view.values() for a in set(digest_lines.agencies(d))),
+            themes=_ranked(themes),
+            agencies=_ranked(Counter({names[a]: n for a, n in tally.agencies.items()})),
             stages=[(label, count) for (_, label), count in sorted(stages.items())],
         )
 
-    def _awaiting(self, disputes: Iterable[Dispute]) -> list[views.Line]:
-        lines = []
-        for dispute in disputes:
-            transition = dispute.current_transition
-            waiting = sorted(
-                {n.person.agency.name for n in transition.notices if n.acknowledged_at is None}
-            )
-            if waiting:
-                lines.append(digest_lines.awaiting_line(dispute, waiting, self.calendar))
-        return lines
-
-    def _overdue(self, disputes: Iterable[Dispute], now: datetime) -> list[views.Line]:
-        """Stages whose deadline has passed: not yet escalated, or awaiting a referral.
-
-        The transition keeps the stage's deadline when a lapse leaves the dispute awaiting a
-        referral (the dispute's own deadline is then cleared), so both cases show here.
-        """
-        late = sorted(
-            (
-                (d.current_transition.deadline_at, d)
-                for d in disputes
-                if d.current_transition.deadline_at is not None
-                and d.current_transition.deadline_at <= now
-            ),
-            key=lambda pair: (pair[0], pair[1].id),
-        )
-        return [digest_lines.overdue_line(d, deadline, now, self.calendar) for deadline, d in late]
-
-    def _chart(
-        self,
-        session: Session,
-        period: Period,
-        open_now: Sequence[Dispute],
-    ) -> bytes:
-        """Open disputes by stage now, and new disputes in each of the last full ISO weeks."""
+    def _mondays(self, period: Period) -> list[datetime]:
+        """Midnight at the start of each chart week and after the last, for a weekly digest."""
+        if not period.weekly:
+            return []
         local = self.calendar.local(period.fires_at).date()
         this_week = local - timedelta(days=local.weekday())
         first = this_week - timedelta(weeks=CHART_WEEKS)
-
-        def midnight(day: date) -> datetime:
-            return datetime.combine(day, time(0), tzinfo=self.calendar.zone).astimezone(UTC)
-
-        by_stage = Counter(
-            (d.stage_index, d.protocol_snapshot.stage(d.stage_index).title) for d in open_now
-        )
-        opened = session.scalars(
-            select(Dispute)
-            .where(Dispute.opened_at >= midnight(first), Dispute.opened_at < midnight(this_week))
-            .order_by(Dispute.id)
-        ).all()
-        themes: dict[str, list[int]] = {}
-        for dispute in opened:
-            week = (self.calendar.local(dispute.opened_at).date() - first).days // 7
-            label = category_label(dispute, dispute.protocol_snapshot)
-            themes.setdefault(label, [0] * CHART_WEEKS)[week] += 1
-        weeks = [
-            f"{monday.day} {monday:%b}"
-            for monday in (first + timedelta(weeks=n) for n in range(CHART_WEEKS))
+        return [
+            datetime.combine(
+                first + timedelta(weeks=n), time(0), tzinfo=self.calendar.zone
+            ).astimezone(UTC)
+            for n in range(CHART_WEEKS + 1)
         ]
+
+    def _chart(self, session: Session, period: Period, stored: facts.Stored) -> bytes:
+        """Open disputes by stage now, and new disputes in each of the last full ISO weeks."""
+        mondays = self._mondays(period)
+        open_tally = stored.tallies()
+        weekly = [
+            (n, group)
+            for group in stored.groups
+            for n in range(CHART_WEEKS)
+            if stored.opened(group, mondays[n], mondays[n + 1])
+        ]
+        newest = dict(open_tally.newest)
+        for _, group in weekly:
+            newest[group.key] = max(newest.get(group.key, group.last), group.last)
+        protocols = facts.snapshots(session, newest)
+        by_stage: Counter[tuple[int, str]] = Counter()
+        for (key, index), count in open_tally.stages.items():
+            by_stage[index, protocols[key].stage(index).title] += count
+        themes: dict[str, list[int]] = {}
+        for n, group in weekly:
+            label = theme_label(protocols[group.key], group.category)
+            themes.setdefault(label, [0] * CHART_WEEKS)[n] += group.count
+        weeks = [f"{monday.day} {monday:%b}" for monday in mondays[:CHART_WEEKS]]
         return weekly_chart(
             stages=[(key[1], by_stage[key]) for key in sorted(by_stage)],
             weeks=weeks,
@@ -302,45 +296,25 @@ class DigestService:
         )
 
 
-def _ranked(labels: Iterable[str]) -> list[tuple[str, int]]:
+@dataclass(frozen=True)
+class Shared:
+    """What every digest due at one moment reads alike: the grouped scan, and the lists of now."""
+
+    stored: facts.Stored
+    open_count: int
+    awaiting: facts.ListHead
+    overdue: facts.ListHead
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A composed digest, ready to queue: the message, and the chart with its channel if any."""
+
+    message: dict[str, Any]
+    channel: str | None
+    chart: dict[str, Any] | None
+
+
+def _ranked(counts: Counter[str]) -> list[tuple[str, int]]:
     """Counts, largest first, ties alphabetically."""
-    return sorted(Counter(labels).items(), key=lambda pair: (-pair[1], pair[0]))
-
-
-def _moves(session: Session, since: datetime, until: datetime) -> Sequence[StageTransition]:
-    """Escalations in the period, oldest first, with their disputes' agencies."""
-    return session.scalars(
-        select(StageTransition)
-        .where(
-            StageTransition.from_stage.is_not(None),
-            StageTransition.created_at >= since,
-            StageTransition.created_at < until,
-        )
-        .options(joinedload(StageTransition.dispute).options(*_AGENCIES))
-        .order_by(StageTransition.id)
-    ).all()
-
-
-def _resolutions(session: Session, since: datetime, until: datetime) -> Sequence[Resolution]:
-    return session.scalars(
-        select(Resolution)
-        .where(Resolution.resolved_at >= since, Resolution.resolved_at < until)
-        .options(joinedload(Resolution.dispute).options(*_AGENCIES))
-        .order_by(Resolution.id)
-    ).all()
-
-
-def _activity(session: Session, since: datetime, until: datetime) -> dict[str, int]:
-    """How many acknowledgements and discussions the period saw, counted in SQL."""
-    return {
-        kind: count
-        for kind, count in session.execute(
-            select(AuditEvent.kind, func.count())
-            .where(
-                AuditEvent.kind.in_(["acknowledged", "discussion_logged"]),
-                AuditEvent.created_at >= since,
-                AuditEvent.created_at < until,
-            )
-            .group_by(AuditEvent.kind)
-        )
-    }
+    return sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from bot.flows import disputes as flows
 from bot.messages import disputes as views
 from bot.messages import modals, replies
-from bot.messages.home import list_message
+from bot.messages.home import LIST_ITEMS, list_message
 from bot.messages.record import record_filename
 from bot.runtime import Runtime
 from bot.services.errors import DomainError
@@ -104,7 +104,8 @@ def status(rt: Runtime, acting: Acting, sub: Subcommand, client: WebClient, body
 
 def list_mine(rt: Runtime, acting: Acting, sub: Subcommand, client: WebClient, body: Body) -> Reply:
     with unit_of_work(rt) as session:
-        message = list_message(my_disputes(session, acting.person(session)), calendar=rt.calendar)
+        mine = my_disputes(session, acting.person(session), limit=LIST_ITEMS)
+        message = list_message(mine, calendar=rt.calendar)
     return {"response_type": "ephemeral", **message}
 
 

@@ -9,7 +9,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.messages.blocks import section
-from bot.messages.home import home_view
+from bot.messages.home import HOME_ITEMS, home_view
 from bot.runtime import Runtime
 from bot.services.errors import DomainError
 from bot.services.queries import my_disputes, upcoming_deadlines
@@ -24,8 +24,8 @@ def publish_home(rt: Runtime, client: WebClient, user_id: str) -> None:
             me = directory_person(session, client, user_id)
             now = rt.clock.now()
             view = home_view(
-                my_disputes(session, me),
-                upcoming_deadlines(session, me, now=now, within=UPCOMING),
+                my_disputes(session, me, limit=HOME_ITEMS),
+                upcoming_deadlines(session, me, now=now, within=UPCOMING, limit=HOME_ITEMS),
                 calendar=rt.calendar,
                 now=now,
             )

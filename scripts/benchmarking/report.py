@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from benchmarking.measures import IDLE_RUNS, INDEXES
+from benchmarking.reads import PAGE_RUNS
 from benchmarking.run import Result
 
 Rows = list[tuple[str, list[str]]]
@@ -31,6 +32,20 @@ def report(results: list[Result], disputes: int, lapsing: int, traced: int) -> N
         width,
     )
     table("Memory", memory(results, traced), names, width)
+    table(
+        f"Daily and weekly digest (with chart) over {disputes:,} disputes stored",
+        digest(results),
+        names,
+        width,
+    )
+    busy = results[0].pages.open_disputes
+    table(
+        f"/dispute list and App Home for one person with {busy:,} open disputes, "
+        f"{PAGE_RUNS} runs (ms)",
+        page_rows(results),
+        names,
+        width,
+    )
 
 
 def table(title: str, rows: Rows, header: Sequence[str], width: int) -> None:
@@ -80,4 +95,36 @@ def memory(results: list[Result], traced: int) -> Rows:
         ),
         ("  that traced sweep took (s)", [f"{r.traced_seconds:.1f}" for r in results]),
         ("process peak RSS, ru_maxrss (MB)", [f"{r.max_rss_mb:.0f}" for r in results]),
+    ]
+
+
+def digest(results: list[Result]) -> Rows:
+    figures = [r.digest for r in results]
+    return [
+        ("both digests, send_due() (s)", [f"{d.seconds:.2f}" for d in figures]),
+        ("  floor: their SELECTs replayed bare (s)", [f"{d.floor_seconds:.2f}" for d in figures]),
+        ("  statements run", [f"{d.statements}" for d in figures]),
+        (
+            "  of the total, drawing the chart alone (s)",
+            [f"{d.chart_seconds:.2f}" for d in figures],
+        ),
+        ("  tracemalloc peak (MB)", [f"{d.tracemalloc_peak_mb:.1f}" for d in figures]),
+        ("/dispute status p95, idle (ms)", [f"{d.status_idle_p95_ms:.1f}" for d in figures]),
+        (
+            "/dispute status p95, digests building (ms)",
+            [f"{d.status_during_p95_ms:.1f}" for d in figures],
+        ),
+        ("  requests timed meanwhile", [f"{d.status_during_requests}" for d in figures]),
+    ]
+
+
+def page_rows(results: list[Result]) -> Rows:
+    figures = [r.pages for r in results]
+    return [
+        ("/dispute list median", [f"{p.list_median_ms:.1f}" for p in figures]),
+        ("/dispute list p95", [f"{p.list_p95_ms:.1f}" for p in figures]),
+        ("  floor: its SELECTs replayed bare", [f"{p.list_floor_ms:.1f}" for p in figures]),
+        ("App Home median", [f"{p.home_median_ms:.1f}" for p in figures]),
+        ("App Home p95", [f"{p.home_p95_ms:.1f}" for p in figures]),
+        ("  floor: its SELECTs replayed bare", [f"{p.home_floor_ms:.1f}" for p in figures]),
     ]

@@ -17,6 +17,7 @@ from benchmarking.measures import (
     escalate,
     idle_ms,
 )
+from benchmarking.reads import DigestFigures, PageFigures, digests, make_busy, pages
 from benchmarking.seeding import Seeder
 from benchmarking.world import NOW, PROTOCOL
 from bot.clock import FrozenClock
@@ -41,6 +42,11 @@ class Result:
     traced_seconds: float
     tracemalloc_peak_mb: float
     max_rss_mb: float
+    digest: DigestFigures
+    pages: PageFigures
+
+
+BUSY_OPEN = 1_154  # open disputes of the head of service whose list is timed
 
 
 def say(database: str, line: str) -> None:
@@ -64,6 +70,20 @@ def run_database(database: str, url: str, disputes: int, lapsing: int, traced: i
     plans = claim_plans(rt.engine, sweeper)
     rows, seeding_seconds = seeder.rows, seeder.seconds
     size_mb = database_size_mb(rt.engine, url)
+    digest = digests(rt)
+    say(
+        database,
+        f"digests {', '.join(digest.sent)} in {digest.seconds:.2f} s "
+        f"(SQL floor {digest.floor_seconds:.2f} s), tracemalloc peak "
+        f"{digest.tracemalloc_peak_mb:.0f} MB; /dispute status p95 "
+        f"{digest.status_during_p95_ms:.1f} ms meanwhile",
+    )
+    page = pages(rt, make_busy(rt, min(BUSY_OPEN, disputes // 4)))
+    say(
+        database,
+        f"/dispute list for {page.open_disputes:,} open disputes: median "
+        f"{page.list_median_ms:.1f} ms; App Home {page.home_median_ms:.1f} ms",
+    )
     lapse_at = NOW + timedelta(minutes=5)
     escalation, _ = escalate(rt, sweeper, seeder, lapsing, lapse_at, traced=False)
     say(database, f"{escalation.escalated:,} lapsed stages escalated in {escalation.seconds:.1f} s")
@@ -89,6 +109,8 @@ def run_database(database: str, url: str, disputes: int, lapsing: int, traced: i
         traced_seconds=again.seconds,
         tracemalloc_peak_mb=peak,
         max_rss_mb=max_rss_mb,
+        digest=digest,
+        pages=page,
     )
 
 
