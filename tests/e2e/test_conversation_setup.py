@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from bot.cli import cli
 from bot.commands.common import Context
+from bot.flows.sweep import Sweeper
 from bot.messages.disputes import plain_message
-from bot.services.sweep import Sweeper
 from models.dispute import Dispute
 from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from tests.conftest import london
