@@ -105,6 +105,7 @@ def test_redaction_keeps_the_line_and_drops_what_a_user_sent(
     assert kept in redact(line) and gone not in redact(line)
 
 
+@pytest.mark.provokes_errors("it logs an exception to see how the line is written")
 def test_json_lines_carry_level_logger_message_and_traceback(logged: io.StringIO) -> None:
     stream = io.StringIO()
     configure_logging("INFO", "json", stream)

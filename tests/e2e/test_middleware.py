@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from slack_bolt import Ack, BoltContext
 from sqlalchemy import func, select
 
@@ -71,6 +72,7 @@ def test_a_tampered_value_gets_a_polite_reply_and_changes_nothing(bot: Bot) -> N
     assert outbox_size(bot) == before
 
 
+@pytest.mark.provokes_errors("a listener raises RuntimeError to see the generic answer")
 def test_a_refusal_inside_the_listener_becomes_the_same_kind_of_reply(bot: Bot) -> None:
     open_dispute(bot)
     pressed = Pressed(bot, "csc_sw", REF)
