@@ -19,6 +19,7 @@ from bot.services.notifications import Notifier
 from bot.settings import load_settings
 from bot.slack_emulator import SlackEmulator
 from bot.working_days import WorkingCalendar
+from models.encrypted import use_keys
 from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from models.schedule import DigestRun
 from tests.conftest import LONDON, london
@@ -58,6 +59,7 @@ def claim_digests(url: str, barrier: Any, results: Any) -> None:
         clock = FrozenClock(DIGEST_TIME)
         calendar = WorkingCalendar(zone=LONDON)
         settings = load_settings(database_url=url, leads_channel=LEADS, admins_channel=None)
+        use_keys(settings.keyring)  # a spawned replica seals its outbox rows as `resolve run` does
         notifier = Notifier(clock=clock, calendar=calendar, settings=settings)
         digests = DigestService(
             clock=clock, calendar=calendar, settings=settings, notifier=notifier
