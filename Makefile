@@ -17,6 +17,7 @@ run: setup
 	$(VENV)/bin/resolve demo $(if $(PROTOCOL),--protocol $(PROTOCOL),)
 
 bench: setup
+	$(PY) scripts/idle_memory.py
 	VENV=$(VENV) bash scripts/benchmark.sh
 
 lint: setup

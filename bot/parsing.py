@@ -6,8 +6,6 @@ import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-import dateparser
-
 _BY = re.compile(r"^\s*(by|before|on|at)\s+", re.IGNORECASE)
 
 
@@ -20,6 +18,8 @@ def parse_when(text: str, *, now: datetime, zone: ZoneInfo, prefer: str = "past"
     cleaned = _BY.sub("", text or "").strip()
     if not cleaned:
         raise WhenError("Give a date and time, such as '03/12/2026 14:30' or 'yesterday 3pm'.")
+    import dateparser  # a few MB of language data: loaded on the first date someone types
+
     parsed = dateparser.parse(
         cleaned,
         languages=["en"],

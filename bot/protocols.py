@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -115,14 +116,21 @@ def _yaml_files(path: Path) -> list[Path]:
     return [path]
 
 
+@cache
+def _presets() -> tuple[Protocol, ...]:
+    """The shipped presets, parsed once per process: they are read-only package files, and
+    parsing them costs a noticeable fraction of a second on every catalog built."""
+    return tuple(load_protocol_file(path) for path in _yaml_files(PRESET_DIR))
+
+
 class ProtocolCatalog:
     """The protocols a partnership can choose from: presets, then its own files by the same key."""
 
     def __init__(self, extra: Path | None = None) -> None:
         self._protocols: dict[str, Protocol] = {}
         self._origins: dict[str, str] = {}
-        for path in _yaml_files(PRESET_DIR):
-            self._add(load_protocol_file(path), "preset")
+        for protocol in _presets():
+            self._add(protocol, "preset")
         if extra is not None:
             if not extra.exists():
                 raise ProtocolError(str(extra), ["no such file or folder"])

@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 
 from bot.commands.common import Context, fail, pass_context
-from bot.demo.runner import Demo
 from bot.logging_setup import configure_from_environment
 from bot.parsing import WhenError, parse_when
 
@@ -43,6 +42,8 @@ def demo_command(ctx: Context, protocol_key: str, start: str | None) -> None:
     else:
         day = calendar.add_working_days(calendar.local(ctx.clock.now()).date(), 1)
         began = datetime.combine(day, time(9, 30), tzinfo=calendar.zone)
+    from bot.demo.runner import Demo  # the emulator and the demo's world: only for this command
+
     with tempfile.TemporaryDirectory(prefix="resolve-demo-") as workdir:
         demo = Demo(protocol=protocol_key, start=began, workdir=Path(workdir), out=click.echo)
         raise SystemExit(demo.run())

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from bot.app import create_app
 from bot.clock import FrozenClock, SystemClock
 from bot.database import transaction, upgrade
+from bot.demo.job_runs import JobRuns
 from bot.demo.transcript import Transcript
 from bot.http_server import SlackHTTPServer
 from bot.messages import disputes as views
@@ -46,7 +47,6 @@ SUMMARY = (
     "closed the referral at screening as below the threshold for assessment."
 )
 SETTLE_TIMEOUT = 30.0
-KICK_PAUSE = 0.2
 Out = Callable[[str], None]
 
 
@@ -94,6 +94,7 @@ class Demo:
             notifier=self.rt.notifier,
         )
         self.scheduler = build_scheduler(self.rt, run_digests=self.digests.send_due)
+        self.job_runs = JobRuns(self.scheduler)
         self.transcript = Transcript(self.emulator, self.bot_client, self.names, out)
 
     # set-up ------------------------------------------------------------------------------
@@ -371,8 +372,9 @@ class Demo:
         """Has the scheduler run its jobs now, and waits until everything due is delivered."""
         deadline = time.monotonic() + SETTLE_TIMEOUT
         while time.monotonic() < deadline:
+            kicked = time.monotonic()
             self._kick()
-            time.sleep(KICK_PAUSE)
+            self.job_runs.wait_all_since(kicked, timeout=deadline - time.monotonic())
             if self._quiet():
                 break
         self.transcript.show(self.when())

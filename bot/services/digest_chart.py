@@ -2,20 +2,18 @@
 
 Figures are built with matplotlib's object API rather than pyplot, so nothing is kept in
 pyplot's global figure registry and concurrent jobs cannot draw on each other's figure.
+matplotlib (and numpy under it, about 50 MB resident) is imported on the first drawing, not
+when the bot starts: most processes never draw a weekly digest.
 """
 
 from __future__ import annotations
 
 import io
 import textwrap
+from typing import TYPE_CHECKING
 
-import matplotlib
-
-matplotlib.use("Agg")  # before anything can import pyplot and pick a GUI backend
-
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 LABEL_WIDTH = 28
 
@@ -41,6 +39,12 @@ def weekly_chart(
     `weeks` are the weeks' labels (the dates they commence); `themes` maps each category
     label to one count per week.
     """
+    import matplotlib
+
+    matplotlib.use("Agg")  # before anything can import pyplot and pick a GUI backend
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     figure = Figure(figsize=(13, 5.5), dpi=100, layout="constrained")
     by_stage, by_week = figure.subplots(1, 2, width_ratios=(1, 1.3))
 

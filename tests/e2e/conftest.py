@@ -9,12 +9,13 @@ from dataclasses import dataclass
 
 import pytest
 from slack_sdk import WebClient
+from slack_sdk.http_retry import ConnectionErrorRetryHandler, FixedValueRetryIntervalCalculator
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import create_app
 from bot.clock import FrozenClock
 from bot.http_server import SlackHTTPServer
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import Runtime, build_runtime, web_client
 from bot.settings import load_settings
 from bot.slack_emulator import SlackEmulator
 from bot.slack_emulator.driver import SlackDriver
@@ -131,7 +132,12 @@ def bot(
         outbox_pacing_seconds=0,
         data_keys=data_keys,
     )
-    rt = build_runtime(settings, clock=clock, migrate=False)
+    client = web_client(settings)
+    # The same one retry of a refused connection, after 10 ms rather than about a second.
+    client.retry_handlers = [
+        ConnectionErrorRetryHandler(interval_calculator=FixedValueRetryIntervalCalculator(0.01))
+    ]
+    rt = build_runtime(settings, clock=clock, client=client, migrate=False)
     server = SlackHTTPServer(
         create_app(rt, process_before_response=True), host="127.0.0.1", port=0
     ).start()

@@ -197,8 +197,29 @@ MALFORMED = {
 }
 
 
-@pytest.mark.provokes_errors("payloads Slack never sends make Bolt raise: logged, answered 400")
-@pytest.mark.parametrize("case", list(MALFORMED), ids=list(MALFORMED))
+# Bolt or a listener raises on these, and the bot logs that at ERROR before answering politely.
+RAISES_INSIDE = {
+    "block_actions with an empty action",
+    "block_actions on a button without a value",
+    "app_home_opened without a user",
+    "command without a user",
+    "command with a user that is a list",
+}
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(
+            case,
+            marks=pytest.mark.provokes_errors("a malformed request makes Bolt or a listener raise"),
+        )
+        if case in RAISES_INSIDE
+        else case
+        for case in MALFORMED
+    ],
+    ids=list(MALFORMED),
+)
 def test_signed_but_malformed_requests_get_a_polite_answer(bot: Bot, case: str) -> None:
     body, content_type = MALFORMED[case]
     status, text = post_signed(bot, body.encode(), content_type)

@@ -33,6 +33,7 @@ from tests.conftest import LONDON, london
 DISPUTES = 500
 REPLICAS = 3
 PAIRS = 50  # practitioners per agency, each with their own manager
+POLL_SECONDS = 0.05  # how often the tests look at the database for the replicas' progress
 
 
 def free_port() -> int:
@@ -150,7 +151,7 @@ def test_replicas_escalate_and_send_exactly_once(
             )
         if escalated == DISPUTES and pending == 0:
             break
-        time.sleep(0.5)
+        time.sleep(POLL_SECONDS)
     assert escalated == DISPUTES and pending == 0, (escalated, pending)
 
     with factory() as session:
@@ -213,7 +214,7 @@ def test_simulated_time_runs_the_whole_process_scheduler_included(
                         )
                         or 0
                     )
-                time.sleep(0.2)
+                time.sleep(POLL_SECONDS)
         finally:
             process.terminate()
             process.wait(timeout=30)

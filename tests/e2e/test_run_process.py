@@ -52,7 +52,7 @@ def running(database_url: str, engine: object, tmp_path: Path) -> Iterator[tuple
                 while fetch_or_none(f"{base}/health") is None:
                     assert process.poll() is None, log.read_text()
                     assert time.monotonic() < deadline, "resolve run did not start"
-                    time.sleep(0.2)
+                    time.sleep(0.02)
                 yield base, log
             finally:
                 process.terminate()

@@ -1,0 +1,61 @@
+"""`resolve run` starts without the libraries only some of its work needs: the chart library
+(and numpy under it) loads when a weekly digest draws, the date reader when someone types a date,
+and the demo and the Slack emulator only for `resolve demo`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bot.slack_emulator import SlackEmulator
+from tests.e2e.test_replicas import free_port
+from tests.e2e.test_run_process import fetch_or_none
+
+NOT_AT_START = ("matplotlib", "numpy", "PIL", "dateparser", "bot.demo", "bot.slack_emulator")
+
+
+def imported_until_serving(database_url: str, tmp_path: Path) -> set[str]:
+    """Every module a real `resolve run` process imported by the time it answers /health."""
+    with SlackEmulator() as emulator:
+        port = free_port()
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "SLACK_BOT_TOKEN": "xoxb-startup",
+            "SLACK_SIGNING_SECRET": "startup-secret",
+            "SLACK_API_URL": emulator.base_url,
+            "PORT": str(port),
+            "RESOLVE_BIND": "127.0.0.1",
+            "PYTHONPROFILEIMPORTTIME": "1",  # Python writes a line to stderr per module imported
+        }
+        log = tmp_path / "imports.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "bot", "run"], env=env, stdout=out, stderr=out, cwd=tmp_path
+            )
+            try:
+                deadline = time.monotonic() + 60
+                while fetch_or_none(f"http://127.0.0.1:{port}/health") is None:
+                    assert process.poll() is None, log.read_text()
+                    assert time.monotonic() < deadline, "resolve run did not start"
+                    time.sleep(0.02)
+            finally:
+                process.terminate()
+                process.wait(timeout=30)
+    lines = log.read_text().splitlines()
+    return {line.rsplit("|", 1)[1].strip() for line in lines if line.startswith("import time:")} - {
+        "imported package"
+    }
+
+
+def test_resolve_run_serves_without_the_chart_library_the_date_reader_or_the_demo(
+    database_url: str, engine: object, tmp_path: Path
+) -> None:
+    modules = imported_until_serving(database_url, tmp_path)
+    assert {"bot.app", "bot.http_server", "schedules.scheduler", "sqlalchemy"} <= modules
+    within = tuple(f"{name}." for name in NOT_AT_START)
+    loaded = sorted(m for m in modules if m in NOT_AT_START or m.startswith(within))
+    assert not loaded, f"imported at start: {loaded[:10]}"
