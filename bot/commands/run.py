@@ -7,6 +7,7 @@ from urllib.parse import urlparse
 
 import click
 from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_sdk.errors import SlackClientError
 
 from bot.app import create_app
 from bot.commands.common import NO_KEYS, Context, fail, pass_context
@@ -48,6 +49,23 @@ def check_can_run(settings: Settings) -> None:
         fail(NO_KEYS, code=2)
 
 
+def connect_socket_mode(handler: SocketModeHandler, settings: Settings) -> None:
+    """Serves Slack over Socket Mode until stopped; a Slack it cannot reach is one line, exit 2.
+
+    The process ends so that whatever supervises it (systemd, Kubernetes) starts it again.
+    """
+    try:
+        handler.start()
+    except (SlackClientError, OSError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        fail(
+            f"Socket Mode could not connect to Slack at {settings.slack_api_url} ({reason}). "
+            "Check SLACK_APP_TOKEN (an app-level token with connections:write) and that this "
+            "machine can reach Slack.",
+            code=2,
+        )
+
+
 @click.command("run")
 @pass_context
 def run_command(ctx: Context) -> None:
@@ -67,7 +85,7 @@ def run_command(ctx: Context) -> None:
         if settings.slack_app_token:
             probes = SlackHTTPServer(None, host=host, port=settings.port, ready=ready).start()
             click.echo(f"Resolve is running in Socket Mode; /health and /ready on {probes.port}.")
-            SocketModeHandler(app, settings.slack_app_token).start()
+            connect_socket_mode(SocketModeHandler(app, settings.slack_app_token), settings)
         else:
             server = SlackHTTPServer(app, host=host, port=settings.port, ready=ready)
             click.echo(f"Resolve is listening on port {server.port} at /slack/events.")

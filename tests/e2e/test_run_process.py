@@ -100,3 +100,50 @@ def test_resolve_run_serves_its_probes_and_logs_no_refused_body(
     assert "Refused a request with a missing, stale or wrong signature" in text
     for secret in (CHILD, "4-year-old", "hooks.slack.com", "xoxb-process"):
         assert secret not in text
+
+
+def test_socket_mode_serves_its_probes_and_a_slack_it_cannot_reach_is_one_line(
+    database_url: str, engine: object, tmp_path: Path
+) -> None:
+    with SlackEmulator() as emulator:
+        # Slack answers the connection request slowly, then refuses it: the probes must be up
+        # while the bot waits, and the refusal must end the process in one line.
+        emulator.slow_next("apps.connections.open", seconds=6)
+        api_url, port = emulator.base_url, free_port()
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "SLACK_BOT_TOKEN": "xoxb-process",
+            "SLACK_APP_TOKEN": "xapp-process",
+            "SLACK_API_URL": api_url,
+            "PORT": str(port),
+            "RESOLVE_BIND": "127.0.0.1",
+        }
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while fetch_or_none(f"{base}/health") is None:
+                assert process.poll() is None, process.communicate()
+                assert time.monotonic() < deadline, "resolve run did not start"
+                time.sleep(0.02)
+            assert fetch(f"{base}/health") == (200, "ok")
+            assert fetch(f"{base}/ready") == (200, "ready")
+            out, err = process.communicate(timeout=60)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=30)
+    assert process.returncode == 2, err
+    assert "Traceback" not in out + err
+    assert err.strip().splitlines()[-1].startswith(
+        f"Socket Mode could not connect to Slack at {api_url}"
+    )
+    assert "xapp-process" not in out + err
