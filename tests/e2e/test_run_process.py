@@ -143,7 +143,9 @@ def test_socket_mode_serves_its_probes_and_a_slack_it_cannot_reach_is_one_line(
                 process.wait(timeout=30)
     assert process.returncode == 2, err
     assert "Traceback" not in out + err
-    assert err.strip().splitlines()[-1].startswith(
-        f"Socket Mode could not connect to Slack at {api_url}"
+    assert (
+        err.strip()
+        .splitlines()[-1]
+        .startswith(f"Socket Mode could not connect to Slack at {api_url}")
     )
     assert "xapp-process" not in out + err
