@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, JSONDocument, UTCDateTime
+from models.encrypted import EncryptedText
 
 
 class SeenRequest(Base):
@@ -19,5 +20,5 @@ class SeenRequest(Base):
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     status: Mapped[int | None] = mapped_column(Integer)
-    body: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str | None] = mapped_column(EncryptedText)  # an answer may quote typed text
     headers: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)

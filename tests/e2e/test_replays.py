@@ -100,6 +100,11 @@ def test_a_refusal_is_replayed_word_for_word(bot: Bot) -> None:
     replay = bot.slack.send(first.sent)
     assert replay.status == first.status and replay.json() == first.json()
     assert count(bot, Dispute) == 0
+    # The answer kept for replays is sealed at rest like any text a person typed.
+    with bot.rt.engine.connect() as connection:
+        stored = connection.exec_driver_sql("SELECT body FROM seen_requests").scalars().all()
+    assert [b for b in stored if b], "the refusal's answer was not kept"
+    assert all(b.startswith("v1:") for b in stored if b), stored
 
 
 def test_identical_requests_at_the_same_moment_run_once(bot: Bot) -> None:
