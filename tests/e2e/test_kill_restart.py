@@ -33,12 +33,11 @@ from bot.services.disputes import DisputeService
 from bot.slack_emulator import SlackEmulator
 from bot.working_days import WorkingCalendar
 from models.audit import AuditEvent
-from models.directory import Agency, Person
 from models.dispute import Dispute, StageTransition
 from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from models.schedule import DigestRun
 from tests.conftest import LONDON, london
-from tests.e2e.test_replicas import free_port
+from tests.e2e.test_replicas import free_port, two_agencies
 
 DISPUTES = 50
 KILLS = 20
@@ -55,33 +54,7 @@ def seed(factory: sessionmaker[Session], emulator: SlackEmulator) -> None:
     after another from LAPSE_FROM."""
     clock = FrozenClock(london(2026, 11, 23, 10, 0))
     with transaction(factory) as session:
-        sides: list[list[Person]] = []
-        for key, kind in (("csc", "childrens_social_care"), ("police", "police")):
-            agency = Agency(key=key, name=f"Northshire {key}", kind=kind)
-            workers = []
-            for n in range(10):
-                manager = Person(
-                    email=f"{key}-m{n}@x.example",
-                    name=f"{key} manager {n}",
-                    slack_user_id=f"U{key.upper()}M{n}",
-                    agency=agency,
-                    role="line_manager",
-                    job_title="Manager",
-                )
-                worker = Person(
-                    email=f"{key}-p{n}@x.example",
-                    name=f"{key} worker {n}",
-                    slack_user_id=f"U{key.upper()}P{n}",
-                    agency=agency,
-                    role="practitioner",
-                    job_title="Practitioner",
-                    line_manager=manager,
-                )
-                session.add_all([manager, worker])
-                workers.append(worker)
-                for person in (manager, worker):
-                    emulator.add_user(person.slack_user_id, person.name, person.email)
-            sides.append(workers)
+        sides = two_agencies(session, emulator, 10)
         session.flush()
         service = DisputeService(
             clock=clock, calendar=WorkingCalendar(zone=LONDON), catalog=ProtocolCatalog()

@@ -42,39 +42,46 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def two_agencies(session: Session, emulator: SlackEmulator, pairs: int) -> list[list[Person]]:
+    """Children's social care and police, `pairs` practitioners each with a manager of their own,
+    also known to the emulator; returns each side's practitioners."""
+    sides = []
+    for key, name, kind in (
+        ("csc", "Social Care", "childrens_social_care"),
+        ("police", "Police", "police"),
+    ):
+        agency = Agency(key=key, name=f"Northshire {name}", kind=kind)
+        practitioners = []
+        for n in range(pairs):
+            manager = Person(
+                email=f"{key}-m{n}@x.example",
+                name=f"{name} Manager {n}",
+                slack_user_id=f"U{key.upper()}M{n}",
+                agency=agency,
+                role="line_manager",
+                job_title="Manager",
+            )
+            worker = Person(
+                email=f"{key}-p{n}@x.example",
+                name=f"{name} Worker {n}",
+                slack_user_id=f"U{key.upper()}P{n}",
+                agency=agency,
+                role="practitioner",
+                job_title="Practitioner",
+                line_manager=manager,
+            )
+            session.add_all([manager, worker])
+            practitioners.append(worker)
+            for person in (manager, worker):
+                emulator.add_user(person.slack_user_id, person.name, person.email)
+        sides.append(practitioners)
+    return sides
+
+
 def seed(factory: sessionmaker[Session], emulator: SlackEmulator, clock: FrozenClock) -> None:
     """A directory of PAIRS practitioners a side, and DISPUTES disputes opened at once."""
     with transaction(factory) as session:
-        sides = []
-        for key, name, kind in (
-            ("csc", "Social Care", "childrens_social_care"),
-            ("police", "Police", "police"),
-        ):
-            agency = Agency(key=key, name=f"Northshire {name}", kind=kind)
-            practitioners = []
-            for n in range(PAIRS):
-                manager = Person(
-                    email=f"{key}-m{n}@x.example",
-                    name=f"{name} Manager {n}",
-                    slack_user_id=f"U{key.upper()}M{n}",
-                    agency=agency,
-                    role="line_manager",
-                    job_title="Manager",
-                )
-                worker = Person(
-                    email=f"{key}-p{n}@x.example",
-                    name=f"{name} Worker {n}",
-                    slack_user_id=f"U{key.upper()}P{n}",
-                    agency=agency,
-                    role="practitioner",
-                    job_title="Practitioner",
-                    line_manager=manager,
-                )
-                session.add_all([manager, worker])
-                practitioners.append(worker)
-                for person in (manager, worker):
-                    emulator.add_user(person.slack_user_id, person.name, person.email)
-            sides.append(practitioners)
+        sides = two_agencies(session, emulator, PAIRS)
         session.flush()
         service = DisputeService(
             clock=clock, calendar=WorkingCalendar(zone=LONDON), catalog=ProtocolCatalog()
