@@ -39,24 +39,24 @@ def rotate(engine: Engine, ring: KeyRing, *, batch: int = 500) -> int:
     use_keys(ring)  # the typed columns open old values and seal new ones with this ring
     changed = 0
     for target in sealed_columns():
-        table, pk = target.table, target.table.c.id
+        table = target.table
+        (pk,) = table.primary_key.columns  # every sealed table has a one-column key
         raw = [
             type_coerce(c, JSONDocument if isinstance(c.type, EncryptedJSON) else Text).label(
                 c.name
             )
             for c in target.columns
         ]
-        after = 0
+        after: object = None
         while True:
             with engine.begin() as connection:
-                rows = connection.execute(
-                    select(pk, *raw).where(pk > after).order_by(pk).limit(batch)
-                ).all()
+                page = select(pk, *raw).order_by(pk).limit(batch)
+                rows = connection.execute(page if after is None else page.where(pk > after)).all()
                 if not rows:
                     break
-                after = rows[-1].id
+                after = rows[-1][0]
                 stale_ids = [
-                    row.id
+                    row[0]
                     for row in rows
                     if any(_stale(ring, getattr(row, c.name)) for c in target.columns)
                 ]
@@ -67,7 +67,7 @@ def rotate(engine: Engine, ring: KeyRing, *, batch: int = 500) -> int:
                     for row in plain:
                         connection.execute(
                             table.update()
-                            .where(pk == row.id)
+                            .where(pk == row[0])
                             .values({c.name: getattr(row, c.name) for c in target.columns})
                         )
                     changed += len(stale_ids)
