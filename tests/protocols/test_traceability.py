@@ -17,7 +17,8 @@ import yaml
 
 from bot.protocols import PRESET_DIR
 
-DOCS_DIR = Path(__file__).resolve().parents[2] / "docs" / "protocols"
+REPO_DIR = Path(__file__).resolve().parents[2]
+DOCS_DIR = REPO_DIR / "docs" / "protocols"
 
 # A quotation opens at the start or after a space or bracket and closes before the end, a space
 # or punctuation, so apostrophes inside words (agency's, child's) never end it.
@@ -25,6 +26,8 @@ QUOTATION = re.compile(r"(?:^|(?<=[\s(\[]))'(.+?)'(?=$|[\s;,.)\]:])")
 # Quoted passages are elided with an ellipsis or a middle dot; each piece is checked on its own.
 ELISION = re.compile(r"\.\.\.|…|·")
 SHORTEST_FRAGMENT = 12
+# A test named in a document's test column: tests/<path>.py::<function>.
+TEST_REFERENCE = re.compile(r"(tests/[\w/]+\.py)::(\w+)")
 
 
 def documented_presets() -> list[str]:
@@ -87,3 +90,17 @@ def test_every_passage_the_preset_cites_is_in_its_document(key: str) -> None:
         }
     )
     assert not missing, f"docs/protocols/{key}.md does not quote: {missing}"
+
+
+@pytest.mark.parametrize("key", documented_presets())
+def test_every_test_a_document_names_exists(key: str) -> None:
+    document = (DOCS_DIR / f"{key}.md").read_text(encoding="utf-8")
+    missing = sorted(
+        {
+            f"{path}::{name}"
+            for path, name in TEST_REFERENCE.findall(document)
+            if not (REPO_DIR / path).exists()
+            or f"def {name}(" not in (REPO_DIR / path).read_text(encoding="utf-8")
+        }
+    )
+    assert not missing, f"docs/protocols/{key}.md names tests that do not exist: {missing}"
