@@ -89,6 +89,7 @@ def test_portsmouth_record_scope_and_learning() -> None:
     assert "complaint" in notes
     assert "professional practice committee" in notes
     assert "six-monthly" in notes
+    assert "case reference" in notes
     assert any("Professional Practice Committee" in d.text for d in protocol.duties)
 
 
