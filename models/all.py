@@ -14,6 +14,7 @@ from models.dispute import (
     StageTransition,
 )
 from models.outbox import OutboxMessage
+from models.reflective import ReflectiveRequest
 from models.schedule import DigestRun, Reminder
 from models.seen_request import SeenRequest
 from models.statistics import DisputeStatistic
@@ -30,6 +31,7 @@ __all__ = [
     "OutboxMessage",
     "Person",
     "ReferenceCounter",
+    "ReflectiveRequest",
     "Reminder",
     "Resolution",
     "ResolutionAction",

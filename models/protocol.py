@@ -125,6 +125,31 @@ class RecordField(_Strict):
     source: str
 
 
+class DiscussionPrompt(_Strict):
+    """A question or step the protocol offers to help professionals talk a difference through."""
+
+    text: str
+    source: str
+
+
+class PatternAlert(_Strict):
+    """Tell the safeguarding leads when the same two agencies keep disagreeing about one thing.
+
+    The alert goes when a new dispute makes `count` (then 2 x `count`, 3 x ...) disputes between
+    the same two agencies, either way round, in the same category, opened within `within`.
+    """
+
+    count: int = Field(ge=2, le=50)
+    within: Timescale
+    source: str
+
+
+class ReflectiveMeeting(_Strict):
+    """Either side may ask for a reflective practice meeting at any stage."""
+
+    source: str
+
+
 class Protocol(_Strict):
     """A whole protocol; snapshotted into each dispute when it opens."""
 
@@ -144,6 +169,9 @@ class Protocol(_Strict):
     stages: list[Stage] = Field(min_length=2)
     record_fields: list[RecordField] = Field(default_factory=list)
     duties: list[Duty] = Field(default_factory=list)
+    discussion_prompts: list[DiscussionPrompt] = Field(default_factory=list)
+    pattern_alert: PatternAlert | None = None
+    reflective_meeting: ReflectiveMeeting | None = None
     notes: list[str] = Field(default_factory=list)
 
     def stage(self, index: int) -> Stage:

@@ -15,6 +15,7 @@ from bot.messages import replies
 from bot.services.disputes import ActionInput, StageEntry
 from models.directory import Person
 from models.dispute import DiscussionEntry, Dispute, Resolution, StageNotice
+from models.reflective import ReflectiveRequest
 
 
 def open_dispute(
@@ -48,7 +49,20 @@ def open_dispute(
     dispute = entry.transition.dispute
     reply = views.opened_reply(dispute, dispute.protocol_snapshot, ctx.calendar)
     ctx.notifier.direct(session, raiser, reply, dispute=dispute)
+    if pattern := ctx.service.pattern_completed(session, dispute):
+        ctx.notifier.pattern_found(session, pattern)
     return entry
+
+
+def request_reflective(
+    ctx: FlowContext, session: Session, *, dispute: Dispute, actor: Person, topic: str
+) -> ReflectiveRequest:
+    """Records a reflective practice meeting asked for, and tells everyone involved."""
+    request = ctx.service.request_reflective(
+        session=session, dispute=dispute, actor=actor, topic=topic
+    )
+    ctx.notifier.reflective_requested(session, request)
+    return request
 
 
 def log_discussion(

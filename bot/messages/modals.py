@@ -3,17 +3,20 @@ error from a service can be shown beside the input it is about."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from bot.messages import procedures
 from bot.messages.blocks import Block, clip, context, section
 from models.payloads import ActionMeta
-from models.protocol import Protocol
+from models.protocol import DiscussionPrompt, Protocol
 
 View = dict[str, Any]
 
 OPEN = "open_dispute"
 LOG = "log_discussion"
 ESCALATE = "escalate_dispute"
+REFLECT = "request_reflective"
 RESOLVE = "resolve_dispute"
 COUNTERPART_PICKED = "open_counterpart_picked"
 VALUE = "value"
@@ -151,9 +154,12 @@ def _dispute_inputs(protocol: Protocol) -> list[Block]:
     ]
 
 
-def log_modal(reference: str) -> View:
-    blocks = [
-        section(f"Record a discussion on *{reference}* as it happened."),
+def log_modal(reference: str, prompts: Sequence[DiscussionPrompt] = ()) -> View:
+    """The discussion form; the protocol's questions that help, when it offers them."""
+    blocks = [section(f"Record a discussion on *{reference}* as it happened.")]
+    if prompts:
+        blocks.append(context("*Questions that help:*\n" + procedures.prompt_lines(prompts)))
+    blocks += [
         _input(
             "occurred",
             "When did it happen?",
@@ -195,6 +201,26 @@ def escalate_modal(
     ]
     return _modal(
         ESCALATE, f"{verb} {reference}"[:24], verb, blocks, ActionMeta.for_dispute(reference)
+    )
+
+
+def reflective_modal(reference: str, source: str) -> View:
+    blocks = [
+        section(
+            f"Ask for a reflective practice meeting on *{reference}*. Both sides and the people "
+            "acting at this stage are told; the stage's timescale keeps running."
+        ),
+        _input(
+            "topic",
+            "What do you want to reflect on?",
+            _plain(
+                "The practice question, never the child's name", multiline=True, max_length=1000
+            ),
+        ),
+        context(source),
+    ]
+    return _modal(
+        REFLECT, "Reflective meeting", "Ask for meeting", blocks, ActionMeta.for_dispute(reference)
     )
 
 

@@ -64,7 +64,7 @@ def _open_form(context: BoltContext, client: WebClient, body: Body, build: Any) 
 
 def _log_view(rt: Runtime, dispute: Dispute) -> View:
     rt.service.require_open(dispute, "log a discussion on")
-    return modals.log_modal(dispute.reference)
+    return modals.log_modal(dispute.reference, dispute.protocol_snapshot.discussion_prompts)
 
 
 def _resolve_view(rt: Runtime, dispute: Dispute) -> View:

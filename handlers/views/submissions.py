@@ -108,9 +108,24 @@ def submit_resolve(context: BoltContext, view: View) -> None:
         )
 
 
+@answered
+def submit_reflect(context: BoltContext, view: View) -> None:
+    rt: Runtime = context["rt"]
+    acting = context["acting"]
+    with unit_of_work(rt) as session:
+        flows.request_reflective(
+            rt.flows,
+            session,
+            dispute=acting.dispute(session),
+            actor=acting.person(session),
+            topic=field(view, "topic") or "",
+        )
+
+
 def register(app: App, rt: Runtime) -> None:
     opening = form_context(rt, fallback="summary", needs_dispute=False)
     app.view(modals.OPEN, middleware=[opening])(submit_open)
     app.view(modals.LOG, middleware=[form_context(rt, fallback="discussion")])(submit_log)
     app.view(modals.ESCALATE, middleware=[form_context(rt, fallback="reason")])(submit_escalate)
     app.view(modals.RESOLVE, middleware=[form_context(rt, fallback="summary")])(submit_resolve)
+    app.view(modals.REFLECT, middleware=[form_context(rt, fallback="topic")])(submit_reflect)
