@@ -212,6 +212,7 @@ def status(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> M
         f"*{dispute.reference}* · {'open' if dispute.is_open else 'closed'} · "
         f"{stage_label(dispute, protocol)}",
         escape(_clip_summary(dispute.summary)),
+        *procedures.details_lines(dispute),
     ]
     if ack:
         lines.append(f"Acknowledged: {escape(ack)}")

@@ -4,13 +4,14 @@ reflective practice meeting asked for, and a pattern of disagreements between tw
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from bot.messages.blocks import Block, context, escape, header, section
 from bot.working_days import WorkingCalendar
 from models.dispute import Dispute
+from models.procedures import ReflectiveRequest
 from models.protocol import DiscussionPrompt, PatternAlert, Protocol
-from models.reflective import ReflectiveRequest
 
 Message = dict[str, Any]
 
@@ -117,4 +118,42 @@ def reflective_record(dispute: Dispute, calendar: WorkingCalendar) -> list[str]:
             topic,
             "",
         ]
+    return ["\n".join(lines).rstrip()]
+
+
+def category_details(dispute: Dispute) -> list[tuple[str, str]]:
+    """The details the dispute's category asked for, labelled, in the protocol's order."""
+    category = dispute.protocol_snapshot.category(dispute.category)
+    if category is None:
+        return []
+    given = {answer.key: answer.value for answer in dispute.category_answers}
+    pairs: list[tuple[str, str]] = []
+    for ask in category.asks:
+        value = given.get(ask.key)
+        if value is None:
+            continue
+        if ask.kind == "past_date":
+            day = date.fromisoformat(value)
+            value = f"{day:%A} {day.day} {day:%B %Y}"
+        pairs.append((ask.label, value))
+    return pairs
+
+
+def details_lines(dispute: Dispute) -> list[str]:
+    return [f"*{escape(label)}:* {escape(value)}" for label, value in category_details(dispute)]
+
+
+def details_record(dispute: Dispute) -> list[str]:
+    """The record's section with the category's details, when it asked for any."""
+    pairs = category_details(dispute)
+    if not pairs:
+        return []
+    category = dispute.protocol_snapshot.category(dispute.category)
+    lines = [f"## {category.label if category else 'Details'}", ""]
+    for label, value in pairs:
+        if "\n" in value.strip():
+            quoted = "\n".join(f"> {line}" for line in value.splitlines() if line.strip())
+            lines += [f"**{label}**", "", quoted, ""]
+        else:
+            lines.append(f"- **{label}:** {value}")
     return ["\n".join(lines).rstrip()]

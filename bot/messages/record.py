@@ -32,6 +32,7 @@ def record_document(dispute: Dispute, trail: Sequence[AuditLine], calendar: Work
     parts = [
         _overview(dispute, protocol, calendar),
         _text_section("Summary of the disagreement", dispute.summary),
+        *procedures.details_record(dispute),
         _stages(dispute, protocol, calendar),
         _discussions(dispute, protocol, calendar),
         *procedures.reflective_record(dispute, calendar),

@@ -19,7 +19,7 @@ from bot.working_days import WorkingCalendar
 from models.directory import Agency, Person
 from models.dispute import DiscussionEntry, Dispute, Resolution, StageNotice
 from models.outbox import OutboxKind, OutboxMessage
-from models.reflective import ReflectiveRequest
+from models.procedures import ReflectiveRequest
 from models.roles import AgencyKind, Role
 
 

@@ -24,7 +24,7 @@ from models.dispute import (
     StageTransition,
 )
 from models.outbox import OutboxMessage
-from models.reflective import ReflectiveRequest
+from models.procedures import CategoryAnswer, ReflectiveRequest
 from models.schedule import Reminder
 from models.statistics import DisputeStatistic
 
@@ -119,6 +119,7 @@ def erase(
         delete(Resolution).where(Resolution.dispute_id == dispute.id),
         delete(DiscussionEntry).where(DiscussionEntry.dispute_id == dispute.id),
         delete(ReflectiveRequest).where(ReflectiveRequest.dispute_id == dispute.id),
+        delete(CategoryAnswer).where(CategoryAnswer.dispute_id == dispute.id),
         delete(StageTransition).where(StageTransition.dispute_id == dispute.id),
         delete(DisputeMember).where(DisputeMember.dispute_id == dispute.id),
         # The one change ever made to audit events: their details go, their digests stay, so

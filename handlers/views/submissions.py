@@ -18,7 +18,7 @@ from bot.runtime import Runtime
 from bot.services.errors import DomainError
 from handlers.middleware import answered, form_context
 from handlers.support import directory_person, unit_of_work
-from handlers.views.forms import field, parse_actions
+from handlers.views.forms import asked, field, parse_actions
 from models.directory import Person
 
 View = dict[str, Any]
@@ -55,6 +55,7 @@ def submit_open(context: BoltContext, client: WebClient, view: View) -> None:
             urgency=field(view, "urgency") or "standard",
             stated_timescale=field(view, "stated_timescale"),
             start_stage=field(view, "start_stage"),
+            answers=asked(view),
         )
 
 

@@ -1,24 +1,80 @@
-"""Procedures only some protocols provide: a reflective practice meeting asked for at any stage,
-and the pattern of similar disagreements between two agencies that the leads must hear about."""
+"""Procedures only some protocols provide: details a category asks for when a dispute opens, a
+reflective practice meeting asked for at any stage, and the pattern of similar disagreements
+between two agencies that the leads must hear about."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from collections.abc import Mapping
+from datetime import date, datetime, time
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from bot.parsing import WhenError, parse_when
 from bot.services.disputes.access import AccessService
 from bot.services.disputes.base import required
 from bot.services.errors import DomainError
 from models.directory import Person
 from models.dispute import Dispute
+from models.procedures import CategoryAnswer, ReflectiveRequest
 from models.protocol import PatternAlert, ReflectiveMeeting
-from models.reflective import ReflectiveRequest
+
+MAX_ANSWER = 3000
 
 
 class ProcedureService(AccessService):
     """Protocol-specific steps beside the stages."""
+
+    def checked_answers(
+        self,
+        *,
+        protocol_key: str,
+        category: str,
+        answers: Mapping[str, str | None],
+        child_ref: str,
+    ) -> dict[str, str]:
+        """The details the category asks for, each required and checked like other free text;
+        a date must be a real day not in the future. Unknown categories ask for nothing."""
+        protocol = self.catalog.get(protocol_key)
+        chosen = protocol.category(category) if protocol else None
+        if chosen is None:
+            return {}
+        checked: dict[str, str] = {}
+        for ask in chosen.asks:
+            field = ask.field
+            what = "the " + ask.label[0].lower() + ask.label[1:]
+            text = required(answers.get(ask.key), what, field, MAX_ANSWER)
+            if ask.kind == "past_date":
+                text = self._past_day(text, field, what).isoformat()
+            else:
+                self.child_refs.refuse(text, field=field, where=what, known=child_ref)
+            checked[ask.key] = text
+        return checked
+
+    def _past_day(self, text: str, field: str, what: str) -> date:
+        now = self.clock.now()
+        try:
+            when = parse_when(text, now=now, zone=self.calendar.zone, prefer="past")
+        except WhenError:
+            raise DomainError(
+                f"'{text}' is not a date: give {what} as dd/mm/yyyy.", field=field
+            ) from None
+        day = self.calendar.local(when).date()
+        if day > self.calendar.local(now).date():
+            raise DomainError(f"{what.capitalize()} cannot be in the future.", field=field)
+        return day
+
+    def record_answers(
+        self, session: Session, dispute: Dispute, answers: Mapping[str, str], actor: Person
+    ) -> None:
+        """Keeps the category's details with the dispute; the audit names the fields only."""
+        if not answers:
+            return
+        with self.changing(
+            session, "category_details_recorded", dispute=dispute, actor=actor, fields=list(answers)
+        ):
+            for key, value in answers.items():
+                session.add(CategoryAnswer(dispute=dispute, key=key, value=value))
 
     def request_reflective(
         self, *, session: Session, dispute: Dispute, actor: Person, topic: str

@@ -1,10 +1,10 @@
-"""A reflective practice meeting asked for on a dispute (Portsmouth 5.3: at any stage)."""
+"""Records of the protocol-specific procedures: reflective meetings asked for, category details."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from models.base import Base, UTCDateTime
@@ -30,3 +30,19 @@ class ReflectiveRequest(Base):
         backref=backref("reflective_requests", order_by="ReflectiveRequest.id")
     )
     requested_by: Mapped[Person] = relationship()
+
+
+class CategoryAnswer(Base):
+    """One detail a category asks for when a dispute opens (Oxfordshire 6.2: who dissented at a
+    child protection conference, and why); the answer is sealed at rest like a summary."""
+
+    __tablename__ = "category_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(EncryptedText)
+
+    dispute: Mapped[Dispute] = relationship(
+        backref=backref("category_answers", order_by="CategoryAnswer.id")
+    )
