@@ -79,17 +79,18 @@ def pattern_found(
     disputes: Sequence[Dispute], rule: PatternAlert, protocol: Protocol, calendar: WorkingCalendar
 ) -> Message:
     """For the safeguarding leads: references and agency names only, never a child or summary."""
-    first = disputes[-1]
-    agencies = sorted({first.raiser_agency.name, first.counterpart_agency.name})
-    category = protocol.category(first.category)
-    label = category.label if category else first.category
+    newest = disputes[-1]
+    agencies = sorted({newest.raiser_agency.name, newest.counterpart_agency.name})
+    category = protocol.category(newest.category)
+    label = category.label if category else newest.category
     refs = ", ".join(d.reference for d in disputes)
     text = (
         f"{len(disputes)} disputes between *{escape(agencies[0])}* and *{escape(agencies[-1])}* "
-        f"about *{escape(label)}* have opened within {escape(str(rule.within))}: {refs}.\n"
-        f"*Next:* consider referring the pattern under the {escape(protocol.name)} protocol; "
-        f"the next alert for these agencies comes at {len(disputes) + rule.count} disputes in "
-        f"the window. Sent {calendar.describe(first.opened_at)}."
+        f"about *{escape(label)}* have opened within {escape(str(rule.within))}, the latest on "
+        f"{calendar.describe(newest.opened_at)}: {refs}.\n"
+        f"*Next:* decide whether the pattern goes further under the {escape(protocol.name)} "
+        "protocol (below). You will hear again about these two agencies if it reaches "
+        f"{len(disputes) + rule.count} disputes in the window."
     )
     return {
         "text": f"Pattern: {len(disputes)} similar disputes between the same two agencies.",

@@ -72,7 +72,7 @@ def test_the_third_similar_dispute_either_way_round_alerts_the_leads_once(
     assert "Criteria for referrals" in text
     assert "a number of similar concerns or disagreements" in text
     assert CHILD not in text and "section 47" not in text
-    assert "at 6 disputes" in text
+    assert "reaches 6 disputes" in text
 
     _open(ctx, session, police, social_care)
     _open(ctx, session, social_care, police)
