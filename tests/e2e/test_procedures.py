@@ -204,3 +204,15 @@ def test_protocols_without_a_reflective_meeting_say_so_and_record_nothing(bot: B
     bot.slack.command(bot.ids["csc_sw"], f"reflect {REF}")
     assert "does not provide" in bot.replies("csc_sw")[-1]["text"]
     assert count(bot, ReflectiveRequest) == 0 and count(bot, AuditEvent) == before
+
+
+@pytest.mark.protocol("sussex")
+def test_the_leads_hear_once_when_similar_disputes_form_a_pattern(bot: Bot) -> None:
+    for _ in range(4):
+        open_plain(bot, "referral-criteria")
+        bot.clock.advance(timedelta(days=7))
+    alerts = [m for m in bot.dms("admin") if m["text"].startswith("Pattern:")]
+    assert len(alerts) == 1
+    shown = str(alerts[0]["blocks"])
+    assert "RPD-2026-0001, RPD-2026-0002, RPD-2026-0003" in shown
+    assert "RPD-2026-0004" not in shown and CHILD not in shown and "s47" not in shown
