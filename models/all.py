@@ -14,6 +14,7 @@ from models.dispute import (
     StageTransition,
 )
 from models.outbox import OutboxMessage
+from models.procedures import CategoryAnswer, ReflectiveRequest
 from models.schedule import DigestRun, Reminder
 from models.seen_request import SeenRequest
 from models.statistics import DisputeStatistic
@@ -22,6 +23,7 @@ __all__ = [
     "Agency",
     "AuditEvent",
     "Base",
+    "CategoryAnswer",
     "DigestRun",
     "DiscussionEntry",
     "Dispute",
@@ -30,6 +32,7 @@ __all__ = [
     "OutboxMessage",
     "Person",
     "ReferenceCounter",
+    "ReflectiveRequest",
     "Reminder",
     "Resolution",
     "ResolutionAction",

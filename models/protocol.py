@@ -12,6 +12,7 @@ from models.timescale import Timescale, parse_timescale_fields
 
 _KEY = r"^[a-z0-9][a-z0-9-]*$"
 _PERCENT = re.compile(r"^\s*(\d{1,2})\s*%\s*$")
+ASK_PREFIX = "ask_"
 _BEFORE = re.compile(r"^\s*(.+?)\s+before\s*$", re.IGNORECASE)
 
 
@@ -98,12 +99,41 @@ class Stage(_Strict):
     source: str
 
 
+class Ask(_Strict):
+    """A detail the protocol requires when a dispute of one category opens (e.g. who dissented
+    at a child protection conference, and why). Free text is checked and sealed like a summary."""
+
+    key: str = Field(pattern=r"^[a-z0-9_]+$")
+    label: str
+    kind: Literal["text", "long_text", "past_date"] = "text"
+    hint: str | None = None
+    source: str
+
+    @property
+    def field(self) -> str:
+        """The form field (block id) it fills, apart from the open form's own fields."""
+        return f"{ASK_PREFIX}{self.key}"
+
+
+class CounterpartCapacity(_Strict):
+    """Who the counterpart must be for a category, as the open form asks for and shows them."""
+
+    label: str
+    hint: str
+    source: str
+
+
 class Category(_Strict):
-    """A kind of disagreement the protocol covers."""
+    """A kind of disagreement the protocol covers, with any details it must carry."""
 
     key: str = Field(pattern=_KEY)
     label: str
+    asks: list[Ask] = Field(default_factory=list)
+    counterpart: CounterpartCapacity | None = None
     source: str
+
+    def ask(self, key: str) -> Ask | None:
+        return next((a for a in self.asks if a.key == key), None)
 
 
 class Urgency(_Strict):
@@ -122,6 +152,31 @@ class RecordField(_Strict):
 
     key: str = Field(pattern=r"^[a-z0-9_]+$")
     label: str
+    source: str
+
+
+class DiscussionPrompt(_Strict):
+    """A question or step the protocol offers to help professionals talk a difference through."""
+
+    text: str
+    source: str
+
+
+class PatternAlert(_Strict):
+    """Tell the safeguarding leads when the same two agencies keep disagreeing about one thing.
+
+    The alert goes when a new dispute makes `count` (then 2 x `count`, 3 x ...) disputes between
+    the same two agencies, either way round, in the same category, opened within `within`.
+    """
+
+    count: int = Field(ge=2, le=50)
+    within: Timescale
+    source: str
+
+
+class ReflectiveMeeting(_Strict):
+    """Either side may ask for a reflective practice meeting at any stage."""
+
     source: str
 
 
@@ -144,6 +199,9 @@ class Protocol(_Strict):
     stages: list[Stage] = Field(min_length=2)
     record_fields: list[RecordField] = Field(default_factory=list)
     duties: list[Duty] = Field(default_factory=list)
+    discussion_prompts: list[DiscussionPrompt] = Field(default_factory=list)
+    pattern_alert: PatternAlert | None = None
+    reflective_meeting: ReflectiveMeeting | None = None
     notes: list[str] = Field(default_factory=list)
 
     def stage(self, index: int) -> Stage:
@@ -187,6 +245,10 @@ def consistency_errors(protocol: Protocol) -> list[str]:
             errors.append(
                 f"urgencies[{position}] ({urgency.key}) latest_start_stage: no stage '{start}'"
             )
+    for position, category in enumerate(protocol.categories, start=1):
+        ask_keys = [a.key for a in category.asks]
+        for key in sorted({k for k in ask_keys if ask_keys.count(k) > 1}):
+            errors.append(f"categories[{position}] ({category.key}) asks: '{key}' is used twice")
     last = len(protocol.stages)
     for position, stage in enumerate(protocol.stages, start=1):
         where = f"stages[{position}] ({stage.key})"

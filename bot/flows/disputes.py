@@ -5,6 +5,7 @@ Each takes the caller's session, so the change and its outbox rows commit or fai
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -15,6 +16,7 @@ from bot.messages import replies
 from bot.services.disputes import ActionInput, StageEntry
 from models.directory import Person
 from models.dispute import DiscussionEntry, Dispute, Resolution, StageNotice
+from models.procedures import ReflectiveRequest
 
 
 def open_dispute(
@@ -30,8 +32,13 @@ def open_dispute(
     urgency: str = "standard",
     stated_timescale: str | None = None,
     start_stage: str | None = None,
+    answers: Mapping[str, str | None] | None = None,
 ) -> StageEntry:
-    """Opens the dispute, gives the first stage's notices, and confirms to the raiser."""
+    """Opens the dispute with the details its category asks for, gives the first stage's
+    notices, confirms to the raiser, and tells the leads when it completes a pattern."""
+    details = ctx.service.checked_answers(
+        protocol_key=protocol_key, category=category, answers=answers or {}, child_ref=child_ref
+    )
     entry = ctx.service.open(
         session=session,
         protocol_key=protocol_key,
@@ -44,11 +51,25 @@ def open_dispute(
         stated_timescale=stated_timescale,
         start_stage=start_stage,
     )
-    ctx.notifier.stage_entered(session, entry)
     dispute = entry.transition.dispute
+    ctx.service.record_answers(session, dispute, details, raiser)
+    ctx.notifier.stage_entered(session, entry)
     reply = views.opened_reply(dispute, dispute.protocol_snapshot, ctx.calendar)
     ctx.notifier.direct(session, raiser, reply, dispute=dispute)
+    if pattern := ctx.service.pattern_completed(session, dispute):
+        ctx.notifier.pattern_found(session, pattern)
     return entry
+
+
+def request_reflective(
+    ctx: FlowContext, session: Session, *, dispute: Dispute, actor: Person, topic: str
+) -> ReflectiveRequest:
+    """Records a reflective practice meeting asked for, and tells everyone involved."""
+    request = ctx.service.request_reflective(
+        session=session, dispute=dispute, actor=actor, topic=topic
+    )
+    ctx.notifier.reflective_requested(session, request)
+    return request
 
 
 def log_discussion(

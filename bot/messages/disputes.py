@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.messages import procedures
 from bot.messages.blocks import (
     Block,
     actions,
@@ -136,6 +137,7 @@ def stage_notice(
                 f"{calendar.describe(notice.acknowledged_at)}"
             )
         )
+    blocks += procedures.questions_that_help(protocol)
     blocks.append(section(next_step(dispute, protocol, calendar)))
     blocks.append(notice_buttons(dispute, acknowledged=notice.acknowledged_at is not None))
     return message(f"{dispute.reference}: {label}. Your action is needed.", blocks)
@@ -210,12 +212,14 @@ def status(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> M
         f"*{dispute.reference}* · {'open' if dispute.is_open else 'closed'} · "
         f"{stage_label(dispute, protocol)}",
         escape(_clip_summary(dispute.summary)),
+        *procedures.details_lines(dispute),
     ]
     if ack:
         lines.append(f"Acknowledged: {escape(ack)}")
     if waiting and dispute.is_open:
         lines.append(f"Awaiting acknowledgement: {escape(', '.join(waiting))}")
     lines.append(f"Discussions logged: {len(dispute.discussions)}")
+    lines += [procedures.reflective_line(r, calendar) for r in dispute.reflective_requests]
     if dispute.resolution is not None:
         lines.append(f"Outcome: {Outcome(dispute.resolution.outcome).label}")
     return message(

@@ -3,19 +3,23 @@ error from a service can be shown beside the input it is about."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from bot.messages import procedures
 from bot.messages.blocks import Block, clip, context, section
 from models.payloads import ActionMeta
-from models.protocol import Protocol
+from models.protocol import Ask, Category, DiscussionPrompt, Protocol
 
 View = dict[str, Any]
 
 OPEN = "open_dispute"
 LOG = "log_discussion"
 ESCALATE = "escalate_dispute"
+REFLECT = "request_reflective"
 RESOLVE = "resolve_dispute"
 COUNTERPART_PICKED = "open_counterpart_picked"
+CATEGORY_PICKED = "open_category_picked"
 VALUE = "value"
 
 
@@ -78,43 +82,65 @@ def _modal(
     }
 
 
-def open_modal(protocol: Protocol, *, counterpart_note: str | None = None) -> View:
-    """The form a professional fills in to raise a disagreement with another agency."""
+def open_modal(
+    protocol: Protocol, *, counterpart_note: str | None = None, category: str | None = None
+) -> View:
+    """The form a professional fills in to raise a disagreement with another agency; choosing a
+    category that asks for more (a conference dissent, say) redraws it with those fields."""
+    chosen = protocol.category(category) if category else None
+    capacity = chosen.counterpart if chosen else None
     blocks: list[Block] = [
         section(f"Under the *{protocol.name}* protocol ({protocol.partnership})."),
         _input(
             "counterpart",
-            "Who do you disagree with?",
+            capacity.label if capacity else "Who do you disagree with?",
             {
                 "type": "users_select",
                 "action_id": COUNTERPART_PICKED,
                 "placeholder": _text("Choose a person"),
             },
             dispatch=True,
+            hint=capacity.hint if capacity else None,
         ),
     ]
     if counterpart_note:
         blocks.append(context(counterpart_note))
-    blocks += _dispute_inputs(protocol)
+    blocks += _dispute_inputs(protocol, chosen)
     return _modal(OPEN, "Open a dispute", "Open dispute", blocks, ActionMeta(protocol=protocol.key))
 
 
-def _dispute_inputs(protocol: Protocol) -> list[Block]:
+def _category_input(protocol: Protocol, chosen: Category | None) -> Block:
+    options = [_option(c.key, c.label) for c in protocol.categories][:100]
+    element: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": CATEGORY_PICKED,
+        "placeholder": _text("Choose a category"),
+        "options": options,
+    }
+    initial = next((o for o in options if chosen and o["value"] == chosen.key), None)
+    if initial:
+        element["initial_option"] = initial
+    return _input("category", "What is the disagreement about?", element, dispatch=True)
+
+
+def _ask_input(ask: Ask) -> Block:
+    """One detail the chosen category asks for; every one is required."""
+    if ask.kind == "past_date":
+        element = _plain("dd/mm/yyyy", max_length=100)
+    else:
+        element = _plain(ask.label, multiline=ask.kind == "long_text")
+    return _input(ask.field, ask.label, element, hint=ask.hint)
+
+
+def _dispute_inputs(protocol: Protocol, chosen: Category | None) -> list[Block]:
     """What the dispute is about, for whom, how urgent, and where it starts."""
     urgencies = [_option(u.key, u.label) for u in protocol.urgencies]
     starts = [
         _option(s.key, f"{n}. {s.title}") for n, s in enumerate(protocol.stages[:-1], start=1)
     ]
     return [
-        _input(
-            "category",
-            "What is the disagreement about?",
-            {
-                "type": "static_select",
-                "placeholder": _text("Choose a category"),
-                "options": [_option(c.key, c.label) for c in protocol.categories][:100],
-            },
-        ),
+        _category_input(protocol, chosen),
+        *[_ask_input(ask) for ask in (chosen.asks if chosen else [])],
         _input(
             "child_ref",
             "Child reference",
@@ -151,9 +177,12 @@ def _dispute_inputs(protocol: Protocol) -> list[Block]:
     ]
 
 
-def log_modal(reference: str) -> View:
-    blocks = [
-        section(f"Record a discussion on *{reference}* as it happened."),
+def log_modal(reference: str, prompts: Sequence[DiscussionPrompt] = ()) -> View:
+    """The discussion form; the protocol's questions that help, when it offers them."""
+    blocks = [section(f"Record a discussion on *{reference}* as it happened.")]
+    if prompts:
+        blocks.append(context("*Questions that help:*\n" + procedures.prompt_lines(prompts)))
+    blocks += [
         _input(
             "occurred",
             "When did it happen?",
@@ -195,6 +224,26 @@ def escalate_modal(
     ]
     return _modal(
         ESCALATE, f"{verb} {reference}"[:24], verb, blocks, ActionMeta.for_dispute(reference)
+    )
+
+
+def reflective_modal(reference: str, source: str) -> View:
+    blocks = [
+        section(
+            f"Ask for a reflective practice meeting on *{reference}*. Both sides and the people "
+            "acting at this stage are told; the stage's timescale keeps running."
+        ),
+        _input(
+            "topic",
+            "What do you want to reflect on?",
+            _plain(
+                "The practice question, never the child's name", multiline=True, max_length=1000
+            ),
+        ),
+        context(source),
+    ]
+    return _modal(
+        REFLECT, "Reflective meeting", "Ask for meeting", blocks, ActionMeta.for_dispute(reference)
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from bot.messages import procedures
 from bot.messages.disputes import category_label, stage_label
 from bot.working_days import WorkingCalendar
 from models.audit import AuditEvent
@@ -31,8 +32,10 @@ def record_document(dispute: Dispute, trail: Sequence[AuditLine], calendar: Work
     parts = [
         _overview(dispute, protocol, calendar),
         _text_section("Summary of the disagreement", dispute.summary),
+        *procedures.details_record(dispute),
         _stages(dispute, protocol, calendar),
         _discussions(dispute, protocol, calendar),
+        *procedures.reflective_record(dispute, calendar),
         _resolution(dispute, protocol, calendar),
         _audit_trail(trail, calendar),
     ]

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.messages import disputes as views
+from bot.messages import procedures, replies
 from bot.messages import reminders as nudges
-from bot.messages import replies
 from bot.services.disputes import StageEntry
 from bot.services.outbox_retry import requeue_conversation_setup
 from bot.settings import Settings
@@ -19,6 +19,7 @@ from bot.working_days import WorkingCalendar
 from models.directory import Agency, Person
 from models.dispute import DiscussionEntry, Dispute, Resolution, StageNotice
 from models.outbox import OutboxKind, OutboxMessage
+from models.procedures import ReflectiveRequest
 from models.roles import AgencyKind, Role
 
 
@@ -169,6 +170,25 @@ class Notifier:
         for member in dispute.members:
             if member.person_id != resolution.resolved_by_id:
                 self.direct(session, member.person, payload, dispute=dispute)
+
+    def reflective_requested(self, session: Session, request: ReflectiveRequest) -> None:
+        """Both sides and the people acting at the stage hear of it; the asker gets it too."""
+        dispute = request.dispute
+        payload = procedures.reflective_requested(dispute, request, self.calendar)
+        people = {p.id: p for p in [dispute.raiser, dispute.counterpart, *self.acting(dispute)]}
+        people.setdefault(request.requested_by_id, request.requested_by)
+        for person in people.values():
+            self.direct(session, person, payload, dispute=dispute)
+
+    def pattern_found(self, session: Session, disputes: list[Dispute]) -> None:
+        """One alert to the safeguarding leads: references and agency names, nothing more."""
+        newest = disputes[-1]
+        protocol = newest.protocol_snapshot
+        rule = protocol.pattern_alert
+        if rule is None:
+            return
+        payload = procedures.pattern_found(disputes, rule, protocol, self.calendar)
+        self.leads(session, payload)
 
     # reminders -----------------------------------------------------------------------------
 

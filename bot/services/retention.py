@@ -24,6 +24,7 @@ from models.dispute import (
     StageTransition,
 )
 from models.outbox import OutboxMessage
+from models.procedures import CategoryAnswer, ReflectiveRequest
 from models.schedule import Reminder
 from models.statistics import DisputeStatistic
 
@@ -117,6 +118,8 @@ def erase(
         delete(ResolutionAction).where(ResolutionAction.resolution_id.in_(resolution_ids)),
         delete(Resolution).where(Resolution.dispute_id == dispute.id),
         delete(DiscussionEntry).where(DiscussionEntry.dispute_id == dispute.id),
+        delete(ReflectiveRequest).where(ReflectiveRequest.dispute_id == dispute.id),
+        delete(CategoryAnswer).where(CategoryAnswer.dispute_id == dispute.id),
         delete(StageTransition).where(StageTransition.dispute_id == dispute.id),
         delete(DisputeMember).where(DisputeMember.dispute_id == dispute.id),
         # The one change ever made to audit events: their details go, their digests stay, so

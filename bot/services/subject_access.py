@@ -26,6 +26,7 @@ from models.dispute import (
     StageNotice,
     StageTransition,
 )
+from models.procedures import ReflectiveRequest
 
 
 def _when(value: datetime | date | None) -> str | None:
@@ -51,6 +52,7 @@ def export_person(session: Session, *, email: str) -> dict[str, Any]:
         "disputes": _disputes(session, person),
         "discussions_logged": _discussions_logged(session, person),
         "discussions_approved": _discussions_approved(session, person),
+        "reflective_meetings_requested": _reflective_requested(session, person),
         "stage_notices": _stage_notices(session, person),
         "escalations_made": _escalations_made(session, person),
         "resolutions_recorded": [
@@ -91,6 +93,22 @@ def _discussions_logged(session: Session, person: Person) -> list[dict[str, Any]
             select(DiscussionEntry)
             .where(DiscussionEntry.logged_by_id == person.id)
             .order_by(DiscussionEntry.id)
+        )
+    ]
+
+
+def _reflective_requested(session: Session, person: Person) -> list[dict[str, Any]]:
+    """When and where they asked; what they wanted to reflect on is about the case, not them."""
+    return [
+        {
+            "dispute": r.dispute.reference,
+            "stage": _stage(r.dispute, r.stage_index),
+            "requested_at": _when(r.requested_at),
+        }
+        for r in session.scalars(
+            select(ReflectiveRequest)
+            .where(ReflectiveRequest.requested_by_id == person.id)
+            .order_by(ReflectiveRequest.id)
         )
     ]
 

@@ -178,6 +178,19 @@ class SlackDriver:
         }
         return self._actions(user, action, **self._on_view(view))
 
+    def pick_option(self, user: str, view: dict[str, Any], block_id: str, value: str) -> Reply:
+        """Chooses an option in a modal's select that dispatches its action, as Slack sends it."""
+        block = next(b for b in view.get("blocks", []) if b.get("block_id") == block_id)
+        element = block["element"]
+        option = next(o for o in element.get("options", []) if o["value"] == value)
+        action = {
+            "type": element["type"],
+            "action_id": element["action_id"],
+            "block_id": block_id,
+            "selected_option": option,
+        }
+        return self._actions(user, action, **self._on_view(view))
+
     def submit(self, user: str, view: dict[str, Any], values: dict[str, Any]) -> Reply:
         """Fills the modal's inputs with `values` (by block id) and submits it."""
         state: dict[str, dict[str, Any]] = {}

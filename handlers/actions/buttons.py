@@ -19,6 +19,7 @@ from bot.services.errors import DomainError
 from handlers.commands.dispute import escalation_view
 from handlers.middleware import answered, button_context
 from handlers.support import directory_person, unexpected, unit_of_work
+from handlers.views.forms import field
 from models.dispute import Dispute
 
 Body = dict[str, Any]
@@ -64,7 +65,7 @@ def _open_form(context: BoltContext, client: WebClient, body: Body, build: Any) 
 
 def _log_view(rt: Runtime, dispute: Dispute) -> View:
     rt.service.require_open(dispute, "log a discussion on")
-    return modals.log_modal(dispute.reference)
+    return modals.log_modal(dispute.reference, dispute.protocol_snapshot.discussion_prompts)
 
 
 def _resolve_view(rt: Runtime, dispute: Dispute) -> View:
@@ -91,29 +92,44 @@ def open_resolve_form(context: BoltContext, client: WebClient, body: Body) -> No
     _open_form(context, client, body, _resolve_view)
 
 
-def counterpart_picked(rt: Runtime, body: Body, client: WebClient) -> None:
-    """Shows the chosen person's agency from the directory while the form is open."""
+def open_form_changed(rt: Runtime, body: Body, client: WebClient) -> None:
+    """Redraws the open form when the counterpart or the category changes: the chosen person's
+    agency from the directory, and the details the chosen category asks for."""
     view = body["view"]
-    picked = body["actions"][0].get("selected_user")
+    action = body["actions"][0]
     protocol = rt.catalog.get(rt.settings.protocol)  # never the one a form's metadata names
-    if protocol is None or not picked:
+    if protocol is None:
         return
+    if action.get("action_id") == modals.COUNTERPART_PICKED:
+        picked = action.get("selected_user")
+        if not picked:
+            return
+    else:
+        picked = field(view, "counterpart")
+    if action.get("action_id") == modals.CATEGORY_PICKED:
+        category = (action.get("selected_option") or {}).get("value")
+    else:
+        category = field(view, "category")
+    note = _counterpart_note(rt, client, picked) if picked else None
+    client.views_update(
+        view_id=view["id"],
+        hash=view.get("hash"),
+        view=modals.open_modal(protocol, counterpart_note=note, category=category),
+    )
+
+
+def _counterpart_note(rt: Runtime, client: WebClient, picked: str) -> str:
     try:
         with unit_of_work(rt) as session:
             person = directory_person(session, client, picked)
-            note = f"{person.name}: {person.job_title}, {person.agency.name} (from the directory)"
+            return f"{person.name}: {person.job_title}, {person.agency.name} (from the directory)"
     except DomainError:
-        note = (
+        return (
             ":warning: This person is not in the agency directory. Ask your partnership's "
             "business unit to add them before you open the dispute."
         )
     except Exception as error:  # noqa: BLE001 - the form still works without the note
-        note = unexpected(error)
-    client.views_update(
-        view_id=view["id"],
-        hash=view.get("hash"),
-        view=modals.open_modal(protocol, counterpart_note=note),
-    )
+        return unexpected(error)
 
 
 def register(app: App, rt: Runtime) -> None:
@@ -124,7 +140,9 @@ def register(app: App, rt: Runtime) -> None:
     app.action(views.ESCALATE, middleware=[button_context(rt)])(open_escalate_form)
     app.action(views.RESOLVE, middleware=[button_context(rt)])(open_resolve_form)
 
-    @app.action(modals.COUNTERPART_PICKED)
-    def on_counterpart_picked(ack: Any, body: Body, client: WebClient) -> None:
+    def on_open_form_changed(ack: Any, body: Body, client: WebClient) -> None:
         ack()
-        counterpart_picked(rt, body, client)
+        open_form_changed(rt, body, client)
+
+    for changed in (modals.COUNTERPART_PICKED, modals.CATEGORY_PICKED):
+        app.action(changed)(on_open_form_changed)

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from bot.flows import disputes as flows
 from bot.messages import disputes as views
-from bot.messages import modals, replies
+from bot.messages import modals, procedures, replies
 from bot.messages.home import LIST_ITEMS, list_message
 from bot.messages.record import record_filename
 from bot.runtime import Runtime
@@ -37,6 +37,8 @@ def help_message(rt: Runtime) -> dict[str, Any]:
         "• `/dispute escalate RPD-2026-0042 No agreement on threshold`: move it up a tier now",
         "• `/dispute resolve RPD-2026-0042`: record the outcome and close it",
         "• `/dispute record RPD-2026-0042`: the full record for the child's file, as a file",
+        "• `/dispute reflect RPD-2026-0042 What got in the way of the joint visit`: ask for a "
+        "reflective practice meeting, where your protocol provides one",
         "• `/dispute whoami`: how the agency directory sees you",
     ]
     return ephemeral("How to use /dispute", [views.section("\n".join(lines))])
@@ -78,7 +80,10 @@ def log_discussion(
         if not sub.rest.strip():
             rt.service.require_open(dispute, "log a discussion on")
             client.views_open(
-                trigger_id=body["trigger_id"], view=modals.log_modal(dispute.reference)
+                trigger_id=body["trigger_id"],
+                view=modals.log_modal(
+                    dispute.reference, dispute.protocol_snapshot.discussion_prompts
+                ),
             )
             return None
         entry = flows.log_discussion(
@@ -166,6 +171,23 @@ def send_record(
     )
 
 
+def reflect(rt: Runtime, acting: Acting, sub: Subcommand, client: WebClient, body: Body) -> Reply:
+    """Asks for a reflective practice meeting; without text, opens the form."""
+    with unit_of_work(rt) as session:
+        person, dispute = acting.person(session), acting.dispute(session)
+        if not sub.rest.strip():
+            rt.service.require_acting(session, dispute, person, "ask for a reflective meeting on")
+            step = rt.service.reflective_step(dispute)
+            view = modals.reflective_modal(dispute.reference, step.source)
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+            return None
+        request = flows.request_reflective(
+            rt.flows, session, dispute=dispute, actor=person, topic=sub.rest
+        )
+        text = procedures.reflective_saved(request, rt.calendar)
+    return ephemeral(text)
+
+
 def whoami(rt: Runtime, acting: Acting, sub: Subcommand, client: WebClient, body: Body) -> Reply:
     with unit_of_work(rt) as session:
         person = acting.person(session)
@@ -192,5 +214,6 @@ SUBCOMMANDS: dict[str, Run] = {
     "escalate": escalate_form,
     "resolve": resolve_form,
     "record": send_record,
+    "reflect": reflect,
     "whoami": whoami,
 }

@@ -8,6 +8,7 @@ from bot.parsing import WhenError, parse_when
 from bot.runtime import Runtime
 from bot.services.disputes import ActionInput
 from bot.services.errors import DomainError
+from models.protocol import ASK_PREFIX
 
 View = dict[str, Any]
 
@@ -28,6 +29,16 @@ def field(view: View, block_id: str) -> Any:
         if kind == "checkboxes":
             return [o.get("value") for o in element.get("selected_options") or []]
     return None
+
+
+def asked(view: View) -> dict[str, Any]:
+    """The details a category asked for, by their keys (see `models.protocol.Ask`)."""
+    values = view.get("state", {}).get("values", {})
+    return {
+        block_id.removeprefix(ASK_PREFIX): field(view, block_id)
+        for block_id in values
+        if block_id.startswith(ASK_PREFIX)
+    }
 
 
 def parse_actions(rt: Runtime, text: str | None) -> list[ActionInput]:

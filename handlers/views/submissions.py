@@ -18,7 +18,7 @@ from bot.runtime import Runtime
 from bot.services.errors import DomainError
 from handlers.middleware import answered, form_context
 from handlers.support import directory_person, unit_of_work
-from handlers.views.forms import field, parse_actions
+from handlers.views.forms import asked, field, parse_actions
 from models.directory import Person
 
 View = dict[str, Any]
@@ -55,6 +55,7 @@ def submit_open(context: BoltContext, client: WebClient, view: View) -> None:
             urgency=field(view, "urgency") or "standard",
             stated_timescale=field(view, "stated_timescale"),
             start_stage=field(view, "start_stage"),
+            answers=asked(view),
         )
 
 
@@ -108,9 +109,24 @@ def submit_resolve(context: BoltContext, view: View) -> None:
         )
 
 
+@answered
+def submit_reflect(context: BoltContext, view: View) -> None:
+    rt: Runtime = context["rt"]
+    acting = context["acting"]
+    with unit_of_work(rt) as session:
+        flows.request_reflective(
+            rt.flows,
+            session,
+            dispute=acting.dispute(session),
+            actor=acting.person(session),
+            topic=field(view, "topic") or "",
+        )
+
+
 def register(app: App, rt: Runtime) -> None:
     opening = form_context(rt, fallback="summary", needs_dispute=False)
     app.view(modals.OPEN, middleware=[opening])(submit_open)
     app.view(modals.LOG, middleware=[form_context(rt, fallback="discussion")])(submit_log)
     app.view(modals.ESCALATE, middleware=[form_context(rt, fallback="reason")])(submit_escalate)
     app.view(modals.RESOLVE, middleware=[form_context(rt, fallback="summary")])(submit_resolve)
+    app.view(modals.REFLECT, middleware=[form_context(rt, fallback="topic")])(submit_reflect)

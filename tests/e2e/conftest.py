@@ -98,6 +98,7 @@ def emulator() -> Iterator[SlackEmulator]:
 
 @pytest.fixture
 def bot(
+    request: pytest.FixtureRequest,
     database_url: str,
     engine: object,
     factory: sessionmaker[Session],
@@ -131,6 +132,7 @@ def bot(
         admins_channel=None,
         outbox_pacing_seconds=0,
         data_keys=data_keys,
+        **_protocol_setting(request),
     )
     client = web_client(settings)
     # The same one retry of a refused connection, after 10 ms rather than about a second.
@@ -152,6 +154,12 @@ def bot(
     finally:
         server.stop()
         rt.engine.dispose()
+
+
+def _protocol_setting(request: pytest.FixtureRequest) -> dict[str, str]:
+    """`@pytest.mark.protocol("oxfordshire")` runs the bot under that preset."""
+    marker = request.node.get_closest_marker("protocol")
+    return {"protocol": marker.args[0]} if marker else {}
 
 
 class ErrorLog(logging.Handler):

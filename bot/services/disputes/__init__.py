@@ -1,8 +1,8 @@
 """The dispute use cases, one module per concern, behind one service.
 
 `access` (visibility and membership), `stages` (entering stages, escalation, acknowledgement),
-`opening`, `discussions`, `closing` and `reminding`; `base` holds the one helper that changes
-and audits.
+`opening`, `discussions`, `closing`, `procedures` (steps only some protocols have) and
+`reminding`; `base` holds the one helper that changes and audits.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from bot.services.disputes.access import REFERENCE
 from bot.services.disputes.closing import ActionInput, ClosingService
 from bot.services.disputes.discussions import DiscussionService
 from bot.services.disputes.opening import CHILD_REF, OpeningService, check_child_ref
+from bot.services.disputes.procedures import ProcedureService
 from bot.services.disputes.reminding import ReminderSteps
 from bot.services.disputes.stages import StageEntry
 
@@ -24,5 +25,7 @@ __all__ = [
 ]
 
 
-class DisputeService(OpeningService, DiscussionService, ClosingService, ReminderSteps):
+class DisputeService(
+    OpeningService, DiscussionService, ClosingService, ProcedureService, ReminderSteps
+):
     """Every change goes through here; callers own the transaction."""
