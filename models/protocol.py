@@ -75,6 +75,22 @@ class AlternativeRoute(_Strict):
         return self
 
 
+StatedTimescale = Literal["replaces", "shortens"]
+
+
+class Oversight(_Strict):
+    """Someone the protocol says is told at a stage without acting: they read, they do not act.
+
+    `held_by` names the kind of agency whose holders of `role` are told (the partnership for a
+    board chair); without it, the holders of `role` in each party's agency are told.
+    """
+
+    label: str
+    role: Role
+    held_by: AgencyKind | None = None
+    source: str
+
+
 class Stage(_Strict):
     """One tier of the protocol: who acts, how long they have, and what they must do.
 
@@ -88,9 +104,10 @@ class Stage(_Strict):
     held_by: AgencyKind | None = None
     timescale: Timescale | None = None
     timescale_is_default: bool = False
-    escalator_states_timescale: bool = False
-    whichever_is_less: bool = True
+    stated_timescale: StatedTimescale = "shortens"
     referral_only: bool = False
+    referred_by: list[Role] = Field(default_factory=list)
+    informs: list[Oversight] = Field(default_factory=list)
     reminders: list[ReminderPoint] = Field(default_factory=list)
     duties: list[Duty] = Field(default_factory=list)
     alternatives: list[AlternativeRoute] = Field(default_factory=list)
@@ -113,8 +130,23 @@ class Urgency(_Strict):
     label: str
     latest_start_stage: str | None = None
     stage_timescale: Timescale | None = None
+    check_in_every: Timescale | None = None
     any_hour: bool = False
     source: str
+
+
+class Scope(_Strict):
+    """Which disagreements the protocol covers; one it excludes is refused with where to go."""
+
+    intra_agency: Literal["allowed", "refused"] = "allowed"
+    where_instead: str | None = None
+    source: str
+
+    @model_validator(mode="after")
+    def _says_where(self) -> Scope:
+        if self.intra_agency == "refused" and not self.where_instead:
+            raise ValueError("scope: a refused intra_agency rule needs where_instead")
+        return self
 
 
 class RecordField(_Strict):
@@ -139,6 +171,8 @@ class Protocol(_Strict):
     final_review_every: Timescale = Field(
         default_factory=lambda: Timescale.model_validate("5 working days")
     )
+    final_review_source: str | None = None
+    scope: Scope | None = None
     categories: list[Category] = Field(min_length=1)
     urgencies: list[Urgency] = Field(min_length=1)
     stages: list[Stage] = Field(min_length=2)
@@ -194,6 +228,8 @@ def consistency_errors(protocol: Protocol) -> list[str]:
             errors.append(f"{where} timescale: the final stage has no timescale; remove it")
         if position < last and stage.timescale is None and not stage.referral_only:
             errors.append(f"{where} timescale: every stage but the final one needs a timescale")
+        if stage.referred_by and not stage.referral_only:
+            errors.append(f"{where} referred_by: only a referral_only stage names who refers")
         if position == 1 and stage.referral_only:
             errors.append(f"{where} referral_only: the first stage cannot be referral-only")
         for n, route in enumerate(stage.alternatives, start=1):

@@ -78,7 +78,8 @@ def next_step(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -
         review = calendar.due(dispute.stage_started_at, protocol.final_review_every)
         return (
             "This is the final stage: nothing escalates further. The partnership reviews it "
-            f"every {protocol.final_review_every}; next review {calendar.describe(review)}."
+            f"every {protocol.final_review_every} ({review_basis(protocol)}); next review "
+            f"{calendar.describe(review)}."
         )
     following = protocol.stage(dispute.stage_index + 1)
     if dispute.deadline_at is None:
@@ -90,6 +91,13 @@ def next_step(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -
             "referral: press *Escalate now* to refer it."
         )
     return f"If it is not resolved by {when}, it escalates automatically to {following.title}."
+
+
+def review_basis(protocol: Protocol) -> str:
+    """Whether the final stage's review cadence is the protocol's rule or the partnership's."""
+    if protocol.final_review_source:
+        return "as the protocol sets"
+    return "a partnership default; the protocol sets no review interval"
 
 
 def summary_fields(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> Block:
@@ -139,6 +147,31 @@ def stage_notice(
     blocks.append(section(next_step(dispute, protocol, calendar)))
     blocks.append(notice_buttons(dispute, acknowledged=notice.acknowledged_at is not None))
     return message(f"{dispute.reference}: {label}. Your action is needed.", blocks)
+
+
+def information_notice(
+    dispute: Dispute, protocol: Protocol, notice: StageNotice, calendar: WorkingCalendar
+) -> Message:
+    """To an oversight body the stage names: what is happening and why they are told. No
+    buttons: they read the record, they do not act."""
+    label = stage_label(dispute, protocol)
+    ref = dispute.reference
+    blocks = [
+        header(f"{ref}: for your information"),
+        section(
+            f"*{label}* under the {escape(protocol.name)} protocol, between "
+            f"{escape(dispute.raiser_agency.name)} and {escape(dispute.counterpart_agency.name)}."
+            f"\n{escape(_clip_summary(dispute.summary))}"
+        ),
+        summary_fields(dispute, protocol, calendar),
+        context(f"Why you are told: {escape(notice.explanation)}"),
+        section(next_step(dispute, protocol, calendar)),
+        context(
+            "No action is asked of you. Read the dispute any time with "
+            f"`/dispute status {ref}` and `/dispute record {ref}`."
+        ),
+    ]
+    return message(f"{ref}: {label}. For your information; no action is asked of you.", blocks)
 
 
 def _clip_summary(summary: str) -> str:

@@ -110,7 +110,7 @@ def test_sussex_six_steps() -> None:
 def test_sussex_escalator_states_every_timeframe() -> None:
     stages = load("sussex").stages
     for stage in stages[:-1]:
-        assert stage.escalator_states_timescale, stage.key
+        assert stage.stated_timescale == "replaces", stage.key
         assert stage.timescale_is_default, stage.key
 
 
@@ -221,7 +221,9 @@ def test_oxfordshire_emergency_and_conference_dissent() -> None:
     emergency = protocol.urgency("emergency")
     assert emergency is not None
     assert emergency.any_hour
-    assert emergency.stage_timescale.duration == timedelta(hours=24)
+    # Daily joint problem-solving is a daily check-in, not a step a day.
+    assert emergency.stage_timescale is None
+    assert emergency.check_in_every.working_days == 1
     assert emergency.latest_start_stage == "service-manager"
     category = protocol.category("cp-conference-dissent")
     assert category is not None
