@@ -87,7 +87,13 @@ class ReminderPlanner:
         urgency = protocol.urgency(dispute.urgency)
         if urgency is not None and urgency.check_in_every is not None:
             due = self.in_hours(protocol, dispute, self.calendar.due(now, urgency.check_in_every))
-            self.add(session, transition, ReminderKind.CHECK_IN, due, f"check-in every {urgency.check_in_every}")
+            self.add(
+                session,
+                transition,
+                ReminderKind.CHECK_IN,
+                due,
+                f"check-in every {urgency.check_in_every}",
+            )
         if transition.to_stage == protocol.final_index:
             due = self.calendar.due(now, protocol.final_review_every)
             self.add(session, transition, ReminderKind.FINAL_REVIEW, due, "final stage review")

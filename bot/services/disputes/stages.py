@@ -196,16 +196,8 @@ class StageService(AccessService):
         session.add(transition)
         return transition
 
-    def escalate(
-        self,
-        *,
-        session: Session,
-        dispute: Dispute,
-        actor: Person,
-        reason: str,
-        stated_timescale: str | None = None,
-    ) -> StageEntry:
-        """Moves to the next stage by hand, for a stated reason."""
+    def check_escalation(self, session: Session, dispute: Dispute, actor: Person) -> Stage:
+        """The stage `actor` may escalate to now, or why not; asked before the form opens too."""
         self.require_acting(session, dispute, actor, "escalate")
         protocol = dispute.protocol_snapshot
         if dispute.stage_index >= protocol.final_index:
@@ -221,6 +213,20 @@ class StageService(AccessService):
                 f"refer {dispute.reference} to {following.title}. Nothing has changed: ask them "
                 "to make the referral if the disagreement remains."
             )
+        return following
+
+    def escalate(
+        self,
+        *,
+        session: Session,
+        dispute: Dispute,
+        actor: Person,
+        reason: str,
+        stated_timescale: str | None = None,
+    ) -> StageEntry:
+        """Moves to the next stage by hand, for a stated reason."""
+        self.check_escalation(session, dispute, actor)
+        protocol = dispute.protocol_snapshot
         why = required(reason, "a reason for escalating", "reason")
         self.child_refs.refuse(why, field="reason", where="the reason", known=dispute.child_ref)
         return self._enter_stage(
