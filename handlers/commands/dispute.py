@@ -130,6 +130,7 @@ def escalation_view(
         next_title=following.title,
         reason=reason,
         by_referral=following.referral_only,
+        stated=following.stated_timescale,
     )
 
 

@@ -104,7 +104,10 @@ def bot(
     clock: FrozenClock,
     emulator: SlackEmulator,
     data_keys: str,
+    request: pytest.FixtureRequest,
 ) -> Iterator[Bot]:
+    """The bot under the Suffolk preset, or the one a `protocol(key)` marker names."""
+    marker = request.node.get_closest_marker("protocol")
     with factory() as session, session.begin():
         agencies = {
             key: Agency(key=key, name=name, kind=kind) for key, (name, kind) in AGENCIES.items()
@@ -131,6 +134,7 @@ def bot(
         admins_channel=None,
         outbox_pacing_seconds=0,
         data_keys=data_keys,
+        **({"protocol": marker.args[0]} if marker else {}),
     )
     client = web_client(settings)
     # The same one retry of a refused connection, after 10 ms rather than about a second.
