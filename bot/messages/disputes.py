@@ -22,7 +22,7 @@ from bot.working_days import WorkingCalendar
 from models.directory import Person
 from models.dispute import DiscussionEntry, Dispute, Outcome, Resolution, StageNotice
 from models.payloads import ActionMeta
-from models.protocol import Protocol
+from models.protocol import Protocol, Stage
 
 Message = dict[str, Any]
 
@@ -82,15 +82,23 @@ def next_step(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -
             f"{calendar.describe(review)}."
         )
     following = protocol.stage(dispute.stage_index + 1)
+    how = _how_to_refer(following)
     if dispute.deadline_at is None:
-        return f"Awaiting a referral to {following.title}: press *Escalate now* to refer it."
+        return f"Awaiting a referral to {following.title}: {how}."
     when = calendar.describe(dispute.deadline_at)
     if following.referral_only:
         return (
             f"If it is not resolved by {when}, the next step ({following.title}) is by "
-            "referral: press *Escalate now* to refer it."
+            f"referral: {how}."
         )
     return f"If it is not resolved by {when}, it escalates automatically to {following.title}."
+
+
+def _how_to_refer(stage: Stage) -> str:
+    if not stage.referred_by:
+        return "press *Escalate now* to refer it"
+    roles = " or ".join(r.label for r in stage.referred_by)
+    return f"only the {roles} can refer it, with *Escalate now*"
 
 
 def review_basis(protocol: Protocol) -> str:
@@ -232,7 +240,7 @@ def opened_reply(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar
 
 
 def status(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> Message:
-    notices = dispute.current_transition.notices
+    notices = dispute.current_transition.acting_notices
     waiting = [n.person.name for n in notices if n.acknowledged_at is None]
     ack = ", ".join(
         f"{n.person.name} {calendar.describe(n.acknowledged_at)}"
@@ -248,6 +256,9 @@ def status(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> M
         lines.append(f"Acknowledged: {escape(ack)}")
     if waiting and dispute.is_open:
         lines.append(f"Awaiting acknowledgement: {escape(', '.join(waiting))}")
+    informed = [n.person.name for n in dispute.current_transition.informed_notices]
+    if informed:
+        lines.append(f"Informed, not asked to act: {escape(', '.join(informed))}")
     lines.append(f"Discussions logged: {len(dispute.discussions)}")
     if dispute.resolution is not None:
         lines.append(f"Outcome: {Outcome(dispute.resolution.outcome).label}")

@@ -118,14 +118,19 @@ def test_directors_are_informed_can_read_but_cannot_act(bot: Bot) -> None:
         shown = str(notice["blocks"])
         assert "Directors / Chief Executives of the three Safeguarding Partners" in shown
         assert "Northshire Police and Northshire Children's Social Care" in shown
+        assert "only the partnership chair or scrutineer can refer it" in shown
         assert CHILD not in str(notice)
     # The chair acts and is asked to acknowledge, as before.
     assert any("your action is needed" in t.lower() for t in texts(bot, "chair"))
 
     bot.slack.command(bot.ids["pol_dir"], f"status {REF}")
-    assert "Independent Scrutineer" in bot.replies("pol_dir")[-1]["text"]
+    status = bot.replies("pol_dir")[-1]
+    assert "Independent Scrutineer" in status["text"]
+    assert "Informed, not asked to act: Meg Lowe, Ian Grant" in str(status["blocks"])
     bot.slack.command(bot.ids["pol_dir"], f"record {REF}")
-    assert bot.emulator.files()[-1]["title"] == f"{REF} record"
+    record = bot.emulator.files()[-1]
+    assert record["title"] == f"{REF} record"
+    assert "Ian Grant informed, not asked to act" in record["content"].decode()
 
     opened = len(bot.emulator.views_opened())
     for command in (f"escalate {REF}", f"resolve {REF}", f"log {REF}"):

@@ -50,7 +50,7 @@ def _informed(
         person=person,
         side=NoticeKind.INFORMED.value,
         kind=NoticeKind.INFORMED.value,
-        explanation=f"{body.label} are to be told at this stage. The protocol: {body.source}",
+        explanation=f"{body.label}: told at this stage, not asked to act. {body.source}",
     )
 
 
