@@ -114,6 +114,21 @@ class Stage(_Strict):
     guidance: str | None = None
     source: str
 
+    @model_validator(mode="before")
+    @classmethod
+    def _from_older_snapshot(cls, value: Any) -> Any:
+        """Disputes opened before `stated_timescale` carry two flags the engine never read; it
+        always let a stated timescale only shorten the stage, so that is what they keep."""
+        if isinstance(value, dict) and (
+            "escalator_states_timescale" in value or "whichever_is_less" in value
+        ):
+            value = {
+                k: v
+                for k, v in value.items()
+                if k not in ("escalator_states_timescale", "whichever_is_less")
+            }
+        return value
+
 
 class Category(_Strict):
     """A kind of disagreement the protocol covers."""
@@ -145,7 +160,9 @@ class Scope(_Strict):
     @model_validator(mode="after")
     def _says_where(self) -> Scope:
         if self.intra_agency == "refused" and not self.where_instead:
-            raise ValueError("scope: a refused intra_agency rule needs where_instead")
+            raise ValueError(
+                "intra_agency: refused needs where_instead, saying where to go instead"
+            )
         return self
 
 

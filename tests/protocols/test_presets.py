@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.protocols import PRESET_DIR, load_protocol_file
+from bot.protocols import PRESET_DIR, load_protocol_file, validate_protocol_data
 from models.protocol import Protocol, Stage
 from models.roles import AgencyKind, Role
 
@@ -247,3 +247,28 @@ def test_suffolk_ladder_and_health_route() -> None:
     assert route.role is Role.DESIGNATED_SAFEGUARDING_PROFESSIONAL
     assert route.when_agency_kind == [AgencyKind.HEALTH]
     assert route.instead
+
+
+def test_a_snapshot_from_before_stated_timescale_still_loads_and_only_shortens() -> None:
+    document = load("sussex").model_dump(mode="json")
+    for stage in document["stages"]:
+        stage.pop("stated_timescale")
+        stage["escalator_states_timescale"] = True
+        stage["whichever_is_less"] = True
+    older = Protocol.model_validate(document)
+    assert all(s.stated_timescale == "shortens" for s in older.stages)
+
+
+def test_a_protocol_file_is_told_where_a_routing_rule_is_wrong() -> None:
+    document = load("sussex").model_dump(mode="json")
+    document["stages"][1]["referred_by"] = ["partnership_chair"]
+    document["scope"] = {"intra_agency": "refused", "source": "1.4"}
+    _, errors = validate_protocol_data(document)
+    assert errors == [
+        "scope: intra_agency: refused needs where_instead, saying where to go instead"
+    ]
+    del document["scope"]
+    _, errors = validate_protocol_data(document)
+    assert errors == [
+        "stages[2] (managers) referred_by: only a referral_only stage names who refers"
+    ]
