@@ -98,16 +98,14 @@ def emulator() -> Iterator[SlackEmulator]:
 
 @pytest.fixture
 def bot(
+    request: pytest.FixtureRequest,
     database_url: str,
     engine: object,
     factory: sessionmaker[Session],
     clock: FrozenClock,
     emulator: SlackEmulator,
     data_keys: str,
-    request: pytest.FixtureRequest,
 ) -> Iterator[Bot]:
-    """The bot under the Suffolk preset, or the one a `protocol(key)` marker names."""
-    marker = request.node.get_closest_marker("protocol")
     with factory() as session, session.begin():
         agencies = {
             key: Agency(key=key, name=name, kind=kind) for key, (name, kind) in AGENCIES.items()
@@ -134,7 +132,7 @@ def bot(
         admins_channel=None,
         outbox_pacing_seconds=0,
         data_keys=data_keys,
-        **({"protocol": marker.args[0]} if marker else {}),
+        **_protocol_setting(request),
     )
     client = web_client(settings)
     # The same one retry of a refused connection, after 10 ms rather than about a second.
@@ -156,6 +154,12 @@ def bot(
     finally:
         server.stop()
         rt.engine.dispose()
+
+
+def _protocol_setting(request: pytest.FixtureRequest) -> dict[str, str]:
+    """`@pytest.mark.protocol("oxfordshire")` runs the bot under that preset."""
+    marker = request.node.get_closest_marker("protocol")
+    return {"protocol": marker.args[0]} if marker else {}
 
 
 class ErrorLog(logging.Handler):
