@@ -78,7 +78,17 @@ class WorkingCalendar:
         return datetime.combine(day, moment, tzinfo=self.zone).astimezone(UTC)
 
     def due(self, start: datetime, timescale: Timescale) -> datetime:
-        """The UTC instant a span starting at `start` ends; clock spans are elapsed time (UTC)."""
+        """The UTC instant a span starting at `start` ends; clock spans are elapsed time (UTC).
+
+        'The same day' (zero working days) ends at close of business that day; begun after the
+        close, or on a day off, it ends at the close of the next working day.
+        """
+        if timescale.working_days == 0:
+            local = self.local(start)
+            day = local.date()
+            if not self.is_working_day(day) or local.time() >= self.closes:
+                day = self.add_working_days(day, 1)
+            return self._at(day, self.closes)
         if timescale.working_days is not None:
             last_day = self.add_working_days(self.local(start).date(), timescale.working_days)
             return self._at(last_day, self.closes)

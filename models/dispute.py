@@ -163,6 +163,20 @@ class StageTransition(Base):
         back_populates="transition", order_by="StageNotice.id"
     )
 
+    @property
+    def acting_notices(self) -> list[StageNotice]:
+        """Those asked to act (and acknowledge); oversight bodies are only informed."""
+        return [n for n in self.notices if n.kind != NoticeKind.INFORMED]
+
+    @property
+    def informed_notices(self) -> list[StageNotice]:
+        return [n for n in self.notices if n.kind == NoticeKind.INFORMED]
+
+
+class NoticeKind(StrEnum):
+    ACTING = "acting"  # asked to act at the stage and to acknowledge
+    INFORMED = "informed"  # an oversight body the protocol says is told; reads, does not act
+
 
 class StageNotice(Base):
     """One person told of a stage, and whether (and when) they acknowledged it."""
@@ -176,6 +190,9 @@ class StageNotice(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     side: Mapped[str] = mapped_column(String(16))
     explanation: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(
+        String(16), default=NoticeKind.ACTING.value, server_default=NoticeKind.ACTING.value
+    )
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     message_channel: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))

@@ -76,6 +76,22 @@ class AlternativeRoute(_Strict):
         return self
 
 
+StatedTimescale = Literal["replaces", "shortens"]
+
+
+class Oversight(_Strict):
+    """Someone the protocol says is told at a stage without acting: they read, they do not act.
+
+    `held_by` names the kind of agency whose holders of `role` are told (the partnership for a
+    board chair); without it, the holders of `role` in each party's agency are told.
+    """
+
+    label: str
+    role: Role
+    held_by: AgencyKind | None = None
+    source: str
+
+
 class Stage(_Strict):
     """One tier of the protocol: who acts, how long they have, and what they must do.
 
@@ -89,14 +105,30 @@ class Stage(_Strict):
     held_by: AgencyKind | None = None
     timescale: Timescale | None = None
     timescale_is_default: bool = False
-    escalator_states_timescale: bool = False
-    whichever_is_less: bool = True
+    stated_timescale: StatedTimescale = "shortens"
     referral_only: bool = False
+    referred_by: list[Role] = Field(default_factory=list)
+    informs: list[Oversight] = Field(default_factory=list)
     reminders: list[ReminderPoint] = Field(default_factory=list)
     duties: list[Duty] = Field(default_factory=list)
     alternatives: list[AlternativeRoute] = Field(default_factory=list)
     guidance: str | None = None
     source: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_older_snapshot(cls, value: Any) -> Any:
+        """Disputes opened before `stated_timescale` carry two flags the engine never read; it
+        always let a stated timescale only shorten the stage, so that is what they keep."""
+        if isinstance(value, dict) and (
+            "escalator_states_timescale" in value or "whichever_is_less" in value
+        ):
+            value = {
+                k: v
+                for k, v in value.items()
+                if k not in ("escalator_states_timescale", "whichever_is_less")
+            }
+        return value
 
 
 class Ask(_Strict):
@@ -143,8 +175,25 @@ class Urgency(_Strict):
     label: str
     latest_start_stage: str | None = None
     stage_timescale: Timescale | None = None
+    check_in_every: Timescale | None = None
     any_hour: bool = False
     source: str
+
+
+class Scope(_Strict):
+    """Which disagreements the protocol covers; one it excludes is refused with where to go."""
+
+    intra_agency: Literal["allowed", "refused"] = "allowed"
+    where_instead: str | None = None
+    source: str
+
+    @model_validator(mode="after")
+    def _says_where(self) -> Scope:
+        if self.intra_agency == "refused" and not self.where_instead:
+            raise ValueError(
+                "intra_agency: refused needs where_instead, saying where to go instead"
+            )
+        return self
 
 
 class RecordField(_Strict):
@@ -194,6 +243,8 @@ class Protocol(_Strict):
     final_review_every: Timescale = Field(
         default_factory=lambda: Timescale.model_validate("5 working days")
     )
+    final_review_source: str | None = None
+    scope: Scope | None = None
     categories: list[Category] = Field(min_length=1)
     urgencies: list[Urgency] = Field(min_length=1)
     stages: list[Stage] = Field(min_length=2)
@@ -256,6 +307,8 @@ def consistency_errors(protocol: Protocol) -> list[str]:
             errors.append(f"{where} timescale: the final stage has no timescale; remove it")
         if position < last and stage.timescale is None and not stage.referral_only:
             errors.append(f"{where} timescale: every stage but the final one needs a timescale")
+        if stage.referred_by and not stage.referral_only:
+            errors.append(f"{where} referred_by: only a referral_only stage names who refers")
         if position == 1 and stage.referral_only:
             errors.append(f"{where} referral_only: the first stage cannot be referral-only")
         for n, route in enumerate(stage.alternatives, start=1):

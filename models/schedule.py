@@ -17,6 +17,7 @@ class ReminderKind(StrEnum):
     FINAL_REVIEW = "final_review"  # the final stage's review cadence
     DIRECTORY = "directory"  # someone missing from the directory is still missing
     REFERRAL = "referral"  # the next stage needs a person's referral
+    CHECK_IN = "check_in"  # the urgent route's regular joint problem-solving
 
 
 class ReminderStatus(StrEnum):

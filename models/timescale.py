@@ -44,7 +44,11 @@ _SPAN = re.compile(
 _CLOCK_UNITS = {"minute": "minutes", "hour": "hours", "day": "days", "week": "weeks"}
 _ISO = TypeAdapter(timedelta)
 
-EXAMPLES = "'5 working days', '1 working day', '24 hours' or an ISO-8601 duration such as 'PT4H'"
+EXAMPLES = (
+    "'5 working days', '1 working day', 'the same day', '24 hours' "
+    "or an ISO-8601 duration such as 'PT4H'"
+)
+_SAME_DAY = {"same day", "the same day"}
 
 
 class TimescaleError(ValueError):
@@ -52,7 +56,10 @@ class TimescaleError(ValueError):
 
 
 class Timescale(BaseModel):
-    """A span as the protocol states it; kept as text so a snapshot reads like the source."""
+    """A span as the protocol states it; kept as text so a snapshot reads like the source.
+
+    'The same day' is zero working days: it ends at the close of the working day it starts on.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -76,8 +83,10 @@ class Timescale(BaseModel):
 
 
 def parse_timescale_fields(text: str) -> dict[str, Any]:
-    """Turns '5 working days', '24 hours', 'PT4H' into the fields of a Timescale."""
+    """Turns '5 working days', 'the same day', '24 hours', 'PT4H' into a Timescale's fields."""
     cleaned = " ".join(text.strip().lower().split())
+    if cleaned in _SAME_DAY:
+        return {"text": text.strip(), "working_days": 0}
     if cleaned.startswith("p"):
         try:
             duration = _ISO.validate_python(cleaned.upper())

@@ -34,7 +34,9 @@ def _timescale(stage: Stage) -> str:
     text = str(stage.timescale)
     if stage.timescale_is_default:
         text += " (default)"
-    if stage.escalator_states_timescale:
+    if stage.stated_timescale == "replaces":
+        text += ", or as the escalator states"
+    else:
         text += ", or as stated if shorter"
     return text
 

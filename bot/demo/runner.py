@@ -259,7 +259,7 @@ class Demo:
             assert dispute is not None
             waiting = [
                 n.person.slack_user_id
-                for n in dispute.current_transition.notices
+                for n in dispute.current_transition.acting_notices
                 if n.acknowledged_at is None and n.person.slack_user_id
             ]
         if not waiting:
@@ -301,7 +301,7 @@ class Demo:
             dispute = session.scalar(select(Dispute).where(Dispute.reference == reference))
             assert dispute is not None
             transition = dispute.current_transition
-            acting = [n.person for n in transition.notices] or [transition.actor]
+            acting = [n.person for n in transition.acting_notices] or [transition.actor]
             closer = acting[0].slack_user_id if acting[0] else None
         assert closer is not None
         self.clock.set(self._working(timedelta(hours=1)))

@@ -26,7 +26,8 @@ def _acknowledge(
     ctx: FlowContext, session: Session, dispute: Dispute, reminder: Reminder, now: datetime
 ) -> bool:
     """Nudges whoever has not acknowledged; past the protocol's limit, tells the leads instead."""
-    waiting = [n.person for n in dispute.current_transition.notices if n.acknowledged_at is None]
+    transition = dispute.current_transition
+    waiting = [n.person for n in transition.acting_notices if n.acknowledged_at is None]
     if not waiting:
         return False
     protocol = dispute.protocol_snapshot
@@ -55,6 +56,20 @@ def _on_review_cadence(notify: Callable[[Session, Dispute], None]) -> Send:
     return send
 
 
+def _check_in(
+    ctx: FlowContext, session: Session, dispute: Dispute, reminder: Reminder, now: datetime
+) -> bool:
+    """Repeats on the urgency's beat while the dispute stays on the urgent route."""
+    urgency = dispute.protocol_snapshot.urgency(dispute.urgency)
+    if urgency is None or urgency.check_in_every is None:
+        return False
+    ctx.notifier.check_in(session, dispute, str(urgency.check_in_every))
+    ctx.service.repeat_reminder(
+        session, dispute, reminder, now, urgency.check_in_every, working_hours=True
+    )
+    return True
+
+
 def _directory(
     ctx: FlowContext, session: Session, dispute: Dispute, reminder: Reminder, now: datetime
 ) -> bool:
@@ -76,6 +91,7 @@ def _senders(ctx: FlowContext) -> dict[ReminderKind, Send]:
         ReminderKind.FINAL_REVIEW: _on_review_cadence(ctx.notifier.final_review),
         ReminderKind.REFERRAL: _on_review_cadence(ctx.notifier.referral_due),
         ReminderKind.DIRECTORY: _directory,
+        ReminderKind.CHECK_IN: _check_in,
     }
 
 

@@ -23,7 +23,7 @@ from bot.working_days import WorkingCalendar
 from models.directory import Person
 from models.dispute import DiscussionEntry, Dispute, Outcome, Resolution, StageNotice
 from models.payloads import ActionMeta
-from models.protocol import Protocol
+from models.protocol import Protocol, Stage
 
 Message = dict[str, Any]
 
@@ -79,18 +79,34 @@ def next_step(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -
         review = calendar.due(dispute.stage_started_at, protocol.final_review_every)
         return (
             "This is the final stage: nothing escalates further. The partnership reviews it "
-            f"every {protocol.final_review_every}; next review {calendar.describe(review)}."
+            f"every {protocol.final_review_every} ({review_basis(protocol)}); next review "
+            f"{calendar.describe(review)}."
         )
     following = protocol.stage(dispute.stage_index + 1)
+    how = _how_to_refer(following)
     if dispute.deadline_at is None:
-        return f"Awaiting a referral to {following.title}: press *Escalate now* to refer it."
+        return f"Awaiting a referral to {following.title}: {how}."
     when = calendar.describe(dispute.deadline_at)
     if following.referral_only:
         return (
             f"If it is not resolved by {when}, the next step ({following.title}) is by "
-            "referral: press *Escalate now* to refer it."
+            f"referral: {how}."
         )
     return f"If it is not resolved by {when}, it escalates automatically to {following.title}."
+
+
+def _how_to_refer(stage: Stage) -> str:
+    if not stage.referred_by:
+        return "press *Escalate now* to refer it"
+    roles = " or ".join(r.label for r in stage.referred_by)
+    return f"only the {roles} can refer it, with *Escalate now*"
+
+
+def review_basis(protocol: Protocol) -> str:
+    """Whether the final stage's review cadence is the protocol's rule or the partnership's."""
+    if protocol.final_review_source:
+        return "as the protocol sets"
+    return "a partnership default; the protocol sets no review interval"
 
 
 def summary_fields(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> Block:
@@ -141,6 +157,31 @@ def stage_notice(
     blocks.append(section(next_step(dispute, protocol, calendar)))
     blocks.append(notice_buttons(dispute, acknowledged=notice.acknowledged_at is not None))
     return message(f"{dispute.reference}: {label}. Your action is needed.", blocks)
+
+
+def information_notice(
+    dispute: Dispute, protocol: Protocol, notice: StageNotice, calendar: WorkingCalendar
+) -> Message:
+    """To an oversight body the stage names: what is happening and why they are told. No
+    buttons: they read the record, they do not act."""
+    label = stage_label(dispute, protocol)
+    ref = dispute.reference
+    blocks = [
+        header(f"{ref}: for your information"),
+        section(
+            f"*{label}* under the {escape(protocol.name)} protocol, between "
+            f"{escape(dispute.raiser_agency.name)} and {escape(dispute.counterpart_agency.name)}."
+            f"\n{escape(_clip_summary(dispute.summary))}"
+        ),
+        summary_fields(dispute, protocol, calendar),
+        context(f"Why you are told: {escape(notice.explanation)}"),
+        section(next_step(dispute, protocol, calendar)),
+        context(
+            "No action is asked of you. Read the dispute any time with "
+            f"`/dispute status {ref}` and `/dispute record {ref}`."
+        ),
+    ]
+    return message(f"{ref}: {label}. For your information; no action is asked of you.", blocks)
 
 
 def _clip_summary(summary: str) -> str:
@@ -201,7 +242,7 @@ def opened_reply(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar
 
 
 def status(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> Message:
-    notices = dispute.current_transition.notices
+    notices = dispute.current_transition.acting_notices
     waiting = [n.person.name for n in notices if n.acknowledged_at is None]
     ack = ", ".join(
         f"{n.person.name} {calendar.describe(n.acknowledged_at)}"
@@ -218,6 +259,9 @@ def status(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> M
         lines.append(f"Acknowledged: {escape(ack)}")
     if waiting and dispute.is_open:
         lines.append(f"Awaiting acknowledgement: {escape(', '.join(waiting))}")
+    informed = [n.person.name for n in dispute.current_transition.informed_notices]
+    if informed:
+        lines.append(f"Informed, not asked to act: {escape(', '.join(informed))}")
     lines.append(f"Discussions logged: {len(dispute.discussions)}")
     lines += [procedures.reflective_line(r, calendar) for r in dispute.reflective_requests]
     if dispute.resolution is not None:

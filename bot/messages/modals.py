@@ -9,7 +9,7 @@ from typing import Any
 from bot.messages import procedures
 from bot.messages.blocks import Block, clip, context, section
 from models.payloads import ActionMeta
-from models.protocol import Ask, Category, DiscussionPrompt, Protocol
+from models.protocol import Ask, Category, DiscussionPrompt, Protocol, StatedTimescale
 
 View = dict[str, Any]
 
@@ -166,7 +166,7 @@ def _dispute_inputs(protocol: Protocol, chosen: Category | None) -> list[Block]:
             "Timescale that protects the child",
             _plain("e.g. by Friday 5pm, or 2 working days", max_length=100),
             optional=True,
-            hint="If shorter than the protocol's, the shorter one applies.",
+            hint=stated_timescale_hint(protocol.stage(0).stated_timescale),
         ),
         _input(
             "start_stage",
@@ -200,8 +200,20 @@ def log_modal(reference: str, prompts: Sequence[DiscussionPrompt] = ()) -> View:
     return _modal(LOG, "Log a discussion", "Save record", blocks, ActionMeta.for_dispute(reference))
 
 
+def stated_timescale_hint(rule: StatedTimescale) -> str:
+    """What a stated timescale does at this stage, as the protocol says."""
+    if rule == "replaces":
+        return "The protocol leaves the timeframe to you: it replaces the stage's default."
+    return "If shorter than the protocol's, the shorter one applies."
+
+
 def escalate_modal(
-    reference: str, *, next_title: str, reason: str | None = None, by_referral: bool = False
+    reference: str,
+    *,
+    next_title: str,
+    reason: str | None = None,
+    by_referral: bool = False,
+    stated: StatedTimescale = "shortens",
 ) -> View:
     verb = "Refer" if by_referral else "Escalate"
     blocks = [
@@ -219,7 +231,7 @@ def escalate_modal(
             "Timescale that protects the child",
             _plain("e.g. 2 working days, or by Friday 5pm", max_length=100),
             optional=True,
-            hint="If shorter than the protocol's, the shorter one applies.",
+            hint=stated_timescale_hint(stated),
         ),
     ]
     return _modal(

@@ -121,13 +121,15 @@ def _stage(
         f"- **Deadline:** {deadline}",
         "- **Notified:**" if transition.notices else "- **Notified:** nobody",
     ]
-    for notice in transition.notices:
+    for notice in transition.acting_notices:
         acknowledged = (
             f"acknowledged {calendar.describe(notice.acknowledged_at)}"
             if notice.acknowledged_at
             else "not acknowledged"
         )
         lines.append(f"  - {notice.explanation} ({acknowledged})")
+    for notice in transition.informed_notices:
+        lines.append(f"  - {notice.person.name} informed, not asked to act: {notice.explanation}")
     if transition.missing:
         lines.append("- **Gaps in the agency directory:**")
         lines.extend(f"  - {gap}" for gap in transition.missing)

@@ -98,3 +98,21 @@ def referral_due(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar
             actions(button("Escalate now", ESCALATE, dispute.reference, style="primary")),
         ],
     )
+
+
+def check_in(
+    dispute: Dispute, protocol: Protocol, every: str, calendar: WorkingCalendar
+) -> Message:
+    """The urgent route's joint problem-solving: a check-in, not a faster escalation."""
+    urgency = protocol.urgency(dispute.urgency)
+    route = urgency.label if urgency else dispute.urgency
+    text = (
+        f":rotating_light: *{dispute.reference}* is on the *{escape(route)}* route "
+        f"({stage_label(dispute, protocol)}). This route asks those acting to problem-solve "
+        f"together every {escape(every)} instead of escalating faster: check in with each other "
+        "today and log what you agreed with `/dispute log`."
+    )
+    return message(
+        f"{dispute.reference}: check in today ({route}).",
+        [section(text), section(next_step(dispute, protocol, calendar))],
+    )

@@ -13,6 +13,7 @@ from bot.messages import disputes as views
 from bot.messages import procedures, replies
 from bot.messages import reminders as nudges
 from bot.services.disputes import StageEntry
+from bot.services.disputes.routing import referrers
 from bot.services.outbox_retry import requeue_conversation_setup
 from bot.settings import Settings
 from bot.working_days import WorkingCalendar
@@ -107,14 +108,18 @@ class Notifier:
         dispute = transition.dispute
         protocol = dispute.protocol_snapshot
         acting = [a.person for a in entry.assignment.people]
-        for notice in transition.notices:
+        for notice in transition.acting_notices:
             payload = views.stage_notice(dispute, protocol, notice, self.calendar)
+            self.direct(session, notice.person, payload, dispute=dispute, notice=notice)
+        for notice in transition.informed_notices:
+            payload = views.information_notice(dispute, protocol, notice, self.calendar)
             self.direct(session, notice.person, payload, dispute=dispute, notice=notice)
         self.conversation(
             session, dispute, views.conversation_stage(dispute, protocol, acting, self.calendar)
         )
         if transition.from_stage is not None:
-            told = {p.id for p in acting}
+            # whoever escalated by hand hears once, from the flow that did it
+            told = {p.id for p in acting} | {transition.actor_id}
             update = views.stage_moved(
                 dispute, protocol, acting, transition.trigger, transition.reason, self.calendar
             )
@@ -136,14 +141,14 @@ class Notifier:
         people = [dispute.raiser, dispute.counterpart]
         for transition in dispute.transitions:
             if transition.to_stage == from_stage:
-                people += [n.person for n in transition.notices]
+                people += [n.person for n in transition.acting_notices]
         return people
 
     def discussion_logged(self, session: Session, entry: DiscussionEntry) -> None:
         dispute = entry.dispute
         payload = views.approval_request(dispute, entry, self.calendar)
         others = {dispute.raiser_id: dispute.raiser, dispute.counterpart_id: dispute.counterpart}
-        for notice in dispute.current_transition.notices:
+        for notice in dispute.current_transition.acting_notices:
             others[notice.person_id] = notice.person
         others.pop(entry.logged_by_id, None)
         for person in others.values():
@@ -195,7 +200,7 @@ class Notifier:
     @staticmethod
     def acting(dispute: Dispute) -> list[Person]:
         """Who acts at the current stage: those given notice, and the parties at the first."""
-        people = {n.person_id: n.person for n in dispute.current_transition.notices}
+        people = {n.person_id: n.person for n in dispute.current_transition.acting_notices}
         if dispute.stage_index == 0:
             people.setdefault(dispute.raiser_id, dispute.raiser)
             people.setdefault(dispute.counterpart_id, dispute.counterpart)
@@ -230,10 +235,23 @@ class Notifier:
             self.direct(session, person, payload, dispute=dispute)
 
     def referral_due(self, session: Session, dispute: Dispute) -> None:
+        """To those the protocol lets make the referral; to the parties and those acting when
+        it names nobody (or the directory holds nobody who may)."""
         protocol = dispute.protocol_snapshot
+        following = protocol.stage(dispute.stage_index + 1)
         payload = nudges.referral_due(dispute, protocol, self.calendar)
-        people = {p.id: p for p in [dispute.raiser, dispute.counterpart, *self.acting(dispute)]}
-        for person in people.values():
+        people = referrers(session, dispute, following) or [
+            dispute.raiser,
+            dispute.counterpart,
+            *self.acting(dispute),
+        ]
+        for person in {p.id: p for p in people}.values():
+            self.direct(session, person, payload, dispute=dispute)
+
+    def check_in(self, session: Session, dispute: Dispute, every: str) -> None:
+        """The urgent route's regular joint problem-solving, to those acting at the stage."""
+        payload = nudges.check_in(dispute, dispute.protocol_snapshot, every, self.calendar)
+        for person in self.acting(dispute):
             self.direct(session, person, payload, dispute=dispute)
 
     def directory_still_missing(self, session: Session, dispute: Dispute, gaps: list[str]) -> None:

@@ -81,9 +81,19 @@ class ReminderPlanner:
                 due = self.in_hours(protocol, dispute, self._point(point, now, deadline))
                 if now < due < deadline:
                     self.add(session, transition, ReminderKind.DEADLINE, due, point.text)
-        if transition.notices:
+        if transition.acting_notices:
             due = self.in_hours(protocol, dispute, self.calendar.due(now, protocol.acknowledgement))
             self.add(session, transition, ReminderKind.ACKNOWLEDGE, due, "acknowledgement")
+        urgency = protocol.urgency(dispute.urgency)
+        if urgency is not None and urgency.check_in_every is not None:
+            due = self.in_hours(protocol, dispute, self.calendar.due(now, urgency.check_in_every))
+            self.add(
+                session,
+                transition,
+                ReminderKind.CHECK_IN,
+                due,
+                f"check-in every {urgency.check_in_every}",
+            )
         if transition.to_stage == protocol.final_index:
             due = self.calendar.due(now, protocol.final_review_every)
             self.add(session, transition, ReminderKind.FINAL_REVIEW, due, "final stage review")

@@ -10,6 +10,7 @@ from typing import Any
 
 from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
 from bot.flows import disputes as flows
 from bot.messages import disputes as views
@@ -20,6 +21,7 @@ from handlers.commands.dispute import escalation_view
 from handlers.middleware import answered, button_context
 from handlers.support import directory_person, unexpected, unit_of_work
 from handlers.views.forms import field
+from models.directory import Person
 from models.dispute import Dispute
 
 Body = dict[str, Any]
@@ -58,23 +60,24 @@ def approve(context: BoltContext, respond: Respond) -> None:
 def _open_form(context: BoltContext, client: WebClient, body: Body, build: Any) -> None:
     """Opens the form `build` draws for the dispute, or refuses with the reason."""
     rt: Runtime = context["rt"]
+    acting = context["acting"]
     with unit_of_work(rt) as session:
-        view = build(rt, context["acting"].dispute(session))
+        view = build(rt, session, acting.dispute(session), acting.person(session))
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
-def _log_view(rt: Runtime, dispute: Dispute) -> View:
-    rt.service.require_open(dispute, "log a discussion on")
+def _log_view(rt: Runtime, session: Session, dispute: Dispute, person: Person) -> View:
+    rt.service.require_acting(session, dispute, person, "log a discussion on")
     return modals.log_modal(dispute.reference, dispute.protocol_snapshot.discussion_prompts)
 
 
-def _resolve_view(rt: Runtime, dispute: Dispute) -> View:
-    rt.service.require_open(dispute, "resolve")
+def _resolve_view(rt: Runtime, session: Session, dispute: Dispute, person: Person) -> View:
+    rt.service.require_acting(session, dispute, person, "resolve")
     return modals.resolve_modal(dispute.reference)
 
 
-def _escalate_view(rt: Runtime, dispute: Dispute) -> View:
-    return escalation_view(rt, dispute, reason=None)
+def _escalate_view(rt: Runtime, session: Session, dispute: Dispute, person: Person) -> View:
+    return escalation_view(rt, session, dispute, person, reason=None)
 
 
 @answered

@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
 from bot.flows import disputes as flows
 from bot.messages import disputes as views
@@ -20,6 +21,7 @@ from bot.services.record import render_record
 from handlers.commands.parsing import Subcommand, parse
 from handlers.middleware import Acting, answered, command_context
 from handlers.support import ephemeral, unit_of_work
+from models.directory import Person
 
 Body = dict[str, Any]
 
@@ -78,7 +80,7 @@ def log_discussion(
     with unit_of_work(rt) as session:
         person, dispute = acting.person(session), acting.dispute(session)
         if not sub.rest.strip():
-            rt.service.require_open(dispute, "log a discussion on")
+            rt.service.require_acting(session, dispute, person, "log a discussion on")
             client.views_open(
                 trigger_id=body["trigger_id"],
                 view=modals.log_modal(
@@ -118,24 +120,22 @@ def escalate_form(
     rt: Runtime, acting: Acting, sub: Subcommand, client: WebClient, body: Body
 ) -> None:
     with unit_of_work(rt) as session:
-        view = escalation_view(rt, acting.dispute(session), reason=sub.rest or None)
+        dispute, person = acting.dispute(session), acting.person(session)
+        view = escalation_view(rt, session, dispute, person, reason=sub.rest or None)
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
-def escalation_view(rt: Runtime, dispute: Any, *, reason: str | None) -> dict[str, Any]:
-    """The escalate form, or a clear refusal when the dispute cannot go higher."""
-    rt.service.require_open(dispute, "escalate")
-    protocol = dispute.protocol_snapshot
-    if dispute.stage_index >= protocol.final_index:
-        raise DomainError(
-            f"{dispute.reference} is already at the final stage; it cannot go higher."
-        )
-    following = protocol.stage(dispute.stage_index + 1)
+def escalation_view(
+    rt: Runtime, session: Session, dispute: Any, person: Person, *, reason: str | None
+) -> dict[str, Any]:
+    """The escalate form, or a clear refusal when this person cannot move the dispute on."""
+    following = rt.service.check_escalation(session, dispute, person)
     return modals.escalate_modal(
         dispute.reference,
         next_title=following.title,
         reason=reason,
         by_referral=following.referral_only,
+        stated=following.stated_timescale,
     )
 
 
@@ -144,7 +144,8 @@ def resolve_form(
 ) -> None:
     assert sub.reference is not None
     with unit_of_work(rt) as session:
-        rt.service.require_open(acting.dispute(session), "resolve")
+        dispute, person = acting.dispute(session), acting.person(session)
+        rt.service.require_acting(session, dispute, person, "resolve")
     client.views_open(trigger_id=body["trigger_id"], view=modals.resolve_modal(sub.reference))
 
 

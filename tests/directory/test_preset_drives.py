@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy.orm import Session
 
 from bot.clock import FrozenClock
 from bot.services.disputes import DisputeService, StageEntry
+from bot.services.errors import DomainError
 from models.dispute import Dispute
 from tests.conftest import london
 from tests.directory.conftest import Lookup, emails
@@ -36,7 +38,7 @@ def check(service: DisputeService, dispute: Dispute, entry: StageEntry, want: Ex
     assert {a.person.email for a in entry.assignment.people} == want.acting, want.stage
     actor = entry.transition.actor
     notified = want.acting - ({actor.email} if actor is not None else set())
-    assert {n.person.email for n in entry.transition.notices} == notified, want.stage
+    assert {n.person.email for n in entry.transition.acting_notices} == notified, want.stage
     assert dispute.deadline_at == want.deadline, want.stage
     assert entry.transition.deadline_at == want.deadline
     assert entry.transition.missing == list(want.missing), want.stage
@@ -222,13 +224,27 @@ def test_sussex_over_the_may_bank_holidays_with_referrals(service, session, cloc
         entry,
         Expected("independent-scrutineer", emails("margaret.fenwick"), london(2027, 6, 11, 17)),
     )
+    # The Directors of the three Safeguarding Partners in the directory are told, not asked.
+    informed = {n.person.email for n in entry.transition.informed_notices}
+    assert informed and informed.isdisjoint(emails("margaret.fenwick"))
     assert lapse(service, session, clock, dispute) is None
     assert dispute.deadline_at is None
     clock.set(london(2027, 6, 14, 10, 0))
+    # Only the Independent Scrutineer refers to the Secretary of State.
+    with pytest.raises(
+        DomainError, match="Only the partnership chair or scrutineer: Margaret Fenwick"
+    ):
+        service.escalate(
+            session=session,
+            dispute=dispute,
+            actor=health_visitor,
+            reason="Refer to the Secretary of State",
+        )
+    assert service.protocol_of(dispute).stage(dispute.stage_index).key == "independent-scrutineer"
     entry = service.escalate(
         session=session,
         dispute=dispute,
-        actor=health_visitor,
+        actor=northshire("margaret.fenwick"),
         reason="The scrutineer refers the matter to the Secretary of State",
     )
     check(service, dispute, entry, Expected("secretary-of-state", emails("margaret.fenwick"), None))

@@ -226,3 +226,48 @@ def test_a_refused_step_queues_nothing(
             reason=" ",
         )
     assert len(_outbox(session)) == queued
+
+
+def test_the_hand_escalator_is_told_once(
+    ctx: FlowContext, session: Session, people: dict[str, Person], opened: str
+) -> None:
+    def step(session: Session) -> None:
+        flows.escalate(
+            ctx,
+            session,
+            dispute=_dispute(session, opened),
+            actor=_person(session, people, "pol_dc"),
+            reason="No agreement on threshold",
+        )
+        to_escalator = [r for r in _outbox(session) if r.person_id == people["pol_dc"].id]
+        assert len(to_escalator) == 2  # the confirmation of opening, then one about the move
+        assert "moved to" in to_escalator[-1].payload["text"]
+
+    _in_one_transaction(session, step)
+
+
+def test_the_referral_reminder_goes_to_those_who_may_refer(
+    ctx: FlowContext, session: Session, people: dict[str, Person], clock: FrozenClock
+) -> None:
+    entry = flows.open_dispute(
+        ctx,
+        session,
+        raiser=people["pol_dc"],
+        counterpart=people["csc_sw"],
+        protocol_key="sussex",
+        category="information-sharing",
+        child_ref="CS-104233",
+        summary=SUMMARY,
+        urgency="immediate",
+        start_stage="professional-leads",
+    )
+    dispute = entry.transition.dispute
+    flows.escalate(ctx, session, dispute=dispute, actor=people["pol_dc"], reason="Stuck")
+    assert dispute.deadline_at is not None
+    clock.set(dispute.deadline_at)
+    assert flows.lapse(ctx, session, dispute=dispute) is None  # Stage 6 waits for a referral
+    session.flush()
+    queued = len(_outbox(session))
+    ctx.notifier.referral_due(session, dispute)
+    session.flush()
+    assert _recipients(_outbox(session)[queued:]) == {people["chair"].id}

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.protocols import PRESET_DIR, load_protocol_file
+from bot.protocols import PRESET_DIR, load_protocol_file, validate_protocol_data
 from models.protocol import Protocol, Stage
 from models.roles import AgencyKind, Role
 
@@ -111,7 +111,7 @@ def test_sussex_six_steps() -> None:
 def test_sussex_escalator_states_every_timeframe() -> None:
     stages = load("sussex").stages
     for stage in stages[:-1]:
-        assert stage.escalator_states_timescale, stage.key
+        assert stage.stated_timescale == "replaces", stage.key
         assert stage.timescale_is_default, stage.key
 
 
@@ -222,7 +222,9 @@ def test_oxfordshire_emergency_and_conference_dissent() -> None:
     emergency = protocol.urgency("emergency")
     assert emergency is not None
     assert emergency.any_hour
-    assert emergency.stage_timescale.duration == timedelta(hours=24)
+    # Daily joint problem-solving is a daily check-in, not a step a day.
+    assert emergency.stage_timescale is None
+    assert emergency.check_in_every.working_days == 1
     assert emergency.latest_start_stage == "service-manager"
     category = protocol.category("cp-conference-dissent")
     assert category is not None
@@ -246,3 +248,28 @@ def test_suffolk_ladder_and_health_route() -> None:
     assert route.role is Role.DESIGNATED_SAFEGUARDING_PROFESSIONAL
     assert route.when_agency_kind == [AgencyKind.HEALTH]
     assert route.instead
+
+
+def test_a_snapshot_from_before_stated_timescale_still_loads_and_only_shortens() -> None:
+    document = load("sussex").model_dump(mode="json")
+    for stage in document["stages"]:
+        stage.pop("stated_timescale")
+        stage["escalator_states_timescale"] = True
+        stage["whichever_is_less"] = True
+    older = Protocol.model_validate(document)
+    assert all(s.stated_timescale == "shortens" for s in older.stages)
+
+
+def test_a_protocol_file_is_told_where_a_routing_rule_is_wrong() -> None:
+    document = load("sussex").model_dump(mode="json")
+    document["stages"][1]["referred_by"] = ["partnership_chair"]
+    document["scope"] = {"intra_agency": "refused", "source": "1.4"}
+    _, errors = validate_protocol_data(document)
+    assert errors == [
+        "scope: intra_agency: refused needs where_instead, saying where to go instead"
+    ]
+    del document["scope"]
+    _, errors = validate_protocol_data(document)
+    assert errors == [
+        "stages[2] (managers) referred_by: only a referral_only stage names who refers"
+    ]

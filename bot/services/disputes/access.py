@@ -12,7 +12,7 @@ from bot.services.disputes.base import ServiceBase
 from bot.services.errors import DomainError, NotFound
 from models.audit import AuditEvent
 from models.directory import Person
-from models.dispute import Dispute, DisputeMember
+from models.dispute import Dispute, DisputeMember, NoticeKind, StageNotice
 from models.protocol import Protocol
 
 REFERENCE = re.compile(r"^RPD-\d{4}-\d{4,}$")
@@ -75,6 +75,27 @@ class AccessService(ServiceBase):
     def require_acting(
         self, session: Session, dispute: Dispute, person: Person, doing: str
     ) -> None:
-        """A member, on an open dispute: the check before every everyday step."""
+        """A member who acts, on an open dispute: the check before every everyday step.
+        Oversight bodies that are only informed may read the dispute but not change it."""
         self._require_member(session, dispute, person)
         self.require_open(dispute, doing)
+        if self._only_informed(session, dispute, person):
+            ref = dispute.reference
+            raise DomainError(
+                f"You are kept informed of {ref} but do not act on it, so you cannot {doing} it. "
+                f"Nothing has changed. Read it any time with `/dispute status {ref}` or "
+                f"`/dispute record {ref}`."
+            )
+
+    @staticmethod
+    def _only_informed(session: Session, dispute: Dispute, person: Person) -> bool:
+        if person.id in (dispute.raiser_id, dispute.counterpart_id):
+            return False
+        kinds = set(
+            session.scalars(
+                select(StageNotice.kind).where(
+                    StageNotice.dispute_id == dispute.id, StageNotice.person_id == person.id
+                )
+            )
+        )
+        return kinds == {NoticeKind.INFORMED.value}

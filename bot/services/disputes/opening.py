@@ -55,6 +55,7 @@ class OpeningService(StageService):
             raise DomainError(
                 "The counterpart must be someone other than you.", field="counterpart"
             )
+        self._check_scope(protocol, raiser, counterpart)
         child = check_child_ref(child_ref)
         text = required(summary, "a summary of the disagreement", "summary")
         self.child_refs.refuse(text, field="summary", where="the summary", known=child)
@@ -93,6 +94,20 @@ class OpeningService(StageService):
         return self._enter_stage(
             session, dispute, protocol, index, Trigger.OPENED, raiser, None, stated_timescale
         )
+
+    @staticmethod
+    def _check_scope(protocol: Protocol, raiser: Person, counterpart: Person) -> None:
+        """A disagreement the protocol does not cover is refused with where to take it."""
+        scope = protocol.scope
+        if scope is None or scope.intra_agency != "refused":
+            return
+        if raiser.agency_id == counterpart.agency_id:
+            raise DomainError(
+                f"You and {counterpart.name} are both in {raiser.agency.name}, and the "
+                f"{protocol.name} protocol does not cover disagreements inside one agency. "
+                f"Nothing was opened. {scope.where_instead}",
+                field="counterpart",
+            )
 
     def _checked_choices(
         self, protocol_key: str, category: str, urgency: str

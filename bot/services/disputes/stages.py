@@ -13,11 +13,12 @@ from bot.parsing import WhenError, parse_when
 from bot.services.counterparts import Assignee, StageAssignment, find_stage_people
 from bot.services.disputes.access import AccessService
 from bot.services.disputes.base import required
+from bot.services.disputes.routing import may_refer, oversight_people, referrers, who_refers
 from bot.services.errors import DomainError
 from bot.services.reminders import cancel_pending
 from models.directory import Person
-from models.dispute import Dispute, StageNotice, StageTransition, Trigger
-from models.protocol import Protocol, Stage
+from models.dispute import Dispute, NoticeKind, StageNotice, StageTransition, Trigger
+from models.protocol import Oversight, Protocol, Stage
 from models.schedule import ReminderKind
 from models.timescale import TimescaleError, parse_timescale
 
@@ -37,6 +38,19 @@ def _notice(transition: StageTransition, dispute: Dispute, assignee: Assignee) -
         person=assignee.person,
         side=assignee.side,
         explanation=assignee.explanation,
+    )
+
+
+def _informed(
+    transition: StageTransition, dispute: Dispute, person: Person, body: Oversight
+) -> StageNotice:
+    return StageNotice(
+        transition=transition,
+        dispute_id=dispute.id,
+        person=person,
+        side=NoticeKind.INFORMED.value,
+        kind=NoticeKind.INFORMED.value,
+        explanation=f"{body.label}: told at this stage, not asked to act. {body.source}",
     )
 
 
@@ -69,16 +83,18 @@ class StageService(AccessService):
     def _deadline(
         self, protocol: Protocol, dispute: Dispute, index: int, start: datetime, stated: str | None
     ) -> datetime | None:
+        """The stage's own timescale, replaced or shortened by a stated one as the protocol says;
+        an urgency's cap on each stage applies either way."""
         stage = protocol.stage(index)
         stated_at = self._stated_deadline(stated, start)
         if stage.timescale is None:
             return stated_at
         urgency = protocol.urgency(dispute.urgency)
-        cap = urgency.stage_timescale if urgency else None
-        candidates = [self.calendar.due_within(start, stage.timescale, cap)]
+        cap = self.calendar.due_within(start, urgency.stage_timescale if urgency else None)
+        own = self.calendar.due_within(start, stage.timescale)
         if stated_at is not None:
-            candidates.append(stated_at)
-        return min(c for c in candidates if c is not None)
+            own = stated_at if stage.stated_timescale == "replaces" else min(own, stated_at)
+        return min(c for c in (own, cap) if c is not None)
 
     def _stage_people(
         self, session: Session, dispute: Dispute, stage: Stage, now: datetime
@@ -116,6 +132,7 @@ class StageService(AccessService):
                 if actor is not None and assignee.person.id == actor.id:
                     continue  # nobody is asked to acknowledge their own step
                 session.add(_notice(transition, dispute, assignee))
+            informed = self._inform_oversight(session, dispute, stage, transition, actor, now)
             session.flush()
             self.planner.plan_stage(session, protocol, transition, now)
             change.note(
@@ -124,9 +141,31 @@ class StageService(AccessService):
                 reason=reason,
                 deadline=deadline.isoformat() if deadline else None,
                 notified=[a.person.id for a in assignment.people],
+                informed=informed,
                 missing=transition.missing,
             )
         return StageEntry(transition, assignment)
+
+    def _inform_oversight(
+        self,
+        session: Session,
+        dispute: Dispute,
+        stage: Stage,
+        transition: StageTransition,
+        actor: Person | None,
+        now: datetime,
+    ) -> list[int]:
+        """Oversight bodies the stage names become members who read the record, not act on it."""
+        skip = {n.person.id for n in transition.notices}
+        skip |= {dispute.raiser_id, dispute.counterpart_id, actor.id if actor else None}
+        told: list[int] = []
+        for person, body in oversight_people(session, dispute, stage):
+            if person.id in skip:
+                continue
+            self.add_member(dispute, person, f"informed at {stage.title}"[:120], now)
+            session.add(_informed(transition, dispute, person, body))
+            told.append(person.id)
+        return told
 
     @staticmethod
     def _move(
@@ -157,6 +196,25 @@ class StageService(AccessService):
         session.add(transition)
         return transition
 
+    def check_escalation(self, session: Session, dispute: Dispute, actor: Person) -> Stage:
+        """The stage `actor` may escalate to now, or why not; asked before the form opens too."""
+        self.require_acting(session, dispute, actor, "escalate")
+        protocol = dispute.protocol_snapshot
+        if dispute.stage_index >= protocol.final_index:
+            raise DomainError(
+                f"{dispute.reference} is already at the final stage "
+                f"({protocol.stage(protocol.final_index).title}); it cannot go higher. "
+                "Resolve it, or record that it is not resolved."
+            )
+        following = protocol.stage(dispute.stage_index + 1)
+        if following.referral_only and not may_refer(following, actor):
+            raise DomainError(
+                f"Only {who_refers(following, referrers(session, dispute, following))} can "
+                f"refer {dispute.reference} to {following.title}. Nothing has changed: ask them "
+                "to make the referral if the disagreement remains."
+            )
+        return following
+
     def escalate(
         self,
         *,
@@ -167,14 +225,8 @@ class StageService(AccessService):
         stated_timescale: str | None = None,
     ) -> StageEntry:
         """Moves to the next stage by hand, for a stated reason."""
-        self.require_acting(session, dispute, actor, "escalate")
+        self.check_escalation(session, dispute, actor)
         protocol = dispute.protocol_snapshot
-        if dispute.stage_index >= protocol.final_index:
-            raise DomainError(
-                f"{dispute.reference} is already at the final stage "
-                f"({protocol.stage(protocol.final_index).title}); it cannot go higher. "
-                "Resolve it, or record that it is not resolved."
-            )
         why = required(reason, "a reason for escalating", "reason")
         self.child_refs.refuse(why, field="reason", where="the reason", known=dispute.child_ref)
         return self._enter_stage(
@@ -269,6 +321,7 @@ class StageService(AccessService):
             select(StageNotice).where(
                 StageNotice.transition_id == dispute.current_transition.id,
                 StageNotice.person_id == actor.id,
+                StageNotice.kind == NoticeKind.ACTING.value,
             )
         )
         if notice is None:
