@@ -13,6 +13,7 @@ from models.dispute import (
     StageNotice,
     StageTransition,
 )
+from models.duties import DutyCompletion
 from models.outbox import OutboxMessage
 from models.schedule import DigestRun, Reminder
 from models.seen_request import SeenRequest
@@ -27,6 +28,7 @@ __all__ = [
     "Dispute",
     "DisputeMember",
     "DisputeStatistic",
+    "DutyCompletion",
     "OutboxMessage",
     "Person",
     "ReferenceCounter",

@@ -17,6 +17,7 @@ class ReminderKind(StrEnum):
     FINAL_REVIEW = "final_review"  # the final stage's review cadence
     DIRECTORY = "directory"  # someone missing from the directory is still missing
     REFERRAL = "referral"  # the next stage needs a person's referral
+    DUTY = "duty"  # a duty with its own timescale: due soon (1), then overdue (2)
 
 
 class ReminderStatus(StrEnum):

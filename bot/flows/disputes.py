@@ -11,8 +11,11 @@ from sqlalchemy.orm import Session
 
 from bot.flows.context import FlowContext
 from bot.messages import disputes as views
+from bot.messages import duties as duty_views
 from bot.messages import replies
-from bot.services.disputes import ActionInput, StageEntry
+from bot.messages.blocks import Block
+from bot.services.disputes import ActionInput, DutyTick, StageEntry
+from bot.services.duty_list import ticks
 from models.directory import Person
 from models.dispute import DiscussionEntry, Dispute, Resolution, StageNotice
 
@@ -46,7 +49,8 @@ def open_dispute(
     )
     ctx.notifier.stage_entered(session, entry)
     dispute = entry.transition.dispute
-    reply = views.opened_reply(dispute, dispute.protocol_snapshot, ctx.calendar)
+    duties = ctx.notifier.duty_checklist(session, dispute, "raiser")
+    reply = views.opened_reply(dispute, dispute.protocol_snapshot, ctx.calendar, duties)
     ctx.notifier.direct(session, raiser, reply, dispute=dispute)
     return entry
 
@@ -167,3 +171,15 @@ def resolve(
     text = replies.closed(dispute)
     ctx.notifier.direct(session, actor, views.plain_message(text), dispute=dispute)
     return resolution
+
+
+def tick_duty(
+    ctx: FlowContext, session: Session, *, dispute: Dispute, actor: Person, key: str, done: bool
+) -> Block:
+    """Ticks or unticks a duty for the actor's side; returns its checklist entry redrawn."""
+    tick: DutyTick = ctx.service.set_duty_done(
+        session=session, dispute=dispute, actor=actor, key=key, done=done
+    )
+    return duty_views.duty_block(
+        dispute, tick.item, tick.side, ticks(session, dispute), ctx.calendar
+    )

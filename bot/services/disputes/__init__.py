@@ -1,8 +1,8 @@
 """The dispute use cases, one module per concern, behind one service.
 
 `access` (visibility and membership), `stages` (entering stages, escalation, acknowledgement),
-`opening`, `discussions`, `closing` and `reminding`; `base` holds the one helper that changes
-and audits.
+`opening`, `discussions`, `closing`, `reminding` and `duties`; `base` holds the one helper that
+changes and audits.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from bot.services.disputes.access import REFERENCE
 from bot.services.disputes.closing import ActionInput, ClosingService
 from bot.services.disputes.discussions import DiscussionService
+from bot.services.disputes.duties import DutyService, DutyTick
 from bot.services.disputes.opening import CHILD_REF, OpeningService, check_child_ref
 from bot.services.disputes.reminding import ReminderSteps
 from bot.services.disputes.stages import StageEntry
@@ -19,10 +20,11 @@ __all__ = [
     "REFERENCE",
     "ActionInput",
     "DisputeService",
+    "DutyTick",
     "StageEntry",
     "check_child_ref",
 ]
 
 
-class DisputeService(OpeningService, DiscussionService, ClosingService, ReminderSteps):
+class DisputeService(OpeningService, DiscussionService, ClosingService, ReminderSteps, DutyService):
     """Every change goes through here; callers own the transaction."""
