@@ -158,8 +158,10 @@ def stage_moved(
     trigger: str,
     reason: str | None,
     calendar: WorkingCalendar,
+    duties: list[Block] | None = None,
 ) -> Message:
-    """Told to the parties and the previous tier when a dispute moves up."""
+    """Told to the parties and the previous tier when a dispute moves up; `duties` is the
+    checklist for a recipient who still acts for a side (a party, or whoever escalated)."""
     label = stage_label(dispute, protocol)
     if trigger == "timescale lapsed":
         why = "because its timescale lapsed."
@@ -169,7 +171,7 @@ def stage_moved(
     text = f"*{dispute.reference}* moved to *{label}* {why}\nActing now: {escape(people)}."
     return message(
         f"{dispute.reference} moved to {label}.",
-        [section(text), section(next_step(dispute, protocol, calendar))],
+        [section(text), *(duties or []), section(next_step(dispute, protocol, calendar))],
     )
 
 

@@ -15,7 +15,7 @@ from bot.messages import reminders as nudges
 from bot.messages import replies
 from bot.messages.blocks import Block
 from bot.services.disputes import StageEntry
-from bot.services.duty_list import BoundDuty, acting_for, current_duties, ticks
+from bot.services.duty_list import BoundDuty, acting_for, current_duties, side_of, ticks
 from bot.services.outbox_retry import requeue_conversation_setup
 from bot.settings import Settings
 from bot.working_days import WorkingCalendar
@@ -126,13 +126,21 @@ class Notifier:
         )
         if transition.from_stage is not None:
             told = {p.id for p in acting}
-            update = views.stage_moved(
-                dispute, protocol, acting, transition.trigger, transition.reason, self.calendar
-            )
             for person in self._previous_tier(dispute, transition.from_stage):
-                if person.id not in told:
-                    told.add(person.id)
-                    self.direct(session, person, update, dispute=dispute)
+                if person.id in told:
+                    continue
+                told.add(person.id)
+                duties = self.duty_checklist(session, dispute, side_of(dispute, person))
+                update = views.stage_moved(
+                    dispute,
+                    protocol,
+                    acting,
+                    transition.trigger,
+                    transition.reason,
+                    self.calendar,
+                    duties,
+                )
+                self.direct(session, person, update, dispute=dispute)
         if transition.missing:
             self.admins(
                 session, views.directory_gap(dispute, protocol, transition.missing), dispute=dispute

@@ -7,9 +7,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from bot.database import transaction
+from bot.flows import disputes as flows
 from bot.flows.sweep import Sweeper
 from bot.messages.duties import DUTY_TICK
 from models.audit import AuditEvent
+from models.directory import Person
 from models.duties import DutyCompletion
 from models.schedule import Reminder, ReminderKind, ReminderStatus
 from tests.conftest import london
@@ -19,6 +22,8 @@ from tests.e2e.test_journey import REF, last_notice, open_dispute
 RESOLVE_DUTY = "Resolve the difference through discussion"  # Suffolk stage 1, both, 5 days
 REVISIT_DUTY = "re-visit the referral"  # Suffolk stage 1, the raising side only
 RECORD_DUTY = "Record each intra and inter-agency discussion"  # Suffolk, whole dispute, both
+TELL_OTHER_AGENCY = "Formally tell the other agency"  # Oxfordshire Step 2, the escalating side
+WRITTEN_RESPONSE = "Give a written response."  # Oxfordshire Step 2, the agency challenged
 
 
 @pytest.fixture
@@ -205,3 +210,48 @@ def test_a_duty_with_its_own_timescale_is_reminded_until_ticked(bot: Bot, sweepe
         )
     assert pending == 0
     assert {r.side for r in completions(bot)} == {"raiser", "counterpart"}
+
+
+def open_oxfordshire(bot: Bot) -> None:
+    """Oxfordshire's own timescales for duties; the form offers the configured protocol, so the
+    dispute is opened through the same flow the form calls."""
+    with transaction(bot.rt.factory) as session:
+        people = {p.slack_user_id: p for p in session.scalars(select(Person))}
+        flows.open_dispute(
+            bot.rt.flows,
+            session,
+            raiser=people[bot.ids["pol_dc"]],
+            counterpart=people[bot.ids["csc_sw"]],
+            protocol_key="oxfordshire",
+            category="referral-criteria",
+            child_ref="CS-104233",
+            summary="Referral refused as below threshold; police see a s47 need.",
+        )
+    bot.deliver()
+
+
+def test_after_escalation_each_side_is_asked_for_its_own_part(bot: Bot) -> None:
+    open_oxfordshire(bot)
+    first_stage = opened_reply(bot)
+    bot.slack.command(bot.ids["pol_dc"], f"escalate {REF} No agreement on threshold")
+    modal = bot.emulator.views_opened()[-1]
+    bot.slack.submit(bot.ids["pol_dc"], modal, {"reason": "No agreement on threshold"})
+    bot.deliver()
+
+    # The escalating side tells the other agency; the agency challenged answers in writing.
+    police = duty_blocks(last_notice(bot, "pol_ds"))
+    social_care = duty_blocks(last_notice(bot, "csc_tm"))
+    assert any(TELL_OTHER_AGENCY in text for text in police)
+    assert not any(WRITTEN_RESPONSE in text for text in police)
+    assert not any(TELL_OTHER_AGENCY in text for text in social_care)
+    response = block_for(last_notice(bot, "csc_tm"), WRITTEN_RESPONSE)
+    assert "Due by Monday 30 November 2026 at 5:00pm" in response["text"]["text"]
+    # The practitioner who escalated acts for their side still, and can tick from the news.
+    moved = next(m for m in bot.dms("pol_dc") if "moved to" in m["text"])
+    assert any(TELL_OTHER_AGENCY in text for text in duty_blocks(moved))
+
+    # A box from the stage just left can no longer be ticked.
+    consult = block_for(first_stage, "First consult co-workers")["block_id"]
+    bot.slack.tick(bot.ids["pol_dc"], first_stage, consult, True)
+    assert "not part of the current stage" in bot.replies("pol_dc")[-1]["text"]
+    assert completions(bot) == []
