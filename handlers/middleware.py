@@ -129,8 +129,20 @@ def _into_context(
     return True
 
 
-def button_context(rt: Runtime, *, stale: str = STALE, needs_dispute: bool = True) -> Middleware:
-    """Acknowledges the press, then resolves who pressed it and the dispute its value names."""
+def _value(action: Body) -> object:
+    return action.get("value")
+
+
+def button_context(
+    rt: Runtime,
+    *,
+    stale: str = STALE,
+    needs_dispute: bool = True,
+    read: Callable[[Body], object] = _value,
+) -> Middleware:
+    """Acknowledges the press, then resolves who pressed it and the dispute its value names;
+    `read` finds that value in an element that carries none (a checkbox names it in its block).
+    """
 
     def middleware(
         ack: Ack,
@@ -142,7 +154,7 @@ def button_context(rt: Runtime, *, stale: str = STALE, needs_dispute: bool = Tru
         response = ack()
 
         def resolve() -> Acting:
-            meta = ActionMeta.decode(body["actions"][0].get("value"))
+            meta = ActionMeta.decode(read(body["actions"][0]))
             return resolve_acting(rt, client, body["user"]["id"], meta, needs_dispute=needs_dispute)
 
         answer = _button_answer(rt, client, body, context.respond)

@@ -13,6 +13,7 @@ from models.dispute import (
     StageNotice,
     StageTransition,
 )
+from models.duties import DutyCompletion
 from models.outbox import OutboxMessage
 from models.procedures import CategoryAnswer, ReflectiveRequest
 from models.schedule import DigestRun, Reminder
@@ -29,6 +30,7 @@ __all__ = [
     "Dispute",
     "DisputeMember",
     "DisputeStatistic",
+    "DutyCompletion",
     "OutboxMessage",
     "Person",
     "ReferenceCounter",

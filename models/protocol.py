@@ -51,7 +51,13 @@ Side = Literal["raiser", "counterpart", "both", "escalator"]
 
 
 class Duty(_Strict):
-    """Something the protocol says must be done at a stage, with its own time limit if any."""
+    """Something the protocol says must be done at a stage, with its own time limit if any.
+
+    `who` names the side it binds (`escalator`: the side that moved the dispute into the stage;
+    both sides when its timescale lapsed). Each side bound ticks it in its own checklist; a duty
+    `within` a timescale is due that long after the stage began (after opening, for the
+    protocol's own duties), and is reminded and reported overdue.
+    """
 
     text: str
     within: Timescale | None = None

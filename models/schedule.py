@@ -18,6 +18,7 @@ class ReminderKind(StrEnum):
     DIRECTORY = "directory"  # someone missing from the directory is still missing
     REFERRAL = "referral"  # the next stage needs a person's referral
     CHECK_IN = "check_in"  # the urgent route's regular joint problem-solving
+    DUTY = "duty"  # a duty with its own timescale: due soon (1), then overdue (2)
 
 
 class ReminderStatus(StrEnum):

@@ -12,8 +12,11 @@ from sqlalchemy.orm import Session
 
 from bot.flows.context import FlowContext
 from bot.messages import disputes as views
+from bot.messages import duties as duty_views
 from bot.messages import replies
-from bot.services.disputes import ActionInput, StageEntry
+from bot.messages.blocks import Block
+from bot.services.disputes import ActionInput, DutyTick, StageEntry
+from bot.services.duty_list import side_of, ticks
 from models.directory import Person
 from models.dispute import DiscussionEntry, Dispute, Resolution, StageNotice
 from models.procedures import ReflectiveRequest
@@ -54,7 +57,8 @@ def open_dispute(
     dispute = entry.transition.dispute
     ctx.service.record_answers(session, dispute, details, raiser)
     ctx.notifier.stage_entered(session, entry)
-    reply = views.opened_reply(dispute, dispute.protocol_snapshot, ctx.calendar)
+    duties = ctx.notifier.duty_checklist(session, dispute, "raiser")
+    reply = views.opened_reply(dispute, dispute.protocol_snapshot, ctx.calendar, duties)
     ctx.notifier.direct(session, raiser, reply, dispute=dispute)
     if pattern := ctx.service.pattern_completed(session, dispute):
         ctx.notifier.pattern_found(session, pattern)
@@ -141,6 +145,7 @@ def escalate(
     )
     ctx.notifier.stage_entered(session, entry)
     acting = [a.person for a in entry.assignment.people]
+    duties = ctx.notifier.duty_checklist(session, dispute, side_of(dispute, actor))
     moved = views.stage_moved(
         dispute,
         dispute.protocol_snapshot,
@@ -148,6 +153,7 @@ def escalate(
         "manual",
         entry.transition.reason,
         ctx.calendar,
+        duties,
     )
     ctx.notifier.direct(session, actor, moved, dispute=dispute)
     return entry
@@ -188,3 +194,15 @@ def resolve(
     text = replies.closed(dispute)
     ctx.notifier.direct(session, actor, views.plain_message(text), dispute=dispute)
     return resolution
+
+
+def tick_duty(
+    ctx: FlowContext, session: Session, *, dispute: Dispute, actor: Person, key: str, done: bool
+) -> Block:
+    """Ticks or unticks a duty for the actor's side; returns its checklist entry redrawn."""
+    tick: DutyTick = ctx.service.set_duty_done(
+        session=session, dispute=dispute, actor=actor, key=key, done=done
+    )
+    return duty_views.duty_block(
+        dispute, tick.item, tick.side, ticks(session, dispute), ctx.calendar
+    )

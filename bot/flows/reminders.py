@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.flows.context import FlowContext
+from bot.services.duty_list import current_duties
 from bot.services.reminders import ONE_WORKING_DAY
 from models.dispute import Dispute
 from models.schedule import Reminder, ReminderKind
@@ -84,6 +85,18 @@ def _directory(
     return True
 
 
+def _duty(
+    ctx: FlowContext, session: Session, dispute: Dispute, reminder: Reminder, now: datetime
+) -> bool:
+    """A duty with its own timescale: due soon (1), then overdue (2), to the sides yet to tick."""
+    item = next((i for i in current_duties(dispute, ctx.calendar) if i.key == reminder.label), None)
+    if item is None:
+        return False
+    if reminder.sequence == 1:
+        return ctx.notifier.remind_duty(session, dispute, item)
+    return ctx.notifier.duty_overdue(session, dispute, item)
+
+
 def _senders(ctx: FlowContext) -> dict[ReminderKind, Send]:
     return {
         ReminderKind.DEADLINE: _deadline,
@@ -92,6 +105,7 @@ def _senders(ctx: FlowContext) -> dict[ReminderKind, Send]:
         ReminderKind.REFERRAL: _on_review_cadence(ctx.notifier.referral_due),
         ReminderKind.DIRECTORY: _directory,
         ReminderKind.CHECK_IN: _check_in,
+        ReminderKind.DUTY: _duty,
     }
 
 

@@ -133,9 +133,14 @@ def notice_buttons(dispute: Dispute, *, acknowledged: bool) -> Block:
 
 
 def stage_notice(
-    dispute: Dispute, protocol: Protocol, notice: StageNotice, calendar: WorkingCalendar
+    dispute: Dispute,
+    protocol: Protocol,
+    notice: StageNotice,
+    calendar: WorkingCalendar,
+    duties: list[Block] | None = None,
 ) -> Message:
-    """The message asking one person to act at a stage: who, what, since when, by when."""
+    """The message asking one person to act at a stage: who, what, since when, by when, and
+    `duties`, the checklist of what the protocol asks of their side."""
     label = stage_label(dispute, protocol)
     blocks = [
         header(f"{dispute.reference}: your action is needed"),
@@ -154,6 +159,7 @@ def stage_notice(
             )
         )
     blocks += procedures.questions_that_help(protocol)
+    blocks.extend(duties or [])
     blocks.append(section(next_step(dispute, protocol, calendar)))
     blocks.append(notice_buttons(dispute, acknowledged=notice.acknowledged_at is not None))
     return message(f"{dispute.reference}: {label}. Your action is needed.", blocks)
@@ -195,8 +201,10 @@ def stage_moved(
     trigger: str,
     reason: str | None,
     calendar: WorkingCalendar,
+    duties: list[Block] | None = None,
 ) -> Message:
-    """Told to the parties and the previous tier when a dispute moves up."""
+    """Told to the parties and the previous tier when a dispute moves up; `duties` is the
+    checklist for a recipient who still acts for a side (a party, or whoever escalated)."""
     label = stage_label(dispute, protocol)
     if trigger == "timescale lapsed":
         why = "because its timescale lapsed."
@@ -206,7 +214,7 @@ def stage_moved(
     text = f"*{dispute.reference}* moved to *{label}* {why}\nActing now: {escape(people)}."
     return message(
         f"{dispute.reference} moved to {label}.",
-        [section(text), section(next_step(dispute, protocol, calendar))],
+        [section(text), *(duties or []), section(next_step(dispute, protocol, calendar))],
     )
 
 
@@ -228,8 +236,13 @@ def conversation_stage(
     return message(f"{dispute.reference}: {label}", blocks)
 
 
-def opened_reply(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> Message:
-    """What the raiser sees once the dispute is open."""
+def opened_reply(
+    dispute: Dispute,
+    protocol: Protocol,
+    calendar: WorkingCalendar,
+    duties: list[Block] | None = None,
+) -> Message:
+    """What the raiser sees once the dispute is open, with their side's duties to tick."""
     text = (
         f":white_check_mark: Dispute *{dispute.reference}* is open under the "
         f"{escape(protocol.name)} protocol, at {stage_label(dispute, protocol)}.\n"
@@ -237,11 +250,17 @@ def opened_reply(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar
     )
     return message(
         f"Dispute {dispute.reference} is open.",
-        [section(text), section(next_step(dispute, protocol, calendar))],
+        [section(text), *(duties or []), section(next_step(dispute, protocol, calendar))],
     )
 
 
-def status(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> Message:
+def status(
+    dispute: Dispute,
+    protocol: Protocol,
+    calendar: WorkingCalendar,
+    duties: list[str] | None = None,
+) -> Message:
+    """Where the dispute stands; `duties` are the lines saying what is done and outstanding."""
     notices = dispute.current_transition.acting_notices
     waiting = [n.person.name for n in notices if n.acknowledged_at is None]
     ack = ", ".join(
@@ -266,6 +285,7 @@ def status(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> M
     lines += [procedures.reflective_line(r, calendar) for r in dispute.reflective_requests]
     if dispute.resolution is not None:
         lines.append(f"Outcome: {Outcome(dispute.resolution.outcome).label}")
+    lines.extend(duties or [])
     return message(
         f"{dispute.reference}: {stage_label(dispute, protocol)}",
         [

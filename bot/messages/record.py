@@ -11,6 +11,7 @@ from datetime import date
 
 from bot.messages import procedures
 from bot.messages.disputes import category_label, stage_label
+from bot.services.duty_list import BoundDuty, Ticks, protocol_duties, side_label, stage_duties
 from bot.working_days import WorkingCalendar
 from models.audit import AuditEvent
 from models.directory import Agency, Person
@@ -26,14 +27,22 @@ def record_filename(dispute: Dispute) -> str:
     return f"{dispute.reference}-record.md"
 
 
-def record_document(dispute: Dispute, trail: Sequence[AuditLine], calendar: WorkingCalendar) -> str:
-    """The whole record as one document; times in the partnership's own zone."""
+def record_document(
+    dispute: Dispute,
+    trail: Sequence[AuditLine],
+    calendar: WorkingCalendar,
+    done: Ticks | None = None,
+) -> str:
+    """The whole record as one document; times in the partnership's own zone. `done` holds the
+    duties ticked so far, by whom and when."""
     protocol = dispute.protocol_snapshot
+    done = done or {}
     parts = [
         _overview(dispute, protocol, calendar),
         _text_section("Summary of the disagreement", dispute.summary),
         *procedures.details_record(dispute),
-        _stages(dispute, protocol, calendar),
+        _stages(dispute, protocol, calendar, done),
+        _whole_dispute_duties(dispute, calendar, done),
         _discussions(dispute, protocol, calendar),
         *procedures.reflective_record(dispute, calendar),
         _resolution(dispute, protocol, calendar),
@@ -108,8 +117,37 @@ def _timescale(transition: StageTransition, dispute: Dispute, protocol: Protocol
     return stated
 
 
+def _duty_lines(
+    dispute: Dispute, items: list[BoundDuty], calendar: WorkingCalendar, done: Ticks
+) -> list[str]:
+    """Each duty for each side it binds: who ticked it and when, or that it is outstanding."""
+    lines = []
+    for item in items:
+        for side in item.sides:
+            tick = done.get((item.key, side))
+            if tick is not None:
+                state = f"done, ticked by {tick.done_by.name} on {calendar.describe(tick.done_at)}"
+            elif item.due_at is not None:
+                state = f"outstanding (due by {calendar.describe(item.due_at)})"
+            else:
+                state = "outstanding"
+            lines.append(f"  - {item.duty.text} ({side_label(dispute, side)}): {state}")
+    return lines
+
+
+def _whole_dispute_duties(dispute: Dispute, calendar: WorkingCalendar, done: Ticks) -> str:
+    lines = _duty_lines(dispute, protocol_duties(dispute, calendar), calendar, done)
+    if not lines:
+        return "## Duties throughout the dispute\n\nThe protocol sets none."
+    return "\n".join(["## Duties throughout the dispute", "", *(line[2:] for line in lines)])
+
+
 def _stage(
-    transition: StageTransition, dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar
+    transition: StageTransition,
+    dispute: Dispute,
+    protocol: Protocol,
+    calendar: WorkingCalendar,
+    done: Ticks,
 ) -> str:
     deadline = calendar.describe(transition.deadline_at) if transition.deadline_at else "none"
     lines = [
@@ -133,11 +171,15 @@ def _stage(
     if transition.missing:
         lines.append("- **Gaps in the agency directory:**")
         lines.extend(f"  - {gap}" for gap in transition.missing)
+    duties = _duty_lines(dispute, stage_duties(dispute, transition, calendar), calendar, done)
+    if duties:
+        lines.append("- **Duties:**")
+        lines.extend(duties)
     return "\n".join(lines)
 
 
-def _stages(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> str:
-    stages = [_stage(t, dispute, protocol, calendar) for t in dispute.transitions]
+def _stages(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar, done: Ticks) -> str:
+    stages = [_stage(t, dispute, protocol, calendar, done) for t in dispute.transitions]
     return "\n\n".join(["## Stages", *stages])
 
 

@@ -10,10 +10,13 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.messages import disputes as views
+from bot.messages import duties as duty_views
 from bot.messages import procedures, replies
 from bot.messages import reminders as nudges
+from bot.messages.blocks import Block
 from bot.services.disputes import StageEntry
 from bot.services.disputes.routing import referrers
+from bot.services.duty_list import BoundDuty, acting_for, current_duties, side_of, ticks
 from bot.services.outbox_retry import requeue_conversation_setup
 from bot.settings import Settings
 from bot.working_days import WorkingCalendar
@@ -100,6 +103,15 @@ class Notifier:
         setup = self._add(session, OutboxKind.SYNC_MEMBERS, {}, dispute=dispute)
         self._add(session, OutboxKind.CONVERSATION, payload, dispute=dispute, depends_on=setup)
 
+    def duty_checklist(self, session: Session, dispute: Dispute, side: str | None) -> list[Block]:
+        """The current stage's duties binding `side`, with what is ticked so far."""
+        items = current_duties(dispute, self.calendar)
+        return duty_views.checklist(dispute, items, side, ticks(session, dispute), self.calendar)
+
+    def _notice(self, session: Session, dispute: Dispute, notice: StageNotice) -> dict[str, Any]:
+        duties = self.duty_checklist(session, dispute, notice.side)
+        return views.stage_notice(dispute, dispute.protocol_snapshot, notice, self.calendar, duties)
+
     # events --------------------------------------------------------------------------------
 
     def stage_entered(self, session: Session, entry: StageEntry) -> None:
@@ -109,7 +121,7 @@ class Notifier:
         protocol = dispute.protocol_snapshot
         acting = [a.person for a in entry.assignment.people]
         for notice in transition.acting_notices:
-            payload = views.stage_notice(dispute, protocol, notice, self.calendar)
+            payload = self._notice(session, dispute, notice)
             self.direct(session, notice.person, payload, dispute=dispute, notice=notice)
         for notice in transition.informed_notices:
             payload = views.information_notice(dispute, protocol, notice, self.calendar)
@@ -120,13 +132,21 @@ class Notifier:
         if transition.from_stage is not None:
             # whoever escalated by hand hears once, from the flow that did it
             told = {p.id for p in acting} | {transition.actor_id}
-            update = views.stage_moved(
-                dispute, protocol, acting, transition.trigger, transition.reason, self.calendar
-            )
             for person in self._previous_tier(dispute, transition.from_stage):
-                if person.id not in told:
-                    told.add(person.id)
-                    self.direct(session, person, update, dispute=dispute)
+                if person.id in told:
+                    continue
+                told.add(person.id)
+                duties = self.duty_checklist(session, dispute, side_of(dispute, person))
+                update = views.stage_moved(
+                    dispute,
+                    protocol,
+                    acting,
+                    transition.trigger,
+                    transition.reason,
+                    self.calendar,
+                    duties,
+                )
+                self.direct(session, person, update, dispute=dispute)
         if transition.missing:
             self.admins(
                 session, views.directory_gap(dispute, protocol, transition.missing), dispute=dispute
@@ -161,8 +181,7 @@ class Notifier:
     def acknowledged(self, session: Session, notice: StageNotice) -> None:
         """Redraws the notice in place, and tells the raiser who has it in hand."""
         dispute = notice.transition.dispute
-        protocol = dispute.protocol_snapshot
-        payload = views.stage_notice(dispute, protocol, notice, self.calendar)
+        payload = self._notice(session, dispute, notice)
         self._add(session, OutboxKind.UPDATE_NOTICE, payload, dispute=dispute, notice=notice)
         if dispute.raiser_id != notice.person_id:
             text = replies.acknowledged_news(notice, self.calendar)
@@ -254,14 +273,36 @@ class Notifier:
         for person in self.acting(dispute):
             self.direct(session, person, payload, dispute=dispute)
 
+    def remind_duty(self, session: Session, dispute: Dispute, item: BoundDuty) -> bool:
+        """Each side yet to tick the duty hears it is due soon; False when all have ticked."""
+        done = ticks(session, dispute)
+        waiting = [side for side in item.sides if (item.key, side) not in done]
+        for side in waiting:
+            payload = duty_views.duty_due_soon(dispute, item, side, done, self.calendar)
+            for person in acting_for(dispute, side):
+                self.direct(session, person, payload, dispute=dispute)
+        return bool(waiting)
+
+    def duty_overdue(self, session: Session, dispute: Dispute, item: BoundDuty) -> bool:
+        """The sides yet to tick an overdue duty, and the safeguarding leads, hear of it."""
+        done = ticks(session, dispute)
+        waiting = [side for side in item.sides if (item.key, side) not in done]
+        if not waiting:
+            return False
+        payload = duty_views.duty_overdue(dispute, item, waiting, self.calendar)
+        people = {p.id: p for side in waiting for p in acting_for(dispute, side)}
+        for person in people.values():
+            self.direct(session, person, payload, dispute=dispute)
+        self.leads(session, payload, dispute=dispute)
+        return True
+
     def directory_still_missing(self, session: Session, dispute: Dispute, gaps: list[str]) -> None:
         protocol = dispute.protocol_snapshot
         self.admins(session, views.directory_gap(dispute, protocol, gaps), dispute=dispute)
 
     def joined_late(self, session: Session, dispute: Dispute, notices: list[StageNotice]) -> None:
         """People found once the directory was fixed get the stage notice they missed."""
-        protocol = dispute.protocol_snapshot
         for notice in notices:
-            payload = views.stage_notice(dispute, protocol, notice, self.calendar)
+            payload = self._notice(session, dispute, notice)
             self.direct(session, notice.person, payload, dispute=dispute, notice=notice)
         self._add(session, OutboxKind.SYNC_MEMBERS, {}, dispute=dispute)

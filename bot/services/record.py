@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.messages.record import AuditLine, record_document
+from bot.services.duty_list import ticks
 from bot.working_days import WorkingCalendar
 from models.audit import AuditEvent
 from models.directory import Person
@@ -26,4 +27,6 @@ def audit_trail(session: Session, dispute: Dispute) -> list[AuditLine]:
 
 def render_record(session: Session, *, dispute: Dispute, calendar: WorkingCalendar) -> str:
     """The whole record as one document; times in the partnership's own zone."""
-    return record_document(dispute, audit_trail(session, dispute), calendar)
+    return record_document(
+        dispute, audit_trail(session, dispute), calendar, ticks(session, dispute)
+    )

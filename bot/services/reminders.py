@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from bot.services.duty_list import BoundDuty, current_duties, ticks
 from bot.working_days import WorkingCalendar
 from models.dispute import Dispute, StageTransition
 from models.protocol import Protocol, ReminderPoint
@@ -100,3 +101,44 @@ class ReminderPlanner:
         if transition.missing:
             due = self.calendar.due(now, ONE_WORKING_DAY)
             self.add(session, transition, ReminderKind.DIRECTORY, due, "directory gap")
+        done = ticks(session, dispute)
+        for item in current_duties(dispute, self.calendar):
+            if any((item.key, side) not in done for side in item.sides):
+                self.plan_duty(session, protocol, transition, item, now)
+
+    def plan_duty(
+        self,
+        session: Session,
+        protocol: Protocol,
+        transition: StageTransition,
+        item: BoundDuty,
+        now: datetime,
+    ) -> None:
+        """A duty with its own timescale: a reminder a working day before it falls due (halfway
+        when that is already past), then a report once it is overdue."""
+        due = item.due_at
+        if due is None or due <= now:
+            return
+        dispute = transition.dispute
+        before = self.calendar.before(due, ONE_WORKING_DAY)
+        if before <= now:
+            before = now + (due - now) / 2
+        before = self.in_hours(protocol, dispute, before)
+        if now < before < due:
+            self.add(session, transition, ReminderKind.DUTY, before, item.key, 1)
+        self.add(session, transition, ReminderKind.DUTY, due, item.key, 2)
+
+    @staticmethod
+    def cancel_duty(session: Session, dispute: Dispute, key: str) -> None:
+        """A duty done by every side it binds needs no more reminding."""
+        session.execute(
+            update(Reminder)
+            .where(
+                Reminder.dispute_id == dispute.id,
+                Reminder.kind == ReminderKind.DUTY.value,
+                Reminder.label == key,
+                Reminder.status == ReminderStatus.PENDING,
+            )
+            .values(status=ReminderStatus.CANCELLED)
+            .execution_options(synchronize_session=False)
+        )

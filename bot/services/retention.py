@@ -23,6 +23,7 @@ from models.dispute import (
     StageNotice,
     StageTransition,
 )
+from models.duties import DutyCompletion
 from models.outbox import OutboxMessage
 from models.procedures import CategoryAnswer, ReflectiveRequest
 from models.schedule import Reminder
@@ -115,6 +116,7 @@ def erase(
         delete(OutboxMessage).where(OutboxMessage.dispute_id == dispute.id),
         delete(Reminder).where(Reminder.dispute_id == dispute.id),
         delete(StageNotice).where(StageNotice.transition_id.in_(transition_ids)),
+        delete(DutyCompletion).where(DutyCompletion.dispute_id == dispute.id),
         delete(ResolutionAction).where(ResolutionAction.resolution_id.in_(resolution_ids)),
         delete(Resolution).where(Resolution.dispute_id == dispute.id),
         delete(DiscussionEntry).where(DiscussionEntry.dispute_id == dispute.id),

@@ -26,6 +26,7 @@ from models.dispute import (
     StageNotice,
     StageTransition,
 )
+from models.duties import DutyCompletion
 from models.procedures import ReflectiveRequest
 
 
@@ -55,6 +56,7 @@ def export_person(session: Session, *, email: str) -> dict[str, Any]:
         "reflective_meetings_requested": _reflective_requested(session, person),
         "stage_notices": _stage_notices(session, person),
         "escalations_made": _escalations_made(session, person),
+        "duties_ticked": _duties_ticked(session, person),
         "resolutions_recorded": [
             {"dispute": r.dispute.reference, "outcome": r.outcome, "at": _when(r.resolved_at)}
             for r in session.scalars(
@@ -156,6 +158,19 @@ def _escalations_made(session: Session, person: Person) -> list[dict[str, Any]]:
             .where(StageTransition.actor_id == person.id)
             .order_by(StageTransition.id)
         )
+    ]
+
+
+def _duties_ticked(session: Session, person: Person) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(DutyCompletion, Dispute.reference)
+        .join(Dispute, Dispute.id == DutyCompletion.dispute_id)
+        .where(DutyCompletion.done_by_id == person.id)
+        .order_by(DutyCompletion.id)
+    )
+    return [
+        {"dispute": reference, "duty": row.duty_key, "side": row.side, "at": _when(row.done_at)}
+        for row, reference in rows
     ]
 
 

@@ -163,6 +163,28 @@ class SlackDriver:
             response_url=self.emulator.response_url(channel, user, message_ts=ts),
         )
 
+    def tick(self, user: str, message: dict[str, Any], block_id: str, checked: bool) -> Reply:
+        """Ticks (or unticks) the checkbox in the section `block_id` of a message the bot posted;
+        Slack sends the element's whole selection, as here."""
+        block = next((b for b in message.get("blocks", []) if b.get("block_id") == block_id), None)
+        if block is None or block.get("accessory", {}).get("type") != "checkboxes":
+            raise AssertionError(f"no checkbox in block {block_id} on the message")
+        element = block["accessory"]
+        channel, ts = message["channel"], message["ts"]
+        return self._actions(
+            user,
+            {
+                "type": "checkboxes",
+                "action_id": element["action_id"],
+                "block_id": block_id,
+                "selected_options": list(element["options"]) if checked else [],
+            },
+            container={"type": "message", "channel_id": channel, "message_ts": ts},
+            channel={"id": channel},
+            message=message,
+            response_url=self.emulator.response_url(channel, user, message_ts=ts),
+        )
+
     def press_on_home(self, user: str, action_id: str, value: str) -> Reply:
         view = self.emulator.home_views(user)[-1]
         action = {"type": "button", "action_id": action_id, "value": value, "block_id": "home"}

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bot.flows import disputes as flows
 from bot.messages import disputes as views
 from bot.messages import modals, replies
+from bot.messages.duties import DUTY_TICK, parse_block_id
 from bot.runtime import Runtime
 from bot.services.errors import DomainError
 from handlers.commands.dispute import escalation_view
@@ -55,6 +56,37 @@ def approve(context: BoltContext, respond: Respond) -> None:
         )
         text = replies.approved(entry, rt.calendar)
     respond(text=text, blocks=[views.section(text)], replace_original=True)
+
+
+def _checklist_reference(action: Body) -> object:
+    parsed = parse_block_id(action.get("block_id"))
+    return parsed[0] if parsed else None
+
+
+@answered
+def tick_duty(context: BoltContext, body: Body, respond: Respond) -> None:
+    """Records the box as ticked or unticked, then redraws that one entry in the message."""
+    rt: Runtime = context["rt"]
+    action = body["actions"][0]
+    parsed = parse_block_id(action.get("block_id"))
+    message = body.get("message")
+    if parsed is None or not isinstance(message, dict):
+        raise DomainError("That checklist is not valid any more.")
+    acting = context["acting"]
+    with unit_of_work(rt) as session:
+        entry = flows.tick_duty(
+            rt.flows,
+            session,
+            dispute=acting.dispute(session),
+            actor=acting.person(session),
+            key=parsed[1],
+            done=bool(action.get("selected_options")),
+        )
+    blocks = [
+        entry if block.get("block_id") == action["block_id"] else block
+        for block in message.get("blocks", [])
+    ]
+    respond(text=message.get("text", ""), blocks=blocks, replace_original=True)
 
 
 def _open_form(context: BoltContext, client: WebClient, body: Body, build: Any) -> None:
@@ -142,6 +174,9 @@ def register(app: App, rt: Runtime) -> None:
     app.action(views.LOG, middleware=[button_context(rt)])(open_log_form)
     app.action(views.ESCALATE, middleware=[button_context(rt)])(open_escalate_form)
     app.action(views.RESOLVE, middleware=[button_context(rt)])(open_resolve_form)
+    stale_checklist = "That checklist is not valid any more."
+    checklist = button_context(rt, stale=stale_checklist, read=_checklist_reference)
+    app.action(DUTY_TICK, middleware=[checklist])(tick_duty)
 
     def on_open_form_changed(ack: Any, body: Body, client: WebClient) -> None:
         ack()

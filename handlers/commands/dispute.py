@@ -11,10 +11,12 @@ from sqlalchemy.orm import Session
 
 from bot.flows import disputes as flows
 from bot.messages import disputes as views
+from bot.messages import duties as duty_views
 from bot.messages import modals, procedures, replies
 from bot.messages.home import LIST_ITEMS, list_message
 from bot.messages.record import record_filename
 from bot.runtime import Runtime
+from bot.services.duty_list import current_duties, ticks
 from bot.services.errors import DomainError
 from bot.services.queries import my_disputes
 from bot.services.record import render_record
@@ -105,7 +107,14 @@ def log_discussion(
 def status(rt: Runtime, acting: Acting, sub: Subcommand, client: WebClient, body: Body) -> Reply:
     with unit_of_work(rt) as session:
         dispute = acting.dispute(session)
-        message = views.status(dispute, dispute.protocol_snapshot, rt.calendar)
+        duties = duty_views.status_lines(
+            dispute,
+            current_duties(dispute, rt.calendar),
+            ticks(session, dispute),
+            rt.calendar,
+            rt.clock.now() if dispute.is_open else None,
+        )
+        message = views.status(dispute, dispute.protocol_snapshot, rt.calendar, duties)
     return {"response_type": "ephemeral", **message}
 
 

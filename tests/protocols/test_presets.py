@@ -201,8 +201,11 @@ def test_oxfordshire_step_one_consults_own_agency_and_shares_record() -> None:
     stage = load("oxfordshire").stages[0]
     assert stage.duties[0].who == "raiser"
     assert "own organisation" in stage.duties[0].text
-    shared = [d for d in stage.duties if d.within is not None]
-    assert [d.within.text for d in shared] == ["5 working days"]
+    # Reasons confirmed in writing (Step 1b, within the step's ceiling) and the record shared
+    # (Step 1d) are each tracked deadlines of their own.
+    tracked = [d for d in stage.duties if d.within is not None]
+    assert [d.within.text for d in tracked] == ["5 working days", "5 working days"]
+    assert "in writing" in tracked[0].text and "copy of the record" in tracked[1].text
     guidance = stage.guidance or ""
     assert "24 hours" in guidance
     assert "restorative" in guidance
@@ -215,6 +218,7 @@ def test_oxfordshire_written_response_at_steps_two_to_four() -> None:
         responses = [d for d in stage.duties if d.text.startswith("Give a written response")]
         assert len(responses) == 1, stage.key
         assert responses[0].within.working_days == 5
+        assert responses[0].who == "counterpart"  # the agency challenged answers in writing
 
 
 def test_oxfordshire_emergency_and_conference_dissent() -> None:

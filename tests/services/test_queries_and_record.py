@@ -262,6 +262,7 @@ def test_the_record_carries_every_part_of_the_history(
     assert headings == [
         "## Summary of the disagreement",
         "## Stages",
+        "## Duties throughout the dispute",
         "## Discussions",
         "## Resolution",
         "## Audit trail",

@@ -17,6 +17,7 @@ from bot.commands.common import Context
 from bot.periods import parse_period
 from bot.services.audit_verify import verify_chain
 from bot.services.disputes import ActionInput, DisputeService
+from bot.services.duty_list import current_duties
 from bot.services.retention import apply_retention
 from bot.settings import SettingsError, load_settings
 from bot.working_days import WorkingCalendar
@@ -29,6 +30,7 @@ from models.dispute import (
     StageNotice,
     StageTransition,
 )
+from models.duties import DutyCompletion
 from models.outbox import OutboxMessage
 from models.statistics import DisputeStatistic
 from tests.conftest import london
@@ -42,6 +44,10 @@ def closed(service: DisputeService, session: Session, people, clock: FrozenClock
     """Opened Monday 23 November 2026, escalated once, discussed, resolved on 2 December."""
     dispute = open_dispute(service, session, people).transition.dispute
     open_dispute(service, session, people, child_ref="CS-200001")  # still open, years later
+    revisit = current_duties(dispute, service.calendar)[0]
+    service.set_duty_done(
+        session=session, dispute=dispute, actor=people["pol_dc"], key=revisit.key, done=True
+    )
     service.escalate(session=session, dispute=dispute, actor=people["pol_dc"], reason="Stuck")
     service.log_discussion(
         session=session,
@@ -106,7 +112,8 @@ def test_expired_dispute_keeps_statistics_and_a_tombstone_only(closed, session, 
 
     dispute = session.get(Dispute, closed.id)
     assert (dispute.child_ref, dispute.summary, dispute.erased_at) == ("", "", clock.now())
-    for model in (DisputeMember, DiscussionEntry, Resolution, StageTransition, OutboxMessage):
+    erased = (DisputeMember, DiscussionEntry, Resolution, StageTransition, OutboxMessage)
+    for model in (*erased, DutyCompletion):
         assert count(session, model, dispute_id=closed.id) == 0
     assert count(session, StageNotice) == 1  # the open dispute's notice only
 

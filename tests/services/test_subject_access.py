@@ -8,6 +8,7 @@ from click.testing import CliRunner
 
 from bot.cli import cli
 from bot.commands.common import Context
+from bot.services.duty_list import current_duties
 from bot.services.subject_access import export_person
 from tests.services.test_disputes import open_dispute
 
@@ -25,6 +26,12 @@ def test_export_holds_their_part_and_nothing_of_the_child(service, session, peop
         discussion="Talked through the home visit findings.",
     )
     service.acknowledge(session=session, dispute=dispute, actor=people["csc_sw"])
+    [resolve_duty] = [
+        i for i in current_duties(dispute, service.calendar) if "Resolve the" in i.duty.text
+    ]
+    service.set_duty_done(
+        session=session, dispute=dispute, actor=people["csc_sw"], key=resolve_duty.key, done=True
+    )
     open_dispute(service, session, people, raiser=people["hv"], counterpart=people["pol_dc"])
     session.commit()
 
@@ -43,10 +50,14 @@ def test_export_holds_their_part_and_nothing_of_the_child(service, session, peop
     notice = document["stage_notices"][0]
     assert notice["acknowledged_at"] == "2026-11-23T10:00:00+00:00"
     assert "why_you" in notice
+    assert [(d["dispute"], d["side"]) for d in document["duties_ticked"]] == [
+        ("RPD-2026-0001", "counterpart")
+    ]
     assert [(e["event"], e["you"]) for e in document["audit_events"]] == [
         ("stage_entered", "were notified"),
         ("discussion_logged", "acted"),
         ("acknowledged", "acted"),
+        ("duty_done", "acted"),
     ]
     dumped = json.dumps(document)
     for child_data in ("CS-104233", SUMMARY, "home visit", "RPD-2026-0002"):

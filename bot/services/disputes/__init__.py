@@ -1,8 +1,8 @@
 """The dispute use cases, one module per concern, behind one service.
 
 `access` (visibility and membership), `stages` (entering stages, escalation, acknowledgement),
-`opening`, `discussions`, `closing`, `procedures` (steps only some protocols have) and
-`reminding`; `base` holds the one helper that changes and audits.
+`opening`, `discussions`, `closing`, `procedures` (steps only some protocols have),
+`reminding` and `duties`; `base` holds the one helper that changes and audits.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from bot.services.disputes.access import REFERENCE
 from bot.services.disputes.closing import ActionInput, ClosingService
 from bot.services.disputes.discussions import DiscussionService
+from bot.services.disputes.duties import DutyService, DutyTick
 from bot.services.disputes.opening import CHILD_REF, OpeningService, check_child_ref
 from bot.services.disputes.procedures import ProcedureService
 from bot.services.disputes.reminding import ReminderSteps
@@ -20,12 +21,13 @@ __all__ = [
     "REFERENCE",
     "ActionInput",
     "DisputeService",
+    "DutyTick",
     "StageEntry",
     "check_child_ref",
 ]
 
 
 class DisputeService(
-    OpeningService, DiscussionService, ClosingService, ProcedureService, ReminderSteps
+    OpeningService, DiscussionService, ClosingService, ProcedureService, ReminderSteps, DutyService
 ):
     """Every change goes through here; callers own the transaction."""
