@@ -132,6 +132,15 @@ def notice_buttons(dispute: Dispute, *, acknowledged: bool) -> Block:
     return actions(*elements, block_id=f"notice:{ref}")
 
 
+def stage_guidance(protocol: Protocol, index: int) -> list[Block]:
+    """What the protocol says about how to work at the stage, in its own words, beside the
+    checklist: the duties say what to do, the guidance how to go about it."""
+    guidance = protocol.stage(index).guidance
+    if not guidance:
+        return []
+    return [context(f"*What the protocol says at this stage:* {escape(guidance)}")]
+
+
 def stage_notice(
     dispute: Dispute,
     protocol: Protocol,
@@ -160,6 +169,7 @@ def stage_notice(
         )
     blocks += procedures.questions_that_help(protocol)
     blocks.extend(duties or [])
+    blocks += stage_guidance(protocol, dispute.stage_index)
     blocks.append(section(next_step(dispute, protocol, calendar)))
     blocks.append(notice_buttons(dispute, acknowledged=notice.acknowledged_at is not None))
     return message(f"{dispute.reference}: {label}. Your action is needed.", blocks)
@@ -250,7 +260,12 @@ def opened_reply(
     )
     return message(
         f"Dispute {dispute.reference} is open.",
-        [section(text), *(duties or []), section(next_step(dispute, protocol, calendar))],
+        [
+            section(text),
+            *(duties or []),
+            *stage_guidance(protocol, dispute.stage_index),
+            section(next_step(dispute, protocol, calendar)),
+        ],
     )
 
 
