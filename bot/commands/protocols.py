@@ -7,10 +7,13 @@ from pathlib import Path
 import click
 
 from bot.commands.common import Context, fail, pass_context
+from bot.commands.directory import directory_session, echo_unheld
 from bot.commands.tables import table
 from bot.protocols import read_protocol_file
+from bot.services.unheld_roles import unheld_roles
 from bot.text_checks import UnreadableFile
 from models.protocol import Protocol, Stage, Urgency
+from models.roles import RoleBook
 
 
 @click.group("protocols")
@@ -39,10 +42,11 @@ def _timescale(stage: Stage) -> str:
     return text
 
 
-def _role(stage: Stage) -> str:
+def _role(stage: Stage, book: RoleBook) -> str:
+    label = book.label(stage.role)
     if stage.held_by is None:
-        return stage.role.label
-    return f"{stage.role.label} (one post, {stage.held_by.value.replace('_', ' ')})"
+        return label
+    return f"{label} (one post, {stage.held_by.value.replace('_', ' ')})"
 
 
 def _routes(stage: Stage) -> str:
@@ -60,7 +64,7 @@ def render_protocol(protocol: Protocol) -> str:
         "",
     ]
     rows = [
-        [str(n), s.title, _role(s), _timescale(s), _routes(s)]
+        [str(n), s.title, _role(s, protocol.role_book), _timescale(s), _routes(s)]
         for n, s in enumerate(protocol.stages, start=1)
     ]
     body = table(["#", "STAGE", "ROLE ON EACH SIDE", "TIMESCALE", "ALTERNATIVE ROUTES"], rows)
@@ -96,8 +100,13 @@ def show_command(ctx: Context, key: str) -> None:
 
 @protocols_group.command("check")
 @click.argument("file", type=click.Path(path_type=Path))
-def check_command(file: Path) -> None:
-    """Validate a partnership's own protocol file; every error is listed with where it is."""
+@pass_context
+def check_command(ctx: Context, file: Path) -> None:
+    """Validate a partnership's own protocol file; every error is listed with where it is.
+
+    A valid file is then compared with the directory: roles it uses that no one holds are
+    listed as a warning.
+    """
     try:
         protocol, errors = read_protocol_file(file)
     except UnreadableFile as exc:
@@ -108,3 +117,6 @@ def check_command(file: Path) -> None:
             click.echo(f"  {error}", err=True)
         raise SystemExit(1)
     click.echo(f"{file}: valid protocol '{protocol.key}' with {len(protocol.stages)} stages.")
+    with directory_session(ctx) as session:
+        gaps = unheld_roles(session, [protocol])
+    echo_unheld(gaps)

@@ -70,7 +70,8 @@ def test_an_absent_holder_is_covered_by_their_deputy(service, session, northshir
     back = find_stage_people(
         session,
         parties=DisputeService.parties(entry.transition.dispute),
-        stage=service.protocol_of(entry.transition.dispute).stage(2),
+        protocol=service.protocol_of(entry.transition.dispute),
+        index=2,
         category="referral-threshold",
         on=date(2027, 9, 1),
     )

@@ -17,7 +17,7 @@ from bot.services.errors import DomainError
 from bot.services.reminders import cancel_pending
 from models.directory import Person
 from models.dispute import Dispute, StageNotice, StageTransition, Trigger
-from models.protocol import Protocol, Stage
+from models.protocol import Protocol
 from models.schedule import ReminderKind
 from models.timescale import TimescaleError, parse_timescale
 
@@ -81,12 +81,13 @@ class StageService(AccessService):
         return min(c for c in candidates if c is not None)
 
     def _stage_people(
-        self, session: Session, dispute: Dispute, stage: Stage, now: datetime
+        self, session: Session, dispute: Dispute, protocol: Protocol, index: int, now: datetime
     ) -> StageAssignment:
         return find_stage_people(
             session,
             parties=self.parties(dispute),
-            stage=stage,
+            protocol=protocol,
+            index=index,
             category=dispute.category,
             on=self.calendar.local(now).date(),
         )
@@ -106,7 +107,7 @@ class StageService(AccessService):
         with self.changing(session, "stage_entered", dispute=dispute, actor=actor) as change:
             now = change.at
             deadline = self._deadline(protocol, dispute, index, now, stated)
-            assignment = self._stage_people(session, dispute, stage, now)
+            assignment = self._stage_people(session, dispute, protocol, index, now)
             transition = self._move(session, dispute, index, trigger, actor, reason, stated, now)
             dispute.deadline_at = transition.deadline_at = deadline
             transition.missing = [m.message for m in assignment.missing]
@@ -243,8 +244,9 @@ class StageService(AccessService):
     ) -> tuple[list[StageNotice], list[str]]:
         """Looks again for whoever the directory lacked; returns new notices and what is missing."""
         now = self.clock.now()
-        stage = dispute.protocol_snapshot.stage(dispute.stage_index)
-        assignment = self._stage_people(session, dispute, stage, now)
+        protocol = dispute.protocol_snapshot
+        stage = protocol.stage(dispute.stage_index)
+        assignment = self._stage_people(session, dispute, protocol, dispute.stage_index, now)
         transition = dispute.current_transition
         noticed = {n.person_id for n in transition.notices}
         added: list[StageNotice] = []
