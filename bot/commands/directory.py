@@ -109,8 +109,8 @@ def echo_unheld(gaps: list[UnheldRole]) -> None:
     if not gaps:
         return
     click.echo(
-        "Warning: roles the protocols use that no one in the directory holds "
-        "(the protocol's fallback order will choose someone else until they are added):"
+        "Warning: no one in the directory holds these roles the protocols use; until someone "
+        "does, each protocol's fallback order chooses who acts:"
     )
     click.echo("\n".join(f"  {gap.line}" for gap in gaps))
 

@@ -1,20 +1,30 @@
 """Roles the loaded protocols ask for that no one in the directory holds.
 
-A gap is not an error, since the protocol's fallback order covers it, but an administrator
-should know before a dispute reaches that tier.
+A gap is a warning, not an error, since the protocol's fallback order covers it; but an
+administrator should know before a dispute reaches that tier.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.directory import Agency, Person
 from models.protocol import Protocol
-from models.roles import AgencyKind
+from models.roles import AgencyKind, Role
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a role must be held: in each agency (but those of `kinds`), in one agency of each
+    of `kinds`, once for the partnership, or by anyone at all."""
+
+    where: Literal["each", "kind", "partnership", "anyone"]
+    kinds: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -28,65 +38,58 @@ class UnheldRole:
 
     @property
     def line(self) -> str:
-        return (
-            f"{self.label} ({self.role}, used by {', '.join(self.protocols)}): "
-            f"no one holds it in {', '.join(self.where)}"
-        )
+        return f"{self.label} ({', '.join(self.protocols)}): {', '.join(self.where)}"
 
 
-def _scopes(protocol: Protocol) -> dict[str, set[str | None]]:
-    """Where each role must be held: None in every agency, 'except:kinds' in every agency but
-    those kinds, 'kind:k' in some agency of kind k, 'once' anywhere in the partnership."""
+def _scopes(protocol: Protocol) -> dict[str, set[Scope]]:
+    """Each role a stage or route asks for, and where the directory must hold it."""
     book = protocol.role_book
-    scopes: dict[str, set[str | None]] = {}
+    scopes: dict[str, set[Scope]] = {}
     for stage in protocol.stages:
-        replaced = {kind for r in stage.alternatives if r.instead for kind in r.when_agency_kind}
+        replaced = frozenset(
+            kind.value for r in stage.alternatives if r.instead for kind in r.when_agency_kind
+        )
         if stage.role in book.partnership:
-            scopes.setdefault(stage.role, set()).add("once")
+            scope = Scope("partnership")
         elif stage.held_by is not None:
-            scopes.setdefault(stage.role, set()).add(f"kind:{stage.held_by.value}")
-        elif replaced:
-            scopes.setdefault(stage.role, set()).add(f"except:{','.join(sorted(replaced))}")
+            scope = Scope("kind", frozenset({stage.held_by.value}))
         else:
-            scopes.setdefault(stage.role, set()).add(None)
+            scope = Scope("each", replaced)
+        scopes.setdefault(stage.role, set()).add(scope)
         for route in stage.alternatives:
-            target = scopes.setdefault(route.role, set())
-            if route.role in book.partnership or not route.when_agency_kind:
-                target.add("once")
+            if route.role in book.partnership:
+                scope = Scope("partnership")
+            elif route.when_agency_kind:
+                scope = Scope("kind", frozenset(k.value for k in route.when_agency_kind))
             else:
-                target.update(f"kind:{kind.value}" for kind in route.when_agency_kind)
+                scope = Scope("anyone")
+            scopes.setdefault(route.role, set()).add(scope)
+    scopes.pop(Role.PRACTITIONER.value, None)  # the professionals in dispute act themselves
     return scopes
 
 
-def _agencies_lacking(
-    session: Session, role: str, scopes: set[str | None], agencies: list[Agency]
-) -> list[str]:
-    holders = set(session.scalars(select(Person.agency_id).where(Person.role == role)))
-    held_kinds = {a.kind for a in agencies if a.id in holders}
-    lacking: list[str] = []
-    for scope in sorted(scopes, key=str):
-        if scope == "once":
-            if not holders:
-                lacking.append("the partnership")
-        elif scope is not None and scope.startswith("kind:"):
-            kind = scope.removeprefix("kind:")
-            if kind not in held_kinds:
-                lacking.append(f"any {kind.replace('_', ' ')} agency")
-        else:
-            skipped = set(scope.removeprefix("except:").split(",")) if scope else set()
-            lacking += [
-                a.name
-                for a in agencies
-                if a.id not in holders
-                and a.kind not in skipped
-                and a.kind != AgencyKind.PARTNERSHIP
-            ]
-    return list(dict.fromkeys(lacking))
+def _lacking(scope: Scope, agencies: list[Agency], holders: set[int]) -> set[str]:
+    held = [a for a in agencies if a.id in holders]
+    if scope.where == "anyone":
+        return set() if held else {"the partnership"}
+    if scope.where == "partnership":
+        return set() if any(a.kind == AgencyKind.PARTNERSHIP for a in held) else {"the partnership"}
+    if scope.where == "kind":
+        return {
+            f"any {kind.replace('_', ' ')} agency"
+            for kind in scope.kinds
+            if not any(a.kind == kind for a in held)
+        }
+    return {
+        a.name
+        for a in agencies
+        if a.id not in holders and a.kind not in scope.kinds and a.kind != AgencyKind.PARTNERSHIP
+    }
 
 
 def unheld_roles(session: Session, protocols: Iterable[Protocol]) -> list[UnheldRole]:
     """Each role some protocol uses that the directory lacks, with where it is lacking."""
-    wanted: dict[str, tuple[list[str], set[str | None]]] = {}
+    wanted: dict[str, tuple[list[str], set[Scope]]] = {}
     labels: dict[str, str] = {}
     for protocol in protocols:
         for role, scopes in _scopes(protocol).items():
@@ -97,7 +100,10 @@ def unheld_roles(session: Session, protocols: Iterable[Protocol]) -> list[Unheld
     agencies = list(session.scalars(select(Agency).order_by(Agency.id)))
     found = []
     for role, (names, scopes) in sorted(wanted.items()):
-        lacking = _agencies_lacking(session, role, scopes, agencies)
+        holders = set(session.scalars(select(Person.agency_id).where(Person.role == role)))
+        lacking = set().union(*(_lacking(scope, agencies, holders) for scope in scopes))
         if lacking:
-            found.append(UnheldRole(role, labels[role], tuple(names), tuple(lacking)))
+            named = [a.name for a in agencies if a.name in lacking]
+            where = (*named, *sorted(lacking - set(named)))
+            found.append(UnheldRole(role, labels[role], tuple(names), where))
     return found
