@@ -177,7 +177,7 @@ def _gap(agency: Agency, role: str, book: RoleBook, on: date, session: Session) 
     label = book.label(role)
     away = [p for p in _holders(session, agency, role) if p.is_absent_on(on)]
     if away:
-        return f"{away[0].name}, {agency.name}'s {label}, is absent with no deputy available"
+        return f"{away[0].name} ({label}, {agency.name}) is absent with no deputy available"
     return f"{agency.name} has no {label}"
 
 

@@ -199,7 +199,7 @@ def test_who_names_each_side_now_and_next_with_the_fallback_explained(database, 
         "Services: deputy for Claire Donovan, who is absent until 31 August 2027",
         "Next, stage 4 of 5: Heads of service",
         "  raiser: Victoria Hale, Regional Probation Director, Northshire Probation Service: "
-        "Graham Webb, Northshire Probation Service's head of service, is absent with no deputy "
+        "Graham Webb (head of service, Northshire Probation Service) is absent with no deputy "
         "available; next senior role under the protocol's fallback order",
         "  counterpart: Daniel Hughes, Head of Service, Children in Need and Child Protection, "
         "Northshire Children's Services: in the management chain of Jess Turner",

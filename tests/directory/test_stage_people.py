@@ -91,8 +91,8 @@ def test_an_absent_holder_without_a_deputy_gives_way_to_the_next_senior_role(
         stage="heads-of-service",
     )
     assert explanations(entry)["victoria.hale@northshire.example"] == (
-        "Victoria Hale, Regional Probation Director, Northshire Probation Service: Graham Webb, "
-        "Northshire Probation Service's head of service, is absent with no deputy available; "
+        "Victoria Hale, Regional Probation Director, Northshire Probation Service: Graham Webb "
+        "(head of service, Northshire Probation Service) is absent with no deputy available; "
         "next senior role under the protocol's fallback order"
     )
     assert {a.person.email for a in entry.assignment.people} == emails(
