@@ -5,10 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from sqlalchemy import inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from bot.commands.common import Context, fail, pass_context
-from bot.commands.directory import directory_session, echo_unheld
+from bot.commands.directory import echo_unheld
 from bot.commands.tables import table
+from bot.database import make_engine, make_session_factory, normalise_url, read_only
 from bot.protocols import read_protocol_file
 from bot.services.unheld_roles import unheld_roles
 from bot.text_checks import UnreadableFile
@@ -117,6 +121,26 @@ def check_command(ctx: Context, file: Path) -> None:
             click.echo(f"  {error}", err=True)
         raise SystemExit(1)
     click.echo(f"{file}: valid protocol '{protocol.key}' with {len(protocol.stages)} stages.")
-    with directory_session(ctx) as session:
-        gaps = unheld_roles(session, [protocol])
-    echo_unheld(gaps)
+    _compare_with_directory(ctx.settings.database_url, protocol)
+
+
+def _compare_with_directory(url: str, protocol: Protocol) -> None:
+    """Warns about roles the protocol uses that no one holds; reads the directory, never makes one.
+
+    A protocol is often checked before any directory exists, so a missing one is only noted.
+    """
+    parsed = make_url(normalise_url(url))
+    if parsed.drivername.startswith("sqlite") and not Path(parsed.database or "").is_file():
+        click.echo("No directory yet: import one to see which roles no one holds.")
+        return
+    engine = make_engine(url)
+    try:
+        if not inspect(engine).has_table("people"):
+            click.echo("No directory yet: import one to see which roles no one holds.")
+            return
+        with read_only(make_session_factory(engine)) as session:
+            echo_unheld(unheld_roles(session, [protocol]))
+    except OperationalError:
+        click.echo("The directory could not be read, so which roles no one holds is not checked.")
+    finally:
+        engine.dispose()
