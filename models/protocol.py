@@ -188,12 +188,6 @@ class Protocol(_Strict):
     def fallback_for(self, stage: Stage) -> list[Fallback]:
         return self.fallback if stage.fallback is None else stage.fallback
 
-    def roles_used(self) -> set[str]:
-        """Every role a stage or alternative route may ask the directory for."""
-        used = {s.role for s in self.stages}
-        used |= {r.role for s in self.stages for r in s.alternatives}
-        return used
-
 
 def consistency_errors(protocol: Protocol) -> list[str]:
     """Rules that span fields; each message names where the problem is."""
