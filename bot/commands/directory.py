@@ -93,11 +93,15 @@ def import_command(ctx: Context, file: Path, dry_run: bool, skip_bad: bool) -> N
     except DirectoryFileError as exc:
         fail(f"{file.name}: nothing was imported: {exc}", code=2)
     with directory_session(ctx) as session:
-        book = ctx.catalog.role_book()
+        # A dry run imports inside a savepoint it then rolls back, so its warnings describe
+        # the directory as the import would leave it.
+        trial = session.begin_nested() if dry_run else None
         report = import_directory(
-            source, session=session, roles=book, dry_run=dry_run, skip_bad=skip_bad
+            source, session=session, roles=ctx.catalog.role_book(), skip_bad=skip_bad
         )
         gaps = unheld_roles(session, ctx.catalog)
+        if trial is not None:
+            trial.rollback()
     _echo_report(file.name, report, dry_run, skip_bad)
     if report.problems and not skip_bad:
         raise SystemExit(1)

@@ -188,7 +188,11 @@ def _fallback(
     book: RoleBook,
     on: date,
 ) -> Assignee | None:
-    """Who acts under the protocol's fallback order when the agency has no holder of the role."""
+    """Who acts under the protocol's fallback order when the agency has no holder of the role.
+
+    The safeguarding lead sits on the ladder but is a step of its own in the order, so the next
+    senior role passes over it: a charity's chief executive before its safeguarding lead.
+    """
     agency = lookup.agency
     if agency is None or lookup.role in book.partnership:
         return None
@@ -202,12 +206,12 @@ def _fallback(
             roles = [lead] if lookup.role != lead else []
             why = "the agency's safeguarding lead under the protocol's fallback order"
         for role in roles:
-            candidates = [(p, "") for p in _holders(session, agency, role)]
-            found, _ = _first_available(candidates, lookup.side, on)
-            if found is not None:
-                cover = found.explanation.partition(": ")[2]
-                said = f"{found.person.described}: {gap}; {why}"
-                return Assignee(found.person, lookup.side, f"{said} ({cover})" if cover else said)
+            for holder in _holders(session, agency, role):
+                covered = _cover(holder, "", on)
+                if covered is not None:
+                    chosen, cover = covered
+                    said = f"{chosen.described}: {gap}; {why}"
+                    return Assignee(chosen, lookup.side, f"{said} ({cover})" if cover else said)
     return None
 
 

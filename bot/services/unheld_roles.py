@@ -13,6 +13,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.services.counterparts import SECTOR_ROLES
 from models.directory import Agency, Person
 from models.protocol import Protocol
 from models.roles import AgencyKind, Role
@@ -20,10 +21,10 @@ from models.roles import AgencyKind, Role
 
 @dataclass(frozen=True)
 class Scope:
-    """Where a role must be held: in each agency (but those of `kinds`), in one agency of each
-    of `kinds`, once for the partnership, or by anyone at all."""
+    """Where a role must be held: in each agency (but those of `kinds`), in each agency of
+    `kinds`, in one agency of each of `kinds`, once for the partnership, or by anyone at all."""
 
-    where: Literal["each", "kind", "partnership", "anyone"]
+    where: Literal["each", "each_of", "one_of", "partnership", "anyone"]
     kinds: frozenset[str] = frozenset()
 
 
@@ -52,7 +53,7 @@ def _scopes(protocol: Protocol) -> dict[str, set[Scope]]:
         if stage.role in book.partnership:
             scope = Scope("partnership")
         elif stage.held_by is not None:
-            scope = Scope("kind", frozenset({stage.held_by.value}))
+            scope = Scope("one_of", frozenset({stage.held_by.value}))
         else:
             scope = Scope("each", replaced)
         scopes.setdefault(stage.role, set()).add(scope)
@@ -60,7 +61,8 @@ def _scopes(protocol: Protocol) -> dict[str, set[Scope]]:
             if route.role in book.partnership:
                 scope = Scope("partnership")
             elif route.when_agency_kind:
-                scope = Scope("kind", frozenset(k.value for k in route.when_agency_kind))
+                kinds = frozenset(k.value for k in route.when_agency_kind)
+                scope = Scope("one_of" if route.role in SECTOR_ROLES else "each_of", kinds)
             else:
                 scope = Scope("anyone")
             scopes.setdefault(route.role, set()).add(scope)
@@ -74,12 +76,15 @@ def _lacking(scope: Scope, agencies: list[Agency], holders: set[int]) -> set[str
         return set() if held else {"the partnership"}
     if scope.where == "partnership":
         return set() if any(a.kind == AgencyKind.PARTNERSHIP for a in held) else {"the partnership"}
-    if scope.where == "kind":
+    if scope.where == "one_of":
+        present = {a.kind for a in agencies}
         return {
             f"any {kind.replace('_', ' ')} agency"
-            for kind in scope.kinds
+            for kind in scope.kinds & present
             if not any(a.kind == kind for a in held)
         }
+    if scope.where == "each_of":
+        return {a.name for a in agencies if a.kind in scope.kinds and a.id not in holders}
     return {
         a.name
         for a in agencies
@@ -102,6 +107,9 @@ def unheld_roles(session: Session, protocols: Iterable[Protocol]) -> list[Unheld
     for role, (names, scopes) in sorted(wanted.items()):
         holders = set(session.scalars(select(Person.agency_id).where(Person.role == role)))
         lacking = set().union(*(_lacking(scope, agencies, holders) for scope in scopes))
+        for kind in {a.kind for a in agencies}:
+            if {a.name for a in agencies if a.kind == kind} <= lacking:
+                lacking.discard(f"any {kind.replace('_', ' ')} agency")  # each is named already
         if lacking:
             named = [a.name for a in agencies if a.name in lacking]
             where = (*named, *sorted(lacking - set(named)))

@@ -81,6 +81,50 @@ def test_dry_run_prints_the_changes_and_makes_none(database, tmp_path):
     assert "job_title: Housing Officer" in run(database, "export").output
 
 
+def test_a_dry_run_warns_about_the_directory_as_the_import_would_leave_it(database):
+    result = run(database, "import", "--dry-run", str(SAMPLE))
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[:2] == [
+        "Dry run: nothing was changed.",
+        "Agencies: 9 to add, 0 to update, 0 unchanged",
+    ]
+    assert lines[-len(SAMPLE_GAPS) :] == SAMPLE_GAPS
+    assert run(database, "export").output == "agencies: []\npeople: []\n"
+
+
+def test_import_names_the_agencies_lacking_a_role_and_the_partnership_lacking_its_own(
+    database, tmp_path
+):
+    path = tmp_path / "small.yaml"
+    path.write_text(
+        "agencies:\n"
+        "  - {key: csc, name: Children's Services, kind: childrens_social_care}\n"
+        "people:\n"
+        f"  - {{name: Ann Lee, email: ann.lee{DOMAIN}, agency: csc, role: director, "
+        "job_title: Director}\n"
+    )
+    result = run(database, "import", str(path))
+    assert result.exit_code == 0
+    assert result.output.splitlines()[4:] == [
+        SAMPLE_GAPS[0],
+        # One post for the whole dispute: any children's social care agency may hold it.
+        "  Local Authority Deputy Director for Safeguarding (oxfordshire): any childrens social "
+        "care agency",
+        "  head of service (oxfordshire, specialist-childrens-services, suffolk, sussex): "
+        "Children's Services",
+        "  line manager (oxfordshire, portsmouth, specialist-childrens-services, suffolk, sussex): "
+        "Children's Services",
+        # Held once for the whole partnership, and no partnership agency holds it.
+        "  partnership chair or scrutineer (portsmouth, suffolk, sussex): the partnership",
+        "  agency safeguarding lead (oxfordshire, portsmouth, specialist-childrens-services, "
+        "sussex): Children's Services",
+        "  senior manager (oxfordshire, specialist-childrens-services, suffolk, sussex): "
+        "Children's Services",
+        "  threshold adviser (specialist-childrens-services): the partnership",
+    ]
+
+
 def test_list_shows_agencies_and_people_with_their_cover(database):
     run(database, "import", str(SAMPLE))
     result = run(database, "list")
