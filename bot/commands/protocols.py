@@ -16,7 +16,7 @@ from bot.database import make_engine, make_session_factory, normalise_url, read_
 from bot.protocols import read_protocol_file
 from bot.services.unheld_roles import unheld_roles
 from bot.text_checks import UnreadableFile
-from models.protocol import Protocol, Stage, Urgency
+from models.protocol import Fallback, Protocol, Stage, Urgency
 from models.roles import RoleBook
 
 
@@ -77,9 +77,26 @@ def render_protocol(protocol: Protocol) -> str:
         "Categories: " + ", ".join(f"{c.key} ({c.label})" for c in protocol.categories),
         "Urgency: " + ", ".join(_urgency(u) for u in protocol.urgencies),
         f"Acknowledge within: {protocol.acknowledgement}",
+        f"When an agency has no one in a stage's role: {_fallback(protocol.fallback)}",
+    ]
+    tail += [
+        f"Stage {n} fallback: {_fallback(s.fallback)}"
+        for n, s in enumerate(protocol.stages, start=1)
+        if s.fallback is not None
     ]
     tail += [f"Note: {note}" for note in protocol.notes]
     return "\n".join([*head, body, *tail])
+
+
+_FALLBACK_WORDS = {
+    "next_senior": "the next senior role it holds",
+    "safeguarding_lead": "its safeguarding lead",
+}
+
+
+def _fallback(order: list[Fallback]) -> str:
+    steps = [_FALLBACK_WORDS[step] for step in order]
+    return ", then ".join([*steps, "whoever acted for that side before"])
 
 
 def _urgency(urgency: Urgency) -> str:

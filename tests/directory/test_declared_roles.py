@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from bot.cli import cli
+from bot.commands.protocols import render_protocol
 from bot.protocols import PRESET_DIR, ProtocolCatalog, validate_protocol_data
 from bot.services.counterparts import find_stage_people
 from bot.services.directory_files import read_directory_file
@@ -177,3 +178,26 @@ def test_protocols_check_without_a_directory_says_so_and_creates_none(tmp_path):
         "No directory yet: import one to see which roles no one holds."
     ]
     assert not database.exists()
+
+
+def test_protocols_show_names_a_declared_role_and_the_fallback_order():
+    result = CliRunner().invoke(cli, ["protocols", "show", "oxfordshire"])
+    assert result.exit_code == 0
+    assert (
+        "Local Authority Deputy Director for Safeguarding (one post, childrens social care)"
+        in result.output
+    )
+    assert (
+        "When an agency has no one in a stage's role: the next senior role it holds, then its "
+        "safeguarding lead, then whoever acted for that side before" in result.output.splitlines()
+    )
+
+
+def test_protocols_show_names_a_stage_that_sets_its_own_fallback_order():
+    protocol = ProtocolCatalog().get("suffolk")
+    stages = list(protocol.stages)
+    stages[3] = stages[3].model_copy(update={"fallback": ["safeguarding_lead"]})
+    shown = render_protocol(protocol.model_copy(update={"stages": stages})).splitlines()
+    assert (
+        "Stage 4 fallback: its safeguarding lead, then whoever acted for that side before" in shown
+    )
