@@ -294,7 +294,8 @@ def find_stage_people(
     seen_people: set[int] = set()
     seen_missing: set[tuple[str, str]] = set()
     found_roles: set[str] = set()
-    for lookup in _lookups(session, parties, stage, category):
+    lookups = _lookups(session, parties, stage, category)
+    for lookup in lookups:
         found, missing = _find_for_role(session, lookup, book, on)
         if found is None and lookup.primary:
             found = _fallback(session, lookup, protocol.fallback_for(stage), book, on)
@@ -312,6 +313,23 @@ def find_stage_people(
             result.missing.append(missing)
     covered = _joined_for_category(stage, category) & found_roles
     result.missing = [m for m in result.missing if m.role not in covered]
+    if not result.people:
+        # A post held once (for the partnership, or by one lead agency) that no one can take:
+        # each side's previous actor carries on rather than the dispute going unattended.
+        holder = None if stage.role in book.partnership else lookups[0].agency if lookups else None
+        for party in parties:
+            kept = _carrying_on(
+                session,
+                parties,
+                protocol,
+                index,
+                category,
+                on,
+                _Lookup(holder, party.person, party.side, stage.role, True),
+            )
+            if kept is not None and kept.person.id not in seen_people:
+                seen_people.add(kept.person.id)
+                result.people.append(kept)
     if stage.held_by is not None and not result.people and not result.missing:
         kind = stage.held_by.value.replace("_", " ")
         result.missing.append(

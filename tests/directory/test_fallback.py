@@ -144,6 +144,28 @@ def test_with_nobody_to_fall_back_on_the_previous_person_carries_on(service, ses
     )
 
 
+def test_a_partnership_post_no_one_holds_leaves_each_sides_previous_actor_acting(
+    service, session, tmp_path
+):
+    load(session, tmp_path)
+    entry = climb(service, session, "lscb")
+    acting = {a.side: a.explanation for a in entry.assignment.people}
+    why = (
+        "keeps acting for the {side} side: nobody in the partnership can act as partnership "
+        "chair or scrutineer or under the protocol's fallback order, and the partnership "
+        "administrators are told"
+    )
+    assert acting == {
+        "raiser": "Kim Lee, Director, Small Charity: " + why.format(side="raiser"),
+        "counterpart": "Hal Ross, Head of Service, Children's Services: "
+        + why.format(side="counterpart"),
+    }
+    assert entry.transition.missing == [
+        "Nobody in the partnership has the role 'partnership chair or scrutineer': add one to "
+        "the directory."
+    ]
+
+
 @pytest.mark.parametrize(
     ("order", "acting"),
     [
