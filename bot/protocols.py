@@ -16,7 +16,8 @@ from bot.text_checks import (
     load_nested,
     read_text_file,
 )
-from models.protocol import Protocol, consistency_errors
+from models.protocol import Protocol, consistency_errors, unknown_role_errors
+from models.roles import BUILT_IN, RoleBook
 
 PRESET_DIR = Path(__file__).parent / "presets"
 
@@ -58,7 +59,7 @@ def validate_protocol_data(data: Any) -> tuple[Protocol | None, list[str]]:
         for error in exc.errors():
             message = str(error["msg"]).removeprefix("Value error, ")
             errors.append(f"{_where(error['loc'], data)}: {message}")
-        return None, errors
+        return None, errors + unknown_role_errors(data)
     errors = consistency_errors(protocol)
     return (None if errors else protocol), errors
 
@@ -152,3 +153,9 @@ class ProtocolCatalog:
 
     def __iter__(self) -> Iterator[Protocol]:
         return iter(self._protocols[key] for key in self.keys())
+
+    def role_book(self) -> RoleBook:
+        """Every role the directory may hold: built in, or declared by a loaded protocol."""
+        return BUILT_IN.with_declared(
+            (r.key, r.label, r.above, r.partnership) for p in self for r in p.roles
+        )

@@ -7,10 +7,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
 
-from models.roles import AgencyKind, Role
+from models.roles import BUILT_IN, AgencyKind, RoleBook
 from models.timescale import Timescale, parse_timescale_fields
 
 _KEY = r"^[a-z0-9][a-z0-9-]*$"
+_ROLE = r"^[a-z][a-z0-9_]*$"
 _PERCENT = re.compile(r"^\s*(\d{1,2})\s*%\s*$")
 ASK_PREFIX = "ask_"
 _BEFORE = re.compile(r"^\s*(.+?)\s+before\s*$", re.IGNORECASE)
@@ -49,6 +50,21 @@ class ReminderPoint(_Strict):
 
 Side = Literal["raiser", "counterpart", "both", "escalator"]
 
+# Who acts for a side whose agency has no holder of the stage's role: the next more senior role
+# on the ladder that the agency does have, then the agency's safeguarding lead.
+Fallback = Literal["next_senior", "safeguarding_lead"]
+DEFAULT_FALLBACK: tuple[Fallback, ...] = ("next_senior", "safeguarding_lead")
+
+
+class DeclaredRole(_Strict):
+    """A post the protocol names that the built-in roles do not (a Deputy Director, say)."""
+
+    key: str = Field(pattern=_ROLE)
+    label: str
+    above: str | None = None
+    partnership: bool = False
+    source: str
+
 
 class Duty(_Strict):
     """Something the protocol says must be done at a stage, with its own time limit if any.
@@ -69,7 +85,7 @@ class AlternativeRoute(_Strict):
     """A different person acts instead of (or beside) the stage's role, in given circumstances."""
 
     label: str
-    role: Role
+    role: str = Field(pattern=_ROLE)
     when_agency_kind: list[AgencyKind] = Field(default_factory=list)
     when_category: list[str] = Field(default_factory=list)
     instead: bool = True
@@ -93,7 +109,7 @@ class Oversight(_Strict):
     """
 
     label: str
-    role: Role
+    role: str = Field(pattern=_ROLE)
     held_by: AgencyKind | None = None
     source: str
 
@@ -107,13 +123,14 @@ class Stage(_Strict):
 
     key: str = Field(pattern=_KEY)
     title: str
-    role: Role
+    role: str = Field(pattern=_ROLE)
     held_by: AgencyKind | None = None
+    fallback: list[Fallback] | None = None
     timescale: Timescale | None = None
     timescale_is_default: bool = False
     stated_timescale: StatedTimescale = "shortens"
     referral_only: bool = False
-    referred_by: list[Role] = Field(default_factory=list)
+    referred_by: list[str] = Field(default_factory=list)
     informs: list[Oversight] = Field(default_factory=list)
     reminders: list[ReminderPoint] = Field(default_factory=list)
     duties: list[Duty] = Field(default_factory=list)
@@ -253,6 +270,8 @@ class Protocol(_Strict):
     scope: Scope | None = None
     categories: list[Category] = Field(min_length=1)
     urgencies: list[Urgency] = Field(min_length=1)
+    roles: list[DeclaredRole] = Field(default_factory=list)
+    fallback: list[Fallback] = Field(default_factory=lambda: list(DEFAULT_FALLBACK))
     stages: list[Stage] = Field(min_length=2)
     record_fields: list[RecordField] = Field(default_factory=list)
     duties: list[Duty] = Field(default_factory=list)
@@ -277,6 +296,13 @@ class Protocol(_Strict):
     def final_index(self) -> int:
         return len(self.stages) - 1
 
+    @property
+    def role_book(self) -> RoleBook:
+        return BUILT_IN.with_declared((r.key, r.label, r.above, r.partnership) for r in self.roles)
+
+    def fallback_for(self, stage: Stage) -> list[Fallback]:
+        return self.fallback if stage.fallback is None else stage.fallback
+
 
 def consistency_errors(protocol: Protocol) -> list[str]:
     """Rules that span fields; each message names where the problem is."""
@@ -294,6 +320,8 @@ def consistency_errors(protocol: Protocol) -> list[str]:
             seen.add(key)
     if protocol.urgency("standard") is None:
         errors.append("urgencies: there must be one with key 'standard'")
+    errors += _role_errors(protocol)
+    errors += unknown_role_errors(protocol.model_dump())
     stage_keys = {s.key for s in protocol.stages}
     category_keys = {c.key for c in protocol.categories}
     for position, urgency in enumerate(protocol.urgencies, start=1):
@@ -323,4 +351,55 @@ def consistency_errors(protocol: Protocol) -> list[str]:
                     errors.append(
                         f"{where} alternatives[{n}] when_category: no category '{category}'"
                     )
+    return errors
+
+
+def _role_errors(protocol: Protocol) -> list[str]:
+    """Declared roles must be new and sit above a role already on the ladder."""
+    errors: list[str] = []
+    book = protocol.role_book
+    declared: set[str] = set()
+    for position, role in enumerate(protocol.roles, start=1):
+        where = f"roles[{position}] ({role.key})"
+        if role.key in BUILT_IN.labels or role.key in declared:
+            errors.append(f"{where} key: '{role.key}' is already a role; choose another key")
+        if role.above is not None and role.above not in book.ladder:
+            ladder = ", ".join(r for r in book.ladder if r != role.key)
+            errors.append(f"{where} above: no ladder role '{role.above}'; use one of: {ladder}")
+        declared.add(role.key)
+    return errors
+
+
+def unknown_role_errors(data: dict[str, Any]) -> list[str]:
+    """Stages and routes naming a role that is neither built in nor declared under `roles`.
+
+    Works on the file as read, so an unknown role is reported beside any other error.
+    """
+    declared = [r.get("key") for r in data.get("roles") or [] if isinstance(r, dict)]
+    known = [*BUILT_IN.labels, *(k for k in declared if isinstance(k, str))]
+    allowed = ", ".join(known)
+    errors: list[str] = []
+    stages = data.get("stages")
+    for position, stage in enumerate(stages if isinstance(stages, list) else [], start=1):
+        if not isinstance(stage, dict):
+            continue
+        where = f"stages[{position}]" + (f" ({stage['key']})" if "key" in stage else "")
+        named = [("role", stage.get("role"))]
+        routes = stage.get("alternatives")
+        for n, route in enumerate(routes if isinstance(routes, list) else [], start=1):
+            if isinstance(route, dict):
+                named.append((f"alternatives[{n}] role", route.get("role")))
+        bodies = stage.get("informs")
+        for n, body in enumerate(bodies if isinstance(bodies, list) else [], start=1):
+            if isinstance(body, dict):
+                named.append((f"informs[{n}] role", body.get("role")))
+        referrers = stage.get("referred_by")
+        for n, role in enumerate(referrers if isinstance(referrers, list) else [], start=1):
+            named.append((f"referred_by[{n}]", role))
+        for field_name, role in named:
+            if isinstance(role, str) and role not in known:
+                errors.append(
+                    f"{where} {field_name}: no role '{role}'; declare it under roles or use "
+                    f"one of: {allowed}"
+                )
     return errors

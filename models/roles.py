@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -53,6 +55,47 @@ LADDER: tuple[Role, ...] = (
 
 # Roles held once for the whole partnership rather than in each agency.
 PARTNERSHIP_ROLES = frozenset({Role.PARTNERSHIP_CHAIR, Role.PARTNERSHIP_ADMIN})
+
+
+@dataclass(frozen=True)
+class RoleBook:
+    """The built-in roles plus those a protocol declares: their labels, ladder and scope.
+
+    A declared role is placed on the ladder just above the role it names, so a protocol's own
+    Deputy Director sits between head of service and director without the code knowing it.
+    """
+
+    labels: dict[str, str] = field(default_factory=lambda: {r.value: r.label for r in Role})
+    ladder: tuple[str, ...] = tuple(LADDER)
+    partnership: frozenset[str] = frozenset(PARTNERSHIP_ROLES)
+
+    def label(self, role: str) -> str:
+        return self.labels.get(role, role.replace("_", " "))
+
+    def rank(self, role: str) -> int | None:
+        return self.ladder.index(role) if role in self.ladder else None
+
+    def above(self, role: str) -> list[str]:
+        """Ladder roles more senior than `role`, nearest first; none for a role off the ladder."""
+        rank = self.rank(role)
+        return [] if rank is None else list(self.ladder[rank + 1 :])
+
+    def with_declared(self, declared: Iterable[tuple[str, str, str | None, bool]]) -> RoleBook:
+        """Adds (key, label, above, partnership) roles; a role above another joins the ladder."""
+        labels, ladder, partnership = dict(self.labels), list(self.ladder), set(self.partnership)
+        for key, label, above, shared in declared:
+            labels[key] = label
+            if above is not None and above in ladder and key not in ladder:
+                position = ladder.index(above) + 1
+                while position < len(ladder) and ladder[position] not in LADDER:
+                    position += 1  # roles declared earlier above the same one stay below
+                ladder.insert(position, key)
+            if shared:
+                partnership.add(key)
+        return RoleBook(labels, tuple(ladder), frozenset(partnership))
+
+
+BUILT_IN = RoleBook()
 
 
 class AgencyKind(StrEnum):

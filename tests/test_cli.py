@@ -119,7 +119,10 @@ def test_check_reports_every_error_with_its_location(tmp_path: Path):
     assert result.exit_code == 1
     out = result.output
     assert "stages[3] (senior-managers) timescale: 'a fortnight or so' is not a timescale" in out
-    assert "stages[2] (first-line-managers) role: Input should be" in out
+    assert (
+        "stages[2] (first-line-managers) role: no role 'grand_vizier'; declare it under roles or "
+        "use one of: practitioner, line_manager," in out
+    )
     assert "stages[1] (professionals) source: Field required" in out
     assert "categories[4] (Bad Key) key: String should match pattern" in out
 

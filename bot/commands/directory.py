@@ -18,13 +18,13 @@ from bot.services.directory_export import export_csv, export_yaml
 from bot.services.directory_files import DirectoryFileError, read_directory_file
 from bot.services.directory_import import ImportReport, Tally, import_directory
 from bot.services.errors import DomainError
+from bot.services.unheld_roles import UnheldRole, unheld_roles
 from bot.services.who_acts import StageCast, find_dispute, who_acts
 from models.directory import Agency, Person
-from models.roles import Role
 
 
 @contextmanager
-def _session(ctx: Context) -> Iterator[Session]:
+def directory_session(ctx: Context) -> Iterator[Session]:
     """One transaction on an up-to-date schema; committed only if the command succeeds."""
     url = ctx.settings.database_url
     upgrade(url)
@@ -92,26 +92,47 @@ def import_command(ctx: Context, file: Path, dry_run: bool, skip_bad: bool) -> N
         source = read_directory_file(file)
     except DirectoryFileError as exc:
         fail(f"{file.name}: nothing was imported: {exc}", code=2)
-    with _session(ctx) as session:
-        report = import_directory(source, session=session, dry_run=dry_run, skip_bad=skip_bad)
+    with directory_session(ctx) as session:
+        # A dry run imports inside a savepoint it then rolls back, so its warnings describe
+        # the directory as the import would leave it.
+        trial = session.begin_nested() if dry_run else None
+        report = import_directory(
+            source, session=session, roles=ctx.catalog.role_book(), skip_bad=skip_bad
+        )
+        gaps = unheld_roles(session, ctx.catalog)
+        if trial is not None:
+            trial.rollback()
     _echo_report(file.name, report, dry_run, skip_bad)
     if report.problems and not skip_bad:
         raise SystemExit(1)
+    echo_unheld(gaps)
+
+
+def echo_unheld(gaps: list[UnheldRole]) -> None:
+    """A warning, not a failure: the protocol's fallback order covers a role no one holds."""
+    if not gaps:
+        return
+    click.echo(
+        "Warning: no one in the directory holds these roles the protocols use; until someone "
+        "does, each protocol's fallback order chooses who acts:"
+    )
+    click.echo("\n".join(f"  {gap.line}" for gap in gaps))
 
 
 @directory_group.command("list")
 @pass_context
 def list_command(ctx: Context) -> None:
     """Agencies, then people with their role, line manager, deputy and absence."""
-    with _session(ctx) as session:
+    with directory_session(ctx) as session:
         agencies = list(session.scalars(select(Agency).order_by(Agency.id)))
         people = list(session.scalars(select(Person).order_by(Person.agency_id, Person.id)))
+        book = ctx.catalog.role_book()
         agency_rows = [[a.key, a.name, a.kind, str(len(a.people))] for a in agencies]
         person_rows = [
             [
                 p.name,
                 p.job_title,
-                Role(p.role).label,
+                book.label(p.role),
                 p.agency.name,
                 p.line_manager.name if p.line_manager else "-",
                 p.deputy.name if p.deputy else "-",
@@ -147,7 +168,7 @@ def list_command(ctx: Context) -> None:
 @pass_context
 def export_command(ctx: Context, form: str) -> None:
     """Print the whole directory in the import format."""
-    with _session(ctx) as session:
+    with directory_session(ctx) as session:
         text = export_csv(session=session) if form == "csv" else export_yaml(session=session)
     click.echo(text, nl=False)
 
@@ -166,7 +187,7 @@ def _cast_lines(heading: str, cast: StageCast) -> list[str]:
 @pass_context
 def who_command(ctx: Context, reference: str) -> None:
     """Who acts for each side at a dispute's current and next stage, and what is missing."""
-    with _session(ctx) as session:
+    with directory_session(ctx) as session:
         try:
             dispute = find_dispute(session, reference=reference)
         except DomainError as exc:

@@ -83,7 +83,7 @@ def next_step(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -
             f"{calendar.describe(review)}."
         )
     following = protocol.stage(dispute.stage_index + 1)
-    how = _how_to_refer(following)
+    how = _how_to_refer(protocol, following)
     if dispute.deadline_at is None:
         return f"Awaiting a referral to {following.title}: {how}."
     when = calendar.describe(dispute.deadline_at)
@@ -95,10 +95,10 @@ def next_step(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -
     return f"If it is not resolved by {when}, it escalates automatically to {following.title}."
 
 
-def _how_to_refer(stage: Stage) -> str:
+def _how_to_refer(protocol: Protocol, stage: Stage) -> str:
     if not stage.referred_by:
         return "press *Escalate now* to refer it"
-    roles = " or ".join(r.label for r in stage.referred_by)
+    roles = " or ".join(protocol.role_book.label(r) for r in stage.referred_by)
     return f"only the {roles} can refer it, with *Escalate now*"
 
 

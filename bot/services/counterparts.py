@@ -1,4 +1,9 @@
-"""Finds who acts for each side at a stage, walking management chains in the agency directory."""
+"""Finds who acts for each side at a stage, walking management chains in the agency directory.
+
+When a side's agency has no one in the stage's role, the protocol's fallback order decides who
+acts instead; when even that finds nobody, whoever acted for the side before carries on, so no
+stage is entered with nobody acting for a side.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.directory import Agency, Person
-from models.protocol import Stage
-from models.roles import LADDER, PARTNERSHIP_ROLES, AgencyKind, Role
+from models.protocol import Fallback, Protocol, Stage
+from models.roles import AgencyKind, Role, RoleBook
 
 # Posts held for a whole sector rather than in each agency: the integrated care board's designated
 # nurse and doctor act for every health body in the area, not only for the board itself.
-SECTOR_ROLES = frozenset({Role.DESIGNATED_SAFEGUARDING_PROFESSIONAL})
+SECTOR_ROLES = frozenset({Role.DESIGNATED_SAFEGUARDING_PROFESSIONAL.value})
+_PARTY_SIDES = ("raiser", "counterpart")
 
 
 @dataclass(frozen=True)
@@ -31,7 +37,7 @@ class MissingEntry:
     """What the directory lacks, said so an administrator can fix it."""
 
     side: str
-    role: Role
+    role: str
     agency: str
     message: str
 
@@ -51,14 +57,18 @@ class Party:
     agency: Agency
 
 
-def _rank(role: str) -> int | None:
-    try:
-        return LADDER.index(Role(role))
-    except ValueError:
-        return None
+@dataclass(frozen=True)
+class _Lookup:
+    """One role to find for one side; `primary` is the role that acts, not one joining it."""
+
+    agency: Agency | None
+    start: Person | None
+    side: str
+    role: str
+    primary: bool
 
 
-def _holders(session: Session, agency: Agency | None, role: Role) -> list[Person]:
+def _holders(session: Session, agency: Agency | None, role: str) -> list[Person]:
     query = select(Person).where(Person.role == role).order_by(Person.id)
     if agency is not None:
         query = query.where(Person.agency_id == agency.id)
@@ -67,7 +77,7 @@ def _holders(session: Session, agency: Agency | None, role: Role) -> list[Person
     return list(session.scalars(query))
 
 
-def _sector_holders(session: Session, agency: Agency, role: Role) -> list[Person]:
+def _sector_holders(session: Session, agency: Agency, role: str) -> list[Person]:
     """Holders of `role` in the other agencies of the same kind."""
     query = (
         select(Person)
@@ -78,14 +88,14 @@ def _sector_holders(session: Session, agency: Agency, role: Role) -> list[Person
     return list(session.scalars(query))
 
 
-def _walk_chain(party: Person, role: Role) -> tuple[Person, str] | None:
+def _walk_chain(party: Person, role: str, book: RoleBook) -> tuple[Person, str] | None:
     """Up the line-management chain to the first person holding `role`.
 
     A party already at or above the stage's tier acts for their side themselves: a detective
     sergeant who raises a dispute is not replaced by a constable at the first stage.
     """
-    target = _rank(role)
-    own = _rank(party.role)
+    target = book.rank(role)
+    own = book.rank(party.role)
     if party.role == role or (target is not None and own is not None and own > target):
         return party, "party to the dispute"
     seen = {party.id}
@@ -95,7 +105,7 @@ def _walk_chain(party: Person, role: Role) -> tuple[Person, str] | None:
         if person.role == role:
             relation = "line manager" if below is party else "in the management chain"
             return person, f"{relation} of {party.name}"
-        rank = _rank(person.role)
+        rank = book.rank(person.role)
         if target is not None and rank is not None and rank > target:
             return None
         seen.add(person.id)
@@ -114,18 +124,33 @@ def _cover(person: Person, reason: str, on: date) -> tuple[Person, str] | None:
     return None
 
 
+def _first_available(
+    candidates: list[tuple[Person, str]], side: str, on: date
+) -> tuple[Assignee | None, list[Person]]:
+    """The first candidate at work (or covered by a deputy), and those absent without cover."""
+    absent: list[Person] = []
+    for person, reason in candidates:
+        covered = _cover(person, reason, on)
+        if covered is not None:
+            chosen, why = covered
+            return Assignee(chosen, side, f"{chosen.described}: {why}"), absent
+        absent.append(person)
+    return None, absent
+
+
 def _find_for_role(
-    session: Session, agency: Agency | None, start: Person | None, side: str, role: Role, on: date
+    session: Session, lookup: _Lookup, book: RoleBook, on: date
 ) -> tuple[Assignee | None, MissingEntry | None]:
-    """The holder of `role`: up `start`'s chain, else the agency's holder, else their deputy."""
-    if role in PARTNERSHIP_ROLES:
+    """The holder of the role: up the party's chain, else the agency's holder, else a deputy."""
+    agency, start, side, role = lookup.agency, lookup.start, lookup.side, lookup.role
+    if role in book.partnership:
         agency, start, side = None, None, "partnership"
     candidates: list[tuple[Person, str]] = []
     if start is not None:
-        walked = _walk_chain(start, role)
+        walked = _walk_chain(start, role, book)
         if walked is not None:
             candidates.append(walked)
-    label = Role(role).label
+    label = book.label(role)
     where = agency.name if agency is not None else "the partnership"
     candidates += [(p, f"{label} for {where}") for p in _holders(session, agency, role)]
     if role in SECTOR_ROLES and agency is not None:
@@ -133,13 +158,9 @@ def _find_for_role(
         candidates += [
             (p, f"{label} for {sector} agencies") for p in _sector_holders(session, agency, role)
         ]
-    absent: list[Person] = []
-    for person, reason in candidates:
-        covered = _cover(person, reason, on)
-        if covered is not None:
-            chosen, why = covered
-            return Assignee(chosen, side, f"{chosen.described}: {why}"), None
-        absent.append(person)
+    found, absent = _first_available(candidates, side, on)
+    if found is not None:
+        return found, None
     if absent:
         first = absent[0]
         message = (
@@ -148,27 +169,68 @@ def _find_for_role(
         )
     else:
         message = f"Nobody in {where} has the role '{label}': add one to the directory."
-    return None, MissingEntry(side, Role(role), where, message)
+    return None, MissingEntry(side, role, where, message)
 
 
-def _lookups(
-    session: Session, parties: list[Party], stage: Stage, category: str
-) -> list[tuple[Agency | None, Person | None, str, Role]]:
+def _gap(agency: Agency, role: str, book: RoleBook, on: date, session: Session) -> str:
+    """Why the agency's own holder cannot act: there is none, or they are away without cover."""
+    label = book.label(role)
+    away = [p for p in _holders(session, agency, role) if p.is_absent_on(on)]
+    if away:
+        return f"{away[0].name} ({label}, {agency.name}) is absent with no deputy available"
+    return f"{agency.name} has no {label}"
+
+
+def _fallback(
+    session: Session,
+    lookup: _Lookup,
+    order: list[Fallback],
+    book: RoleBook,
+    on: date,
+) -> Assignee | None:
+    """Who acts under the protocol's fallback order when the agency has no holder of the role.
+
+    The safeguarding lead sits on the ladder but is a step of its own in the order, so the next
+    senior role passes over it: a charity's chief executive before its safeguarding lead.
+    """
+    agency = lookup.agency
+    if agency is None or lookup.role in book.partnership:
+        return None
+    gap = _gap(agency, lookup.role, book, on, session)
+    lead = Role.SAFEGUARDING_LEAD.value
+    for step in order:
+        if step == "next_senior":
+            roles = [r for r in book.above(lookup.role) if r != lead and r not in book.partnership]
+            why = "next senior role under the protocol's fallback order"
+        else:
+            roles = [lead] if lookup.role != lead else []
+            why = "the agency's safeguarding lead under the protocol's fallback order"
+        for role in roles:
+            for holder in _holders(session, agency, role):
+                covered = _cover(holder, "", on)
+                if covered is not None:
+                    chosen, cover = covered
+                    said = f"{chosen.described}: {gap}; {why}"
+                    return Assignee(chosen, lookup.side, f"{said} ({cover})" if cover else said)
+    return None
+
+
+def _lookups(session: Session, parties: list[Party], stage: Stage, category: str) -> list[_Lookup]:
     """Where to look: each side's own agency, or the one agency that holds a single post."""
     if stage.held_by is None:
         return [
-            (party.agency, party.person, party.side, role)
+            _Lookup(party.agency, party.person, party.side, role, n == 0)
             for party in parties
-            for role in _roles_for(stage, party, category)
+            for n, role in enumerate(_roles_for(stage, party, category))
         ]
     party = next((p for p in parties if p.agency.kind == stage.held_by), None)
     if party is not None:
-        return [(party.agency, party.person, party.side, stage.role)]
+        return [_Lookup(party.agency, party.person, party.side, stage.role, True)]
     agency = session.scalar(select(Agency).where(Agency.kind == stage.held_by).order_by(Agency.id))
-    return [(agency, None, "lead agency", stage.role)] if agency is not None else []
+    return [_Lookup(agency, None, "lead agency", stage.role, True)] if agency is not None else []
 
 
-def _roles_for(stage: Stage, party: Party, category: str) -> list[Role]:
+def _roles_for(stage: Stage, party: Party, category: str) -> list[str]:
     """The stage's role, replaced or joined by an alternative route that applies to this side."""
     roles = [stage.role]
     for route in stage.alternatives:
@@ -178,7 +240,7 @@ def _roles_for(stage: Stage, party: Party, category: str) -> list[Role]:
     return roles
 
 
-def _joined_for_category(stage: Stage, category: str) -> set[Role]:
+def _joined_for_category(stage: Stage, category: str) -> set[str]:
     """Roles a category brings in beside the usual ones: one holder, on either side, will do."""
     return {
         route.role
@@ -187,18 +249,62 @@ def _joined_for_category(stage: Stage, category: str) -> set[Role]:
     }
 
 
+def _carrying_on(
+    session: Session,
+    parties: list[Party],
+    protocol: Protocol,
+    index: int,
+    category: str,
+    on: date,
+    lookup: _Lookup,
+) -> Assignee | None:
+    """Whoever acted for the side at the stage before (or the party, at the first) carries on."""
+    label = protocol.role_book.label(lookup.role)
+    where = lookup.agency.name if lookup.agency is not None else "the partnership"
+    why = (
+        f"keeps acting for the {lookup.side} side: nobody in {where} can act as {label} "
+        "or under the protocol's fallback order, and the partnership administrators are told"
+    )
+    if index > 0:
+        before = find_stage_people(
+            session, parties=parties, protocol=protocol, index=index - 1, category=category, on=on
+        )
+        earlier = next((a for a in before.people if a.side == lookup.side), None)
+        if earlier is not None:
+            return Assignee(earlier.person, lookup.side, f"{earlier.person.described}: {why}")
+    party = next((p for p in parties if p.side == lookup.side), None)
+    if party is None:
+        return None
+    return Assignee(party.person, lookup.side, f"{party.person.described}: {why}")
+
+
 def find_stage_people(
-    session: Session, *, parties: list[Party], stage: Stage, category: str, on: date
+    session: Session,
+    *,
+    parties: list[Party],
+    protocol: Protocol,
+    index: int,
+    category: str,
+    on: date,
 ) -> StageAssignment:
-    """Everyone acting at `stage` for each party, once each, and whatever the directory lacks."""
+    """Everyone acting at stage `index` for each party, once each, and what the directory lacks."""
+    stage = protocol.stage(index)
+    book = protocol.role_book
     result = StageAssignment()
     seen_people: set[int] = set()
     seen_missing: set[tuple[str, str]] = set()
-    found_roles: set[Role] = set()
-    for agency, start, side, role in _lookups(session, parties, stage, category):
-        found, missing = _find_for_role(session, agency, start, side, role, on)
+    found_roles: set[str] = set()
+    lookups = _lookups(session, parties, stage, category)
+    for lookup in lookups:
+        found, missing = _find_for_role(session, lookup, book, on)
+        if found is None and lookup.primary:
+            found = _fallback(session, lookup, protocol.fallback_for(stage), book, on)
+            if found is not None:
+                missing = None
+            elif lookup.side in _PARTY_SIDES and lookup.role not in book.partnership:
+                found = _carrying_on(session, parties, protocol, index, category, on, lookup)
         if found is not None:
-            found_roles.add(role)
+            found_roles.add(lookup.role)
             if found.person.id not in seen_people:
                 seen_people.add(found.person.id)
                 result.people.append(found)
@@ -207,6 +313,23 @@ def find_stage_people(
             result.missing.append(missing)
     covered = _joined_for_category(stage, category) & found_roles
     result.missing = [m for m in result.missing if m.role not in covered]
+    if not result.people:
+        # A post held once (for the partnership, or by one lead agency) that no one can take:
+        # each side's previous actor carries on rather than the dispute going unattended.
+        holder = None if stage.role in book.partnership else lookups[0].agency if lookups else None
+        for party in parties:
+            kept = _carrying_on(
+                session,
+                parties,
+                protocol,
+                index,
+                category,
+                on,
+                _Lookup(holder, party.person, party.side, stage.role, True),
+            )
+            if kept is not None and kept.person.id not in seen_people:
+                seen_people.add(kept.person.id)
+                result.people.append(kept)
     if stage.held_by is not None and not result.people and not result.missing:
         kind = stage.held_by.value.replace("_", " ")
         result.missing.append(
@@ -215,7 +338,7 @@ def find_stage_people(
                 stage.role,
                 kind,
                 f"There is no {kind} agency in the directory to hold the "
-                f"'{stage.role.label}' post: add it.",
+                f"'{book.label(stage.role)}' post: add it.",
             )
         )
     return result

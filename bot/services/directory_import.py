@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.protocols import ProtocolCatalog
 from bot.services.directory_files import DirectorySource, RawRow
 from bot.services.directory_rows import (
     AgencyRow,
@@ -24,6 +25,7 @@ from bot.services.directory_rows import (
     without_blanks,
 )
 from models.directory import Agency, Person
+from models.roles import RoleBook
 
 RowT = TypeVar("RowT", bound=BaseModel)
 _EMAIL_FIELDS = ("email", "line_manager", "deputy")
@@ -81,8 +83,9 @@ def _messages(error: ValidationError, names: dict[str, str]) -> list[str]:
 class _Planner:
     """Works out which rows are good and what they would change, before anything is written."""
 
-    def __init__(self, session: Session, source: DirectorySource) -> None:
+    def __init__(self, session: Session, source: DirectorySource, roles: RoleBook) -> None:
         self.source = source
+        self.roles = roles
         self.problems: list[Problem] = []
         self.bad: set[int] = set()
         self.bad_agencies: set[int] = set()
@@ -115,7 +118,14 @@ class _Planner:
                 self.report(raw.line, raw.error, agency=agency)
                 continue
             try:
-                valid.append((raw.line, model.model_validate(without_blanks(raw.data))))
+                valid.append(
+                    (
+                        raw.line,
+                        model.model_validate(
+                            without_blanks(raw.data), context={"roles": self.roles}
+                        ),
+                    )
+                )
             except ValidationError as exc:
                 for message in _messages(exc, names):
                     self.report(raw.line, message, agency=agency)
@@ -299,7 +309,7 @@ def _apply(session: Session, planner: _Planner) -> None:
         person.name = row.name
         person.slack_user_id = row.slack_user_id
         person.agency = agencies[row.agency]
-        person.role = row.role.value
+        person.role = row.role
         person.job_title = row.job_title
         person.absent_until = row.absent_until
         people[email] = person
@@ -317,10 +327,18 @@ def _apply(session: Session, planner: _Planner) -> None:
 
 
 def import_directory(
-    source: DirectorySource, *, session: Session, dry_run: bool = False, skip_bad: bool = False
+    source: DirectorySource,
+    *,
+    session: Session,
+    roles: RoleBook | None = None,
+    dry_run: bool = False,
+    skip_bad: bool = False,
 ) -> ImportReport:
-    """Validates every row, then applies the good ones unless dry-running or any row is bad."""
-    planner = _Planner(session, source)
+    """Validates every row, then applies the good ones unless dry-running or any row is bad.
+
+    `roles` are those a person may hold; by default the built-in ones and the presets' own.
+    """
+    planner = _Planner(session, source, roles or ProtocolCatalog().role_book())
     problems = sorted(planner.problems, key=lambda p: p.line)
     report = ImportReport(_tally_agencies(planner), _tally_people(planner), problems, False)
     if dry_run or (problems and not skip_bad):

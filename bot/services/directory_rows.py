@@ -10,10 +10,10 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
 
 from models.directory import Agency, Person
-from models.roles import AgencyKind, Role
+from models.roles import BUILT_IN, AgencyKind, RoleBook
 
 AGENCY_FIELDS = ("key", "name", "kind")
 PERSON_FIELDS = (
@@ -37,14 +37,25 @@ def _normalised(value: object) -> str:
     return re.sub(r"[\s-]+", "_", text)
 
 
-def parse_role(value: object) -> Role:
-    """A role by its value or its label, in any case: 'line_manager' or 'Line manager'."""
+def parse_role(value: object, book: RoleBook = BUILT_IN) -> str:
+    """A role by its key or its label, in any case: 'line_manager' or 'Line manager'.
+
+    `book` holds the built-in roles and those the loaded protocols declare; nothing else is a
+    role anyone could be asked to act in.
+    """
     wanted = _normalised(value)
-    for role in Role:
-        if wanted in (role.value, _normalised(role.label)):
-            return role
-    allowed = ", ".join(role.value for role in Role)
-    raise ValueError(f"unknown role '{value}'; use one of: {allowed}")
+    for key, label in book.labels.items():
+        if wanted in (key, _normalised(label)):
+            return key
+    allowed = ", ".join(book.labels)
+    raise ValueError(
+        f"unknown role '{value}'; use one of: {allowed} (or declare it under roles in a protocol)"
+    )
+
+
+def _role_in_context(value: object, info: ValidationInfo) -> str:
+    book = (info.context or {}).get("roles", BUILT_IN)
+    return parse_role(value, book)
 
 
 def parse_kind(value: object) -> AgencyKind:
@@ -100,7 +111,7 @@ class PersonRow(_Row):
     email: Annotated[str, _email_of("email")]
     slack_user_id: Annotated[str | None, BeforeValidator(_slack_id)] = None
     agency: str = Field(min_length=1, max_length=64)
-    role: Annotated[Role, BeforeValidator(parse_role)]
+    role: Annotated[str, BeforeValidator(_role_in_context)]
     job_title: str = Field(min_length=1, max_length=200)
     line_manager: Annotated[str | None, _email_of("line_manager")] = None
     deputy: Annotated[str | None, _email_of("deputy")] = None

@@ -56,7 +56,12 @@ def who_acts(session: Session, *, dispute: Dispute, on: date) -> WhoActs:
     def cast(index: int) -> StageCast:
         stage = protocol.stage(index)
         found = find_stage_people(
-            session, parties=parties, stage=stage, category=dispute.category, on=on
+            session,
+            parties=parties,
+            protocol=protocol,
+            index=index,
+            category=dispute.category,
+            on=on,
         )
         return StageCast(index, stage, found)
 

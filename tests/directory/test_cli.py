@@ -15,6 +15,21 @@ from bot.database import make_engine, make_session_factory, transaction
 from models.directory import Person
 from tests.directory.conftest import DOMAIN, SAMPLE
 
+# The sample's integrated care board holds only its designated professionals and director, and
+# the family support trust is a small charity with no senior manager or head of service.
+SAMPLE_GAPS = [
+    "Warning: no one in the directory holds these roles the protocols use; until someone does, "
+    "each protocol's fallback order chooses who acts:",
+    "  head of service (oxfordshire, specialist-childrens-services, suffolk, sussex): "
+    "NHS Northshire Integrated Care Board, Northshire Family Support Trust",
+    "  line manager (oxfordshire, portsmouth, specialist-childrens-services, suffolk, sussex): "
+    "NHS Northshire Integrated Care Board",
+    "  agency safeguarding lead (oxfordshire, portsmouth, specialist-childrens-services, sussex): "
+    "NHS Northshire Integrated Care Board",
+    "  senior manager (oxfordshire, specialist-childrens-services, suffolk, sussex): "
+    "NHS Northshire Integrated Care Board, Northshire Family Support Trust",
+]
+
 
 @pytest.fixture
 def database(tmp_path: Path) -> str:
@@ -44,6 +59,7 @@ def test_import_then_import_again(database):
     assert again.output.splitlines() == [
         "Agencies: 0 added, 0 updated, 9 unchanged",
         "People: 0 added, 0 updated, 70 unchanged",
+        *SAMPLE_GAPS,
     ]
 
 
@@ -60,8 +76,53 @@ def test_dry_run_prints_the_changes_and_makes_none(database, tmp_path):
         "Agencies: 0 to add, 0 to update, 9 unchanged",
         "People: 0 to add, 1 to update, 69 unchanged",
         f"  to update: mariam.yusuf{DOMAIN}: job_title 'Housing Officer' -> 'Tenancy Officer'",
+        *SAMPLE_GAPS,
     ]
     assert "job_title: Housing Officer" in run(database, "export").output
+
+
+def test_a_dry_run_warns_about_the_directory_as_the_import_would_leave_it(database):
+    result = run(database, "import", "--dry-run", str(SAMPLE))
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[:2] == [
+        "Dry run: nothing was changed.",
+        "Agencies: 9 to add, 0 to update, 0 unchanged",
+    ]
+    assert lines[-len(SAMPLE_GAPS) :] == SAMPLE_GAPS
+    assert run(database, "export").output == "agencies: []\npeople: []\n"
+
+
+def test_import_names_the_agencies_lacking_a_role_and_the_partnership_lacking_its_own(
+    database, tmp_path
+):
+    path = tmp_path / "small.yaml"
+    path.write_text(
+        "agencies:\n"
+        "  - {key: csc, name: Children's Services, kind: childrens_social_care}\n"
+        "people:\n"
+        f"  - {{name: Ann Lee, email: ann.lee{DOMAIN}, agency: csc, role: director, "
+        "job_title: Director}\n"
+    )
+    result = run(database, "import", str(path))
+    assert result.exit_code == 0
+    assert result.output.splitlines()[4:] == [
+        SAMPLE_GAPS[0],
+        # One post for the whole dispute: any children's social care agency may hold it.
+        "  Local Authority Deputy Director for Safeguarding (oxfordshire): any childrens social "
+        "care agency",
+        "  head of service (oxfordshire, specialist-childrens-services, suffolk, sussex): "
+        "Children's Services",
+        "  line manager (oxfordshire, portsmouth, specialist-childrens-services, suffolk, sussex): "
+        "Children's Services",
+        # Held once for the whole partnership, and no partnership agency holds it.
+        "  partnership chair or scrutineer (portsmouth, suffolk, sussex): the partnership",
+        "  agency safeguarding lead (oxfordshire, portsmouth, specialist-childrens-services, "
+        "sussex): Children's Services",
+        "  senior manager (oxfordshire, specialist-childrens-services, suffolk, sussex): "
+        "Children's Services",
+        "  threshold adviser (specialist-childrens-services): the partnership",
+    ]
 
 
 def test_list_shows_agencies_and_people_with_their_cover(database):
@@ -106,6 +167,7 @@ def test_export_then_import_changes_nothing(database, tmp_path, form):
     assert result.output.splitlines() == [
         "Agencies: 0 added, 0 updated, 9 unchanged",
         "People: 0 added, 0 updated, 70 unchanged",
+        *SAMPLE_GAPS,
     ]
 
 
@@ -127,7 +189,7 @@ def test_bad_rows_are_listed_and_exit_1_unless_skipped(database, tmp_path):
     assert run(database, "export").output == "agencies: []\npeople: []\n"
     skipped = run(database, "import", "--skip-bad", str(path))
     assert skipped.exit_code == 0
-    assert skipped.output.splitlines() == [
+    assert skipped.output.splitlines()[:8] == [
         "bad.csv: 1 bad row",
         f"  line 3: line manager ghost{DOMAIN} not found in the file or the directory",
         "These rows were skipped.",
@@ -135,6 +197,7 @@ def test_bad_rows_are_listed_and_exit_1_unless_skipped(database, tmp_path):
         "  added: csc (Children's Services)",
         "People: 1 added, 0 updated, 0 unchanged",
         f"  added: ann.lee{DOMAIN} (Ann Lee)",
+        SAMPLE_GAPS[0],
     ]
     assert f"ann.lee{DOMAIN}" in run(database, "export").output
 
@@ -149,7 +212,7 @@ def test_a_file_that_cannot_be_read_is_one_line_and_exit_2(database, tmp_path):
     )
 
 
-def test_who_names_each_side_now_and_next_and_what_is_missing(database, service, clock):
+def test_who_names_each_side_now_and_next_with_the_fallback_explained(database, service, clock):
     run(database, "import", str(SAMPLE))
     engine = make_engine(database)
     with transaction(make_session_factory(engine)) as session:
@@ -179,11 +242,11 @@ def test_who_names_each_side_now_and_next_and_what_is_missing(database, service,
         "  counterpart: Tom Whitfield, Service Manager, Child Protection, Northshire Children's "
         "Services: deputy for Claire Donovan, who is absent until 31 August 2027",
         "Next, stage 4 of 5: Heads of service",
+        "  raiser: Victoria Hale, Regional Probation Director, Northshire Probation Service: "
+        "Graham Webb (head of service, Northshire Probation Service) is absent with no deputy "
+        "available; next senior role under the protocol's fallback order",
         "  counterpart: Daniel Hughes, Head of Service, Children in Need and Child Protection, "
         "Northshire Children's Services: in the management chain of Jess Turner",
-        "  missing: Graham Webb, Head of Northshire Probation Delivery Unit, Northshire "
-        "Probation Service is absent until 30 July 2027 and has no deputy available: add a "
-        "deputy for them in the directory.",
     ]
 
 

@@ -6,9 +6,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.protocols import PRESET_DIR, ProtocolCatalog
 from bot.services.directory_export import export_csv, export_yaml
 from bot.services.directory_files import DirectoryFileError, read_csv, read_directory_file
 from bot.services.directory_import import ImportReport, Problem, import_directory
@@ -23,7 +25,8 @@ HEADER = (
 ROLES = (
     "practitioner, line_manager, senior_manager, head_of_service, named_safeguarding_professional, "
     "designated_safeguarding_professional, safeguarding_lead, threshold_adviser, director, "
-    "partnership_chair, partnership_admin"
+    "partnership_chair, partnership_admin, deputy_director (or declare it under roles in a "
+    "protocol)"
 )
 KINDS = (
     "childrens_social_care, police, health, education, probation, housing, early_help, "
@@ -319,3 +322,44 @@ def test_whole_file_problems_stop_the_import_before_any_row(tmp_path, name, text
     with pytest.raises(DirectoryFileError) as raised:
         read_directory_file(write(tmp_path, name, text))
     assert message in str(raised.value)
+
+
+DECLARED = """\
+agencies:
+  - key: csc
+    name: Children's Services
+    kind: childrens_social_care
+people:
+  - name: Ann Lee
+    email: ann.lee@example.org
+    agency: csc
+    role: {role}
+    job_title: {title}
+"""
+
+
+def test_a_role_a_preset_declares_is_accepted_by_its_key_or_label(session, tmp_path):
+    for n, role in enumerate(
+        ("deputy_director", "Local Authority Deputy Director for Safeguarding")
+    ):
+        path = write(tmp_path, f"d{n}.yaml", DECLARED.format(role=role, title="Deputy Director"))
+        assert load(session, path).problems == []
+        ann = session.scalar(select(Person).where(Person.email == "ann.lee@example.org"))
+        assert ann.role == "deputy_director"
+
+
+def test_a_role_only_a_partnerships_own_protocol_declares_needs_that_protocol(session, tmp_path):
+    path = write(tmp_path, "d.yaml", DECLARED.format(role="Named Nurse", title="Named Nurse"))
+    refused = load(session, path)
+    assert refused.problems == [Problem(6, f"unknown role 'Named Nurse'; use one of: {ROLES}")]
+    assert session.scalar(select(func.count()).select_from(Person)) == 0
+    own = yaml.safe_load((PRESET_DIR / "suffolk.yaml").read_text())
+    own["key"] = "northshire"
+    own["roles"] = [{"key": "named_nurse", "label": "Named Nurse", "source": "our protocol"}]
+    (tmp_path / "protocols").mkdir()
+    (tmp_path / "protocols" / "northshire.yaml").write_text(yaml.safe_dump(own))
+    book = ProtocolCatalog(tmp_path / "protocols").role_book()
+    accepted = import_directory(read_directory_file(path), session=session, roles=book)
+    assert accepted.problems == []
+    ann = session.scalar(select(Person).where(Person.email == "ann.lee@example.org"))
+    assert ann.role == "named_nurse"

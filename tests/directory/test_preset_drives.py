@@ -7,7 +7,7 @@ checks who the directory puts there and when the stage ends, across bank holiday
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy.orm import Session
@@ -315,16 +315,81 @@ def test_oxfordshire_over_easter(service, session, clock, northshire):
             Expected(
                 "service-manager", emails("tariq.aziz", "tom.whitfield"), london(2027, 4, 14, 17)
             ),
+            # The charity has no head of service: its chief executive, the next senior role.
             Expected(
                 "head-of-service",
-                emails("daniel.hughes"),
+                emails("bridget.oneill", "daniel.hughes"),
                 london(2027, 4, 21, 17),
-                (
-                    "Nobody in Northshire Family Support Trust has the role 'head of service': "
-                    "add one to the directory.",
-                ),
             ),
             # One post for the whole dispute: children's social care's Deputy Director.
             Expected("deputy-director", emails("marcus.bell"), None),
         ],
     )
+
+
+def acting_at(service, session, dispute: Dispute, stage: str, actor) -> dict[str, str]:
+    """Escalates by hand to `stage`; who acts there, by email, with why they were chosen."""
+    entry = None
+    while service.protocol_of(dispute).stage(dispute.stage_index).key != stage:
+        entry = service.escalate(session=session, dispute=dispute, actor=actor, reason="Stuck")
+    assert entry is not None
+    return {a.person.email: a.explanation for a in entry.assignment.people}
+
+
+def test_oxfordshire_step_5_goes_to_the_deputy_director_for_safeguarding(
+    service, session, clock, northshire
+):
+    clock.set(london(2027, 3, 22, 10, 0))
+    charity = northshire("ellie.parkin")
+    entry = open_dispute(
+        service, session, "oxfordshire", "service-provision", charity, northshire("kwame.asante")
+    )
+    acting = acting_at(service, session, entry.transition.dispute, "deputy-director", charity)
+    assert acting == {
+        "marcus.bell@northshire.example": (
+            "Marcus Bell, Deputy Director for Safeguarding, Northshire Children's Services: in "
+            "the management chain of Kwame Asante"
+        )
+    }
+
+
+def test_oxfordshire_step_5_with_the_deputy_director_away_goes_to_the_director(
+    service, session, clock, northshire
+):
+    clock.set(london(2027, 3, 22, 10, 0))
+    northshire("marcus.bell").absent_until = date(2027, 4, 30)
+    raiser = northshire("zoe.malik")
+    entry = open_dispute(
+        service, session, "oxfordshire", "service-provision", raiser, northshire("grace.adeyemi")
+    )
+    dispute = entry.transition.dispute
+    assert acting_at(service, session, dispute, "deputy-director", raiser) == {
+        "helen.marsh@northshire.example": (
+            "Helen Marsh, Director of Children's Services, Northshire Children's Services: "
+            "Marcus Bell (Local Authority Deputy Director for Safeguarding, Northshire "
+            "Children's Services) is absent with no deputy available; next senior role under "
+            "the protocol's fallback order"
+        )
+    }
+    assert dispute.current_transition.missing == []
+
+
+def test_sussex_stage_3_goes_to_childrens_services_head_of_service(
+    service, session, clock, northshire
+):
+    clock.set(london(2027, 9, 6, 10, 0))
+    police = northshire("ben.carter")
+    entry = open_dispute(
+        service, session, "sussex", "information-sharing", police, northshire("jess.turner")
+    )
+    acting = acting_at(service, session, entry.transition.dispute, "senior-managers", police)
+    assert acting == {
+        "joanne.fraser@northshire.example": (
+            "Joanne Fraser, Detective Inspector, Child Abuse Investigation Unit, Northshire "
+            "Police: in the management chain of Ben Carter"
+        ),
+        "daniel.hughes@northshire.example": (
+            "Daniel Hughes, Head of Service, Children in Need and Child Protection, Northshire "
+            "Children's Services: in the management chain of Jess Turner"
+        ),
+    }

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.services.counterparts import MissingEntry, find_stage_people
+from bot.services.counterparts import find_stage_people
 from bot.services.disputes import DisputeService, StageEntry
-from models.roles import Role
 from tests.conftest import london
 from tests.directory.conftest import Lookup, emails
 
@@ -70,14 +69,17 @@ def test_an_absent_holder_is_covered_by_their_deputy(service, session, northshir
     back = find_stage_people(
         session,
         parties=DisputeService.parties(entry.transition.dispute),
-        stage=service.protocol_of(entry.transition.dispute).stage(2),
+        protocol=service.protocol_of(entry.transition.dispute),
+        index=2,
         category="referral-threshold",
         on=date(2027, 9, 1),
     )
     assert {a.person.email for a in back.people} == emails("joanne.fraser", "claire.donovan")
 
 
-def test_an_absent_holder_without_a_deputy_is_reported(service, session, northshire):
+def test_an_absent_holder_without_a_deputy_gives_way_to_the_next_senior_role(
+    service, session, northshire
+):
     entry = open_and_climb(
         service,
         session,
@@ -88,21 +90,19 @@ def test_an_absent_holder_without_a_deputy_is_reported(service, session, northsh
         counterpart="jess.turner",
         stage="heads-of-service",
     )
-    assert {a.person.email for a in entry.assignment.people} == emails("daniel.hughes")
-    assert entry.assignment.missing == [
-        MissingEntry(
-            "raiser",
-            Role.HEAD_OF_SERVICE,
-            "Northshire Probation Service",
-            "Graham Webb, Head of Northshire Probation Delivery Unit, Northshire Probation "
-            "Service is absent until 30 July 2027 and has no deputy available: add a deputy for "
-            "them in the directory.",
-        )
-    ]
-    assert entry.transition.missing == [entry.assignment.missing[0].message]
+    assert explanations(entry)["victoria.hale@northshire.example"] == (
+        "Victoria Hale, Regional Probation Director, Northshire Probation Service: Graham Webb "
+        "(head of service, Northshire Probation Service) is absent with no deputy available; "
+        "next senior role under the protocol's fallback order"
+    )
+    assert {a.person.email for a in entry.assignment.people} == emails(
+        "daniel.hughes", "victoria.hale"
+    )
+    assert entry.assignment.missing == []
+    assert entry.transition.missing == []
 
 
-def test_a_role_nobody_holds_is_reported_with_the_agency(service, session, northshire):
+def test_an_agency_without_the_role_is_served_by_its_next_senior_role(service, session, northshire):
     entry = open_and_climb(
         service,
         session,
@@ -113,16 +113,18 @@ def test_a_role_nobody_holds_is_reported_with_the_agency(service, session, north
         counterpart="lucy.brennan",
         stage="senior-managers",
     )
-    assert {a.person.email for a in entry.assignment.people} == emails("tom.whitfield")
-    assert entry.assignment.missing == [
-        MissingEntry(
-            "raiser",
-            Role.SENIOR_MANAGER,
-            "Northshire Family Support Trust",
-            "Nobody in Northshire Family Support Trust has the role 'senior manager': "
-            "add one to the directory.",
-        )
-    ]
+    assert explanations(entry) == {
+        "bridget.oneill@northshire.example": (
+            "Bridget O'Neill, Chief Executive, Northshire Family Support Trust: Northshire "
+            "Family Support Trust has no senior manager; next senior role under the protocol's "
+            "fallback order"
+        ),
+        "tom.whitfield@northshire.example": (
+            "Tom Whitfield, Service Manager, Child Protection, Northshire Children's Services: "
+            "in the management chain of Lucy Brennan"
+        ),
+    }
+    assert entry.assignment.missing == []
 
 
 def test_suffolk_health_goes_to_the_designated_nurse_then_back_to_line_management(

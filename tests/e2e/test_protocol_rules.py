@@ -38,11 +38,14 @@ def stage_key(bot: Bot) -> str:
 
 
 def add_directors(bot: Bot) -> None:
-    """Directors of two of the three Safeguarding Partners, known to Slack and the directory."""
+    """Directors of two of the three Safeguarding Partners, known to Slack and the directory,
+    with each agency's safeguarding lead, who acts at Stage 4 so the directors are only told."""
     with bot.rt.factory() as session, session.begin():
-        for slack_id, key, name, agency in (
-            ("U0CSCDIR", "csc_dir", "Meg Lowe", "csc"),
-            ("U0POLDIR", "pol_dir", "Ian Grant", "police"),
+        for slack_id, key, name, agency, role in (
+            ("U0CSCDIR", "csc_dir", "Meg Lowe", "csc", "director"),
+            ("U0POLDIR", "pol_dir", "Ian Grant", "police", "director"),
+            ("U0CSCSGL", "csc_sgl", "Kay Ward", "csc", "safeguarding_lead"),
+            ("U0POLSGL", "pol_sgl", "Raj Bains", "police", "safeguarding_lead"),
         ):
             session.add(
                 Person(
@@ -50,8 +53,8 @@ def add_directors(bot: Bot) -> None:
                     name=name,
                     slack_user_id=slack_id,
                     agency=session.scalar(select(Agency).where(Agency.key == agency)),
-                    role="director",
-                    job_title="Director",
+                    role=role,
+                    job_title=role.replace("_", " ").title(),
                 )
             )
             bot.emulator.add_user(slack_id, name, f"{key}@northshire.example")

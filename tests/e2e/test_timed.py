@@ -148,7 +148,9 @@ def test_missing_directory_entry_is_reported_and_chased_until_fixed(
     with bot.rt.factory() as session, session.begin():
         head = session.scalar(select(Person).where(Person.email == "csc_hos@northshire.example"))
         assert head is not None
-        head.role = "director"  # now nobody in social care is a head of service
+        # Now nobody in social care is a head of service, and no one senior to one is there
+        # for the protocol's fallback order to turn to.
+        head.role = "senior_manager"
     open_dispute(bot)
     for deadline in (
         london(2026, 11, 30, 17, 0),
@@ -157,6 +159,8 @@ def test_missing_directory_entry_is_reported_and_chased_until_fixed(
     ):
         bot.clock.set(deadline)
         sweep(bot, sweeper)
+    # The service manager who acted at the stage before carries on for social care.
+    assert "keeps acting for the" in str(last_notice(bot, "csc_sm")["blocks"])
     alerts = [str(m["blocks"]) for m in bot.dms("admin")]
     assert any(
         "Nobody in Northshire Children's Social Care has the role 'head of service'" in a

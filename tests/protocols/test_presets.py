@@ -130,7 +130,8 @@ def test_sussex_health_routes() -> None:
     senior = protocol.stages[protocol.stage_index("senior-managers")]
     leads = protocol.stages[protocol.stage_index("professional-leads")]
     assert [(a.role, a.when_agency_kind, a.instead) for a in senior.alternatives] == [
-        (Role.NAMED_SAFEGUARDING_PROFESSIONAL, [AgencyKind.HEALTH], True)
+        (Role.NAMED_SAFEGUARDING_PROFESSIONAL, [AgencyKind.HEALTH], True),
+        (Role.HEAD_OF_SERVICE, [AgencyKind.CHILDRENS_SOCIAL_CARE], True),
     ]
     assert [(a.role, a.when_agency_kind, a.instead) for a in leads.alternatives] == [
         (Role.DESIGNATED_SAFEGUARDING_PROFESSIONAL, [AgencyKind.HEALTH], True)
@@ -167,7 +168,7 @@ def test_specialist_childrens_services_threshold_adviser_joins_threshold_dispute
     protocol = load("specialist-childrens-services")
     assert protocol.category("threshold") is not None
     stage = protocol.stages[protocol.stage_index("second-tier")]
-    routes = [a for a in stage.alternatives if a.role is Role.THRESHOLD_ADVISER]
+    routes = [a for a in stage.alternatives if a.role == Role.THRESHOLD_ADVISER]
     assert len(routes) == 1
     assert routes[0].when_category == ["threshold"]
     assert routes[0].instead is False
@@ -178,7 +179,7 @@ def test_specialist_childrens_services_final_stage_and_board_chair() -> None:
     final = protocol.stages[-1]
     assert "multi-agency case review" in duty_texts(final)
     assert "Board Chair" in (final.guidance or "")
-    assert all(s.role is not Role.PARTNERSHIP_CHAIR for s in protocol.stages)
+    assert all(s.role != Role.PARTNERSHIP_CHAIR for s in protocol.stages)
 
 
 # Oxfordshire
@@ -191,8 +192,11 @@ def test_oxfordshire_ladder() -> None:
         ("line-manager", Role.LINE_MANAGER, "5 working days"),
         ("service-manager", Role.SENIOR_MANAGER, "5 working days"),
         ("head-of-service", Role.HEAD_OF_SERVICE, "5 working days"),
-        ("deputy-director", Role.DIRECTOR, None),
+        ("deputy-director", "deputy_director", None),
     ]
+    declared = protocol.roles[0]
+    assert (declared.key, declared.above) == ("deputy_director", Role.HEAD_OF_SERVICE)
+    assert "Local Authority Deputy Director for Safeguarding" in declared.source
     assert not any(s.timescale_is_default for s in protocol.stages)
     assert "Independent Chair" in (protocol.stages[-1].guidance or "")
 
@@ -249,7 +253,7 @@ def test_suffolk_ladder_and_health_route() -> None:
     ]
     assert [s.timescale_is_default for s in protocol.stages[:4]] == [False, False, True, True]
     route = protocol.stages[1].alternatives[0]
-    assert route.role is Role.DESIGNATED_SAFEGUARDING_PROFESSIONAL
+    assert route.role == Role.DESIGNATED_SAFEGUARDING_PROFESSIONAL
     assert route.when_agency_kind == [AgencyKind.HEALTH]
     assert route.instead
 

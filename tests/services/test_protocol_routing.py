@@ -170,6 +170,9 @@ def directors(session: Session, people: dict[str, Person]) -> dict[str, Person]:
         ),
         "pol_dir": add_person(session, police, "pol_dir", "director", "Chief Constable"),
     }
+    # Each agency's safeguarding lead acts at Stage 4, so the directors are only ever told.
+    add_person(session, csc, "csc_sgl", "safeguarding_lead", "Safeguarding Lead")
+    add_person(session, police, "pol_sgl", "safeguarding_lead", "Head of Public Protection")
     session.flush()
     return made
 

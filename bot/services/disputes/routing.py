@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from models.directory import Agency, Person
 from models.dispute import Dispute
 from models.protocol import Oversight, Stage
-from models.roles import AgencyKind
+from models.roles import AgencyKind, RoleBook
 
 
 def referrers(session: Session, dispute: Dispute, stage: Stage) -> list[Person]:
@@ -22,7 +22,7 @@ def referrers(session: Session, dispute: Dispute, stage: Stage) -> list[Person]:
         select(Person)
         .join(Agency)
         .where(
-            Person.role.in_([r.value for r in stage.referred_by]),
+            Person.role.in_(stage.referred_by),
             or_(Person.agency_id.in_(agency_ids), Agency.kind == AgencyKind.PARTNERSHIP),
         )
         .order_by(Person.id)
@@ -31,12 +31,12 @@ def referrers(session: Session, dispute: Dispute, stage: Stage) -> list[Person]:
 
 
 def may_refer(stage: Stage, person: Person) -> bool:
-    return not stage.referred_by or person.role in {r.value for r in stage.referred_by}
+    return not stage.referred_by or person.role in stage.referred_by
 
 
-def who_refers(stage: Stage, people: list[Person]) -> str:
+def who_refers(stage: Stage, people: list[Person], book: RoleBook) -> str:
     """'Jo Bloggs (Partnership), the partnership chair': names where the directory has them."""
-    roles = " or ".join(r.label for r in stage.referred_by)
+    roles = " or ".join(book.label(r) for r in stage.referred_by)
     if not people:
         return f"the {roles} (nobody holding that role is in the agency directory yet)"
     names = ", ".join(f"{p.name} ({p.agency.name})" for p in people)
@@ -50,7 +50,7 @@ def oversight_people(
     or in each party's agency when no kind is named. Each person once, under the first body."""
     found: dict[int, tuple[Person, Oversight]] = {}
     for body in stage.informs:
-        query = select(Person).join(Agency).where(Person.role == body.role.value)
+        query = select(Person).join(Agency).where(Person.role == body.role)
         if body.held_by is not None:
             query = query.where(Agency.kind == body.held_by.value)
         else:

@@ -97,12 +97,13 @@ class StageService(AccessService):
         return min(c for c in (own, cap) if c is not None)
 
     def _stage_people(
-        self, session: Session, dispute: Dispute, stage: Stage, now: datetime
+        self, session: Session, dispute: Dispute, protocol: Protocol, index: int, now: datetime
     ) -> StageAssignment:
         return find_stage_people(
             session,
             parties=self.parties(dispute),
-            stage=stage,
+            protocol=protocol,
+            index=index,
             category=dispute.category,
             on=self.calendar.local(now).date(),
         )
@@ -122,7 +123,7 @@ class StageService(AccessService):
         with self.changing(session, "stage_entered", dispute=dispute, actor=actor) as change:
             now = change.at
             deadline = self._deadline(protocol, dispute, index, now, stated)
-            assignment = self._stage_people(session, dispute, stage, now)
+            assignment = self._stage_people(session, dispute, protocol, index, now)
             transition = self._move(session, dispute, index, trigger, actor, reason, stated, now)
             dispute.deadline_at = transition.deadline_at = deadline
             transition.missing = [m.message for m in assignment.missing]
@@ -207,9 +208,10 @@ class StageService(AccessService):
                 "Resolve it, or record that it is not resolved."
             )
         following = protocol.stage(dispute.stage_index + 1)
+        book = protocol.role_book
         if following.referral_only and not may_refer(following, actor):
             raise DomainError(
-                f"Only {who_refers(following, referrers(session, dispute, following))} can "
+                f"Only {who_refers(following, referrers(session, dispute, following), book)} can "
                 f"refer {dispute.reference} to {following.title}. Nothing has changed: ask them "
                 "to make the referral if the disagreement remains."
             )
@@ -295,8 +297,9 @@ class StageService(AccessService):
     ) -> tuple[list[StageNotice], list[str]]:
         """Looks again for whoever the directory lacked; returns new notices and what is missing."""
         now = self.clock.now()
-        stage = dispute.protocol_snapshot.stage(dispute.stage_index)
-        assignment = self._stage_people(session, dispute, stage, now)
+        protocol = dispute.protocol_snapshot
+        stage = protocol.stage(dispute.stage_index)
+        assignment = self._stage_people(session, dispute, protocol, dispute.stage_index, now)
         transition = dispute.current_transition
         noticed = {n.person_id for n in transition.notices}
         added: list[StageNotice] = []
