@@ -6,6 +6,7 @@ conversation and the record file do.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.messages import procedures
@@ -13,6 +14,7 @@ from bot.messages.blocks import (
     Block,
     actions,
     button,
+    clip,
     context,
     escape,
     fields,
@@ -132,13 +134,31 @@ def notice_buttons(dispute: Dispute, *, acknowledged: bool) -> Block:
     return actions(*elements, block_id=f"notice:{ref}")
 
 
-def stage_guidance(protocol: Protocol, index: int) -> list[Block]:
+GUIDANCE_GLANCE = 280  # characters of guidance a notice shows; status shows it all
+
+
+def _first_sentences(text: str, limit: int) -> str:
+    """Whole sentences up to about `limit` characters: a notice is read at a glance."""
+    kept = ""
+    for sentence in re.split(r"(?<=[.!?])\s+", text):
+        if kept and len(kept) + 1 + len(sentence) > limit:
+            break
+        kept = f"{kept} {sentence}".strip()
+    return clip(kept, limit + 40)
+
+
+def stage_guidance(protocol: Protocol, index: int, reference: str | None = None) -> list[Block]:
     """What the protocol says about how to work at the stage, in its own words, beside the
-    checklist: the duties say what to do, the guidance how to go about it."""
+    checklist: the duties say what to do, the guidance how to go about it. With `reference`,
+    a notice shows the opening sentences and points to `/dispute status` for the rest."""
     guidance = protocol.stage(index).guidance
     if not guidance:
         return []
-    return [context(f"*What the protocol says at this stage:* {escape(guidance)}")]
+    shown = guidance
+    if reference is not None and len(guidance) > GUIDANCE_GLANCE:
+        brief = _first_sentences(guidance, GUIDANCE_GLANCE)
+        shown = f"{brief} More in `/dispute status {reference}`."
+    return [context(f"*What the protocol says at this stage:* {escape(shown)}")]
 
 
 def stage_notice(
@@ -169,7 +189,7 @@ def stage_notice(
         )
     blocks += procedures.questions_that_help(protocol)
     blocks.extend(duties or [])
-    blocks += stage_guidance(protocol, dispute.stage_index)
+    blocks += stage_guidance(protocol, dispute.stage_index, dispute.reference)
     blocks.append(section(next_step(dispute, protocol, calendar)))
     blocks.append(notice_buttons(dispute, acknowledged=notice.acknowledged_at is not None))
     return message(f"{dispute.reference}: {label}. Your action is needed.", blocks)
@@ -263,7 +283,7 @@ def opened_reply(
         [
             section(text),
             *(duties or []),
-            *stage_guidance(protocol, dispute.stage_index),
+            *stage_guidance(protocol, dispute.stage_index, dispute.reference),
             section(next_step(dispute, protocol, calendar)),
         ],
     )
@@ -306,6 +326,7 @@ def status(
         [
             section("\n".join(lines)),
             summary_fields(dispute, protocol, calendar),
+            *(stage_guidance(protocol, dispute.stage_index) if dispute.is_open else []),
             section(next_step(dispute, protocol, calendar)),
         ],
     )
