@@ -46,7 +46,8 @@ def test_notices_give_the_stage_guidance_at_a_glance_and_status_gives_all_of_it(
 
     # The next stage's notices carry that stage's own guidance, not the first one's.
     escalate(bot, "pol_dc", "No agreement on information sharing")
-    manager = [m for m in bot.dms("csc_tm") if "action is needed" in m["text"].lower()][-1]
-    shown = guidance_shown(manager)
-    assert SECOND[:60] in shown
-    assert "Professional challenge" not in shown
+    for key in ("pol_ds", "csc_tm"):
+        manager = [m for m in bot.dms(key) if "action is needed" in m["text"].lower()][-1]
+        shown = guidance_shown(manager)
+        assert SECOND[:60] in shown
+        assert "Professional challenge" not in shown
