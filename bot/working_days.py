@@ -95,6 +95,15 @@ class WorkingCalendar:
         assert timescale.duration is not None
         return start.astimezone(UTC) + timescale.duration
 
+    def opening_after(self, start: datetime, timescale: Timescale) -> datetime:
+        """When the day a span of working days reaches opens: a daily check-in belongs at the
+        start of the day it asks people to talk, not at its close. Clock spans keep their time,
+        moved into working hours."""
+        if timescale.working_days is not None:
+            count = max(timescale.working_days, 1)
+            return self._at(self.add_working_days(self.local(start).date(), count), self.opens)
+        return self.next_working_moment(self.due(start, timescale))
+
     def due_within(self, start: datetime, *timescales: Timescale | None) -> datetime | None:
         """Whichever is less: the earliest end of the spans given (None where none is set)."""
         ends = [self.due(start, t) for t in timescales if t is not None]

@@ -66,7 +66,7 @@ def _check_in(
         return False
     ctx.notifier.check_in(session, dispute, str(urgency.check_in_every))
     ctx.service.repeat_reminder(
-        session, dispute, reminder, now, urgency.check_in_every, working_hours=True
+        session, dispute, reminder, now, urgency.check_in_every, at_opening=True
     )
     return True
 

@@ -87,7 +87,7 @@ class ReminderPlanner:
             self.add(session, transition, ReminderKind.ACKNOWLEDGE, due, "acknowledgement")
         urgency = protocol.urgency(dispute.urgency)
         if urgency is not None and urgency.check_in_every is not None:
-            due = self.in_hours(protocol, dispute, self.calendar.due(now, urgency.check_in_every))
+            due = self.calendar.opening_after(now, urgency.check_in_every)
             self.add(
                 session,
                 transition,

@@ -184,11 +184,11 @@ def test_oxfordshire_emergency_checks_in_each_working_day(bot: Bot) -> None:
         return sum("check in today" in m["text"] for m in bot.dms(key))
 
     for day, expected in ((24, 1), (25, 2), (26, 3), (27, 4)):
-        bot.clock.set(london(2026, 11, day, 16, 59))
+        bot.clock.set(london(2026, 11, day, 8, 59))
         sweeper.run_once()
         bot.deliver()
         assert check_ins("pol_di") == expected - 1
-        bot.clock.set(london(2026, 11, day, 17, 0))
+        bot.clock.set(london(2026, 11, day, 9, 0))  # at the start of the working day
         sweeper.run_once()
         bot.deliver()
         assert check_ins("pol_di") == expected
@@ -203,7 +203,7 @@ def test_oxfordshire_emergency_checks_in_each_working_day(bot: Bot) -> None:
                 Reminder.status == ReminderStatus.PENDING,
             )
         ).all()
-    assert pending == [london(2026, 11, 30, 17, 0)]
+    assert pending == [london(2026, 11, 30, 9, 0)]
 
 
 def test_the_final_stage_says_its_review_interval_is_a_partnership_default(bot: Bot) -> None:

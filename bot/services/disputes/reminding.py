@@ -28,9 +28,13 @@ class ReminderSteps(AccessService):
         every: Timescale,
         *,
         working_hours: bool = False,
+        at_opening: bool = False,
     ) -> None:
-        """Plans the next reminder of the same kind, `every` after `now`."""
-        due = self.calendar.due(now, every)
+        """Plans the next reminder of the same kind, `every` after `now`; `at_opening` puts it
+        at the start of that working day rather than at its close."""
+        due = (
+            self.calendar.opening_after(now, every) if at_opening else self.calendar.due(now, every)
+        )
         if working_hours:
             due = self.in_hours(dispute, due)
         self.planner.add(
