@@ -1,0 +1,243 @@
+"""Each preset's traceability document walks one dispute through every stage; this drives that
+dispute through Slack with the Northshire sample directory and checks each row of the walk."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import FrozenClock
+from bot.database import transaction
+from bot.demo.runner import SAMPLE
+from bot.flows.sweep import Sweeper
+from bot.services.directory_files import read_directory_file
+from bot.services.directory_import import import_directory
+from bot.slack_emulator import SlackEmulator
+from models.directory import Person
+from models.dispute import Dispute
+from tests.e2e.conftest import Bot, running_bot
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "protocols"
+REF = "RPD-2026-0001"
+CHILD = "NS-2026-0042"
+DISCUSSION = "Met by phone; both agreed to share the strategy minutes."
+SIDES = {"raising": "raiser", "other": "counterpart"}
+
+# Who raises against whom, and about what: two agencies, chosen to take each preset's other routes.
+WALKS = {
+    "suffolk": ("Ben Carter", "Grace Adeyemi", "referral-threshold"),
+    "sussex": ("Grace Adeyemi", "Jess Turner", "referral-criteria"),
+    "oxfordshire": ("Ellie Parkin", "Kwame Asante", "referral-criteria"),
+    "portsmouth": ("Zoe Malik", "Mariam Yusuf", "referral-criteria"),
+    "specialist-childrens-services": ("Megan Hollis", "Lucy Brennan", "threshold"),
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One stage of a document's walk-through, as written there."""
+
+    title: str
+    acting: dict[str, list[str]]  # side -> names
+    informed: list[str]
+    duties: list[tuple[str, str]]  # (side or "both", fragment)
+    deadline: str
+
+
+def _names(cell: str) -> list[str]:
+    return [] if cell == "none" else [name.strip() for name in cell.split(";")]
+
+
+def _duties(cell: str) -> list[tuple[str, str]]:
+    if cell == "none":
+        return []
+    pairs = (item.strip().split(": ", 1) for item in cell.split(";"))
+    return [(side, fragment) for side, fragment in pairs]
+
+
+def walkthrough(key: str) -> list[Row]:
+    """The rows of the `## Walk-through` table at the end of the preset's document."""
+    text = (DOCS / f"{key}.md").read_text()
+    section = text.split("\n## Walk-through\n", 1)[1]
+    lines = [line for line in section.splitlines() if line.startswith("|")][2:]
+    rows = []
+    for line in lines:
+        title, raising, other, informed, duties, deadline = (
+            cell.strip() for cell in line.strip("|").split("|")
+        )
+        acting = {"raiser": _names(raising), "counterpart": _names(other)}
+        rows.append(Row(title, acting, _names(informed), _duties(duties), deadline))
+    return rows
+
+
+@pytest.fixture
+def northshire(
+    request: pytest.FixtureRequest,
+    database_url: str,
+    engine: object,
+    factory: sessionmaker[Session],
+    clock: FrozenClock,
+    emulator: SlackEmulator,
+    data_keys: str,
+) -> Iterator[Bot]:
+    """The bot over the Northshire sample directory; `ids` maps each person's name to Slack."""
+    running = running_bot(request, database_url, clock, emulator, data_keys, {})
+    bot = next(running)
+    with transaction(bot.rt.factory) as session:
+        source = read_directory_file(SAMPLE)
+        report = import_directory(source, session=session, roles=bot.rt.catalog.role_book())
+        assert report.applied
+        for person in session.scalars(select(Person).where(Person.slack_user_id.is_not(None))):
+            emulator.add_user(person.slack_user_id, person.name, person.email)
+            bot.ids[person.name] = person.slack_user_id
+    yield bot
+    next(running, None)
+
+
+class Inbox:
+    """Every person's direct messages, read a stage at a time."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+        self.seen = {name: 0 for name in bot.ids}
+
+    def new(self) -> dict[str, list[dict]]:
+        fresh = {}
+        for name in self.seen:
+            messages = self.bot.dms(name)
+            fresh[name] = messages[self.seen[name] :]
+            self.seen[name] = len(messages)
+        return fresh
+
+
+def shown(message: dict) -> str:
+    return message["text"] + str(message.get("blocks"))
+
+
+def is_stage_notice(message: dict) -> bool:
+    return "your action is needed" in message["text"].lower()
+
+
+def is_information(message: dict) -> bool:
+    return "no action is asked of you" in message["text"] and not any(
+        block["type"] == "actions" for block in message.get("blocks", [])
+    )
+
+
+def checklist_of(message: dict, agency: str) -> str:
+    """The duty texts of the message's checklist when it is the checklist of `agency`'s side."""
+    blocks = message.get("blocks", [])
+    if not any(f"What the protocol asks of {agency}:" in str(b) for b in blocks):
+        return ""
+    return " ".join(
+        b["text"]["text"] for b in blocks if str(b.get("block_id", "")).startswith("duty|")
+    )
+
+
+def open_dispute(bot: Bot, raiser: str, counterpart: str, category: str) -> None:
+    bot.slack.command(bot.ids[raiser], "open")
+    modal = bot.emulator.views_opened()[-1]
+    form = {
+        "counterpart": bot.ids[counterpart],
+        "category": category,
+        "child_ref": CHILD,
+        "summary": "A referral closed at screening; the referrer sees a continuing risk.",
+    }
+    reply = bot.slack.submit(bot.ids[raiser], modal, form)
+    assert reply.status == 200 and reply.body == "", reply.body
+    bot.deliver()
+
+
+def escalate(bot: Bot, who: str, reason: str) -> None:
+    bot.slack.command(bot.ids[who], f"escalate {REF} {reason}")
+    modal = bot.emulator.views_opened()[-1]
+    assert modal["callback_id"] == "escalate_dispute", f"{who} may not refer"
+    reply = bot.slack.submit(bot.ids[who], modal, {"reason": reason})
+    assert reply.status == 200 and reply.body == "", reply.body
+    bot.deliver()
+
+
+def lapse(bot: Bot) -> None:
+    """Moves the clock to the stage's deadline and lets the sweep escalate it."""
+    with bot.rt.factory() as session:
+        dispute = session.scalar(select(Dispute))
+        assert dispute is not None and dispute.deadline_at is not None
+        bot.clock.set(dispute.deadline_at)
+    rt = bot.rt
+    Sweeper(factory=rt.factory, service=rt.service, notifier=rt.notifier, clock=rt.clock).run_once()
+    bot.deliver()
+
+
+def check_stage(
+    row: Row, number: int, total: int, fresh: dict[str, list[dict]], agencies: dict[str, str]
+) -> None:
+    label = f"Stage {number} of {total}: {row.title}"
+    notices = {name: [m for m in got if is_stage_notice(m)] for name, got in fresh.items()}
+    told = {name for name, got in notices.items() if got}
+    acting = {name for side in SIDES.values() for name in row.acting[side]}
+    expected = acting - ({row.acting["raiser"][0]} if number == 1 else set())
+    assert told == expected, f"{label}: notices went to {sorted(told)}"
+    informed = {name for name, got in fresh.items() if any(is_information(m) for m in got)}
+    assert informed == set(row.informed), f"{label}: informed {sorted(informed)}"
+    for name in told | informed:
+        assert any(label in shown(m) for m in fresh[name]), f"{label} not named to {name}"
+        if row.deadline.startswith("none"):
+            continue
+        assert any(row.deadline in shown(m) for m in notices[name] or fresh[name]), (
+            f"{label}: {name} not shown the deadline {row.deadline}"
+        )
+    for side, fragment in row.duties:
+        for bound in SIDES.values() if side == "both" else [SIDES[side]]:
+            lists = [checklist_of(m, agencies[bound]) for got in fresh.values() for m in got]
+            assert any(fragment in text for text in lists), (
+                f"{label}: '{fragment}' not in the checklist of {agencies[bound]}"
+            )
+
+
+@pytest.mark.parametrize(
+    "key", [pytest.param(key, marks=pytest.mark.protocol(key), id=key) for key in WALKS]
+)
+def test_every_stage_as_the_document_says(key: str, northshire: Bot) -> None:
+    bot = northshire
+    raiser, counterpart, category = WALKS[key]
+    rows = walkthrough(key)
+    inbox = Inbox(bot)
+    open_dispute(bot, raiser, counterpart, category)
+    with bot.rt.factory() as session:
+        dispute = session.scalar(select(Dispute))
+        assert dispute is not None
+        agencies = {
+            "raiser": dispute.raiser_agency.name,
+            "counterpart": dispute.counterpart_agency.name,
+        }
+        assert len(dispute.protocol_snapshot.stages) == len(rows)
+    fresh = inbox.new()
+    assert any(f"Dispute {REF} is open" in shown(m) for m in fresh[raiser])
+    bot.slack.command(bot.ids[raiser], f"log {REF} {DISCUSSION}")
+    bot.deliver()
+    reasons = []
+    for number, row in enumerate(rows, start=1):
+        if number > 1:
+            if row.deadline == "none (referral)":
+                reasons.append(f"{rows[number - 2].title} could not resolve it")
+                escalate(bot, rows[number - 2].acting["raiser"][0], reasons[-1])
+            else:
+                lapse(bot)
+            fresh = inbox.new()
+        check_stage(row, number, len(rows), fresh, agencies)
+
+    bot.slack.command(bot.ids[raiser], f"record {REF}")
+    record = bot.emulator.files()[-1]["content"].decode()
+    for row in rows:
+        assert row.title in record
+        for name in [*row.acting["raiser"], *row.acting["counterpart"], *row.informed]:
+            assert name in record, f"{name} missing from the record"
+        for _, fragment in row.duties:
+            assert fragment in record, f"'{fragment}' missing from the record"
+    for reason in [DISCUSSION, *reasons]:
+        assert reason in record
