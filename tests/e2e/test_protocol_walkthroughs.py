@@ -174,23 +174,35 @@ def lapse(bot: Bot) -> None:
 
 
 def check_stage(
-    row: Row, number: int, total: int, fresh: dict[str, list[dict]], agencies: dict[str, str]
+    row: Row,
+    number: int,
+    total: int,
+    fresh: dict[str, list[dict]],
+    agencies: dict[str, str],
+    moved_by: str,
 ) -> None:
+    """Notices to those acting (the one who moved the dispute on hears it once, in their
+    reply), information notices to those told, each side's duties and the deadline."""
     label = f"Stage {number} of {total}: {row.title}"
     notices = {name: [m for m in got if is_stage_notice(m)] for name, got in fresh.items()}
     told = {name for name, got in notices.items() if got}
     acting = {name for side in SIDES.values() for name in row.acting[side]}
-    expected = acting - ({row.acting["raiser"][0]} if number == 1 else set())
-    assert told == expected, f"{label}: notices went to {sorted(told)}"
+    assert told == acting - {moved_by}, f"{label}: notices went to {sorted(told)}"
     informed = {name for name, got in fresh.items() if any(is_information(m) for m in got)}
     assert informed == set(row.informed), f"{label}: informed {sorted(informed)}"
-    for name in told | informed:
+    for name in told | informed | (acting & {moved_by}):
         assert any(label in shown(m) for m in fresh[name]), f"{label} not named to {name}"
         if row.deadline.startswith("none"):
             continue
         assert any(row.deadline in shown(m) for m in notices[name] or fresh[name]), (
             f"{label}: {name} not shown the deadline {row.deadline}"
         )
+    for side, names in row.acting.items():
+        other = row.acting["counterpart" if side == "raiser" else "raiser"]
+        for name in set(names) - set(other):  # one acting for the whole dispute has no side
+            assert any(checklist_of(m, agencies[side]) for m in fresh[name]), (
+                f"{label}: {name} not shown the checklist of {agencies[side]}"
+            )
     for side, fragment in row.duties:
         for bound in SIDES.values() if side == "both" else [SIDES[side]]:
             lists = [checklist_of(m, agencies[bound]) for got in fresh.values() for m in got]
@@ -215,21 +227,25 @@ def test_every_stage_as_the_document_says(key: str, northshire: Bot) -> None:
             "raiser": dispute.raiser_agency.name,
             "counterpart": dispute.counterpart_agency.name,
         }
-        assert len(dispute.protocol_snapshot.stages) == len(rows)
+        referred = [stage.referral_only for stage in dispute.protocol_snapshot.stages]
+        assert len(referred) == len(rows)
     fresh = inbox.new()
     assert any(f"Dispute {REF} is open" in shown(m) for m in fresh[raiser])
+    moved_by = raiser
     bot.slack.command(bot.ids[raiser], f"log {REF} {DISCUSSION}")
     bot.deliver()
     reasons = []
     for number, row in enumerate(rows, start=1):
         if number > 1:
-            if row.deadline == "none (referral)":
+            moved_by = ""
+            if referred[number - 1]:  # the raising side's last actor refers it on
+                moved_by = rows[number - 2].acting["raiser"][0]
                 reasons.append(f"{rows[number - 2].title} could not resolve it")
-                escalate(bot, rows[number - 2].acting["raiser"][0], reasons[-1])
+                escalate(bot, moved_by, reasons[-1])
             else:
                 lapse(bot)
             fresh = inbox.new()
-        check_stage(row, number, len(rows), fresh, agencies)
+        check_stage(row, number, len(rows), fresh, agencies, moved_by)
 
     bot.slack.command(bot.ids[raiser], f"record {REF}")
     record = bot.emulator.files()[-1]["content"].decode()
