@@ -229,31 +229,40 @@ def test_every_stage_as_the_document_says(key: str, northshire: Bot) -> None:
         }
         referred = [stage.referral_only for stage in dispute.protocol_snapshot.stages]
         assert len(referred) == len(rows)
-    fresh = inbox.new()
-    assert any(f"Dispute {REF} is open" in shown(m) for m in fresh[raiser])
-    moved_by = raiser
     bot.slack.command(bot.ids[raiser], f"log {REF} {DISCUSSION}")
     bot.deliver()
-    reasons = []
+    why = [f"Dispute opened by {raiser}"]  # how each stage was entered, as the record says it
     for number, row in enumerate(rows, start=1):
-        if number > 1:
-            moved_by = ""
-            if referred[number - 1]:  # the raising side's last actor refers it on
-                moved_by = rows[number - 2].acting["raiser"][0]
-                reasons.append(f"{rows[number - 2].title} could not resolve it")
-                escalate(bot, moved_by, reasons[-1])
-            else:
-                lapse(bot)
-            fresh = inbox.new()
+        moved_by = raiser if number == 1 else ""
+        if number > 1 and referred[number - 1]:  # the raising side's last actor refers it on
+            moved_by = rows[number - 2].acting["raiser"][0]
+            why.append(f"Reason: {rows[number - 2].title} could not resolve it")
+            escalate(bot, moved_by, why[-1].removeprefix("Reason: "))
+        elif number > 1:
+            lapse(bot)
+            why.append("the previous stage's timescale lapsed")
+        fresh = inbox.new()
+        if number == 1:  # the raiser hears of it in the reply that opens the dispute
+            assert any(f"Dispute {REF} is open" in shown(m) for m in fresh[raiser])
         check_stage(row, number, len(rows), fresh, agencies, moved_by)
 
     bot.slack.command(bot.ids[raiser], f"record {REF}")
-    record = bot.emulator.files()[-1]["content"].decode()
-    for row in rows:
-        assert row.title in record
+    check_record(bot.emulator.files()[-1]["content"].decode(), rows, why)
+
+
+def check_record(record: str, rows: list[Row], why: list[str]) -> None:
+    """Each stage's section names how it was entered, who acted, who was told, its duties
+    (or they are among the whole dispute's) and its deadline; the discussion is there too."""
+    stages = record.split("\n## Stages\n", 1)[1].split("\n## ", 1)[0]
+    sections = stages.split("\n### Stage ")[1:]
+    throughout = record.split("\n## Duties throughout the dispute\n", 1)[1].split("\n## ")[0]
+    for number, (row, section, entered) in enumerate(zip(rows, sections, why, strict=True), 1):
+        label = f"{number} of {len(rows)}: {row.title}"
+        assert section.startswith(label) and entered in section, section
         for name in [*row.acting["raiser"], *row.acting["counterpart"], *row.informed]:
-            assert name in record, f"{name} missing from the record"
+            assert name in section, f"Stage {label}: {name} missing from the record"
         for _, fragment in row.duties:
-            assert fragment in record, f"'{fragment}' missing from the record"
-    for reason in [DISCUSSION, *reasons]:
-        assert reason in record
+            assert fragment in section or fragment in throughout, f"'{fragment}' not recorded"
+        deadline = "none" if row.deadline.startswith("none") else row.deadline
+        assert f"**Deadline:** {deadline}\n" in section, f"Stage {label}: deadline"
+    assert DISCUSSION in record
