@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -124,11 +125,12 @@ def bot(
             )
             session.add(made[key])
             emulator.add_user(slack_id, name, f"{key}@northshire.example")
-    yield from running_bot(
-        request, database_url, clock, emulator, data_keys, {p[1]: p[0] for p in PEOPLE}
-    )
+    ids = {p[1]: p[0] for p in PEOPLE}
+    with running_bot(request, database_url, clock, emulator, data_keys, ids) as bot:
+        yield bot
 
 
+@contextmanager
 def running_bot(
     request: pytest.FixtureRequest,
     database_url: str,

@@ -79,24 +79,23 @@ def walkthrough(key: str) -> list[Row]:
 def northshire(
     request: pytest.FixtureRequest,
     database_url: str,
-    engine: object,
     factory: sessionmaker[Session],
     clock: FrozenClock,
     emulator: SlackEmulator,
     data_keys: str,
 ) -> Iterator[Bot]:
-    """The bot over the Northshire sample directory; `ids` maps each person's name to Slack."""
-    running = running_bot(request, database_url, clock, emulator, data_keys, {})
-    bot = next(running)
-    with transaction(bot.rt.factory) as session:
-        source = read_directory_file(SAMPLE)
-        report = import_directory(source, session=session, roles=bot.rt.catalog.role_book())
-        assert report.applied
-        for person in session.scalars(select(Person).where(Person.slack_user_id.is_not(None))):
-            emulator.add_user(person.slack_user_id, person.name, person.email)
-            bot.ids[person.name] = person.slack_user_id
-    yield bot
-    next(running, None)
+    """The bot over the Northshire sample directory (on a database `factory` emptied); `ids`
+    maps each person's name, as the directory writes it, to their Slack user."""
+    with running_bot(request, database_url, clock, emulator, data_keys, {}) as bot:
+        with transaction(bot.rt.factory) as session:
+            source = read_directory_file(SAMPLE)
+            report = import_directory(source, session=session, roles=bot.rt.catalog.role_book())
+            assert report.applied
+            people = session.scalars(select(Person).where(Person.slack_user_id.is_not(None)))
+            for person in people:
+                emulator.add_user(person.slack_user_id, person.name, person.email)
+                bot.ids[person.name] = person.slack_user_id
+        yield bot
 
 
 class Inbox:
