@@ -123,9 +123,9 @@ def is_stage_notice(message: dict) -> bool:
 
 
 def is_information(message: dict) -> bool:
-    return "no action is asked of you" in message["text"] and not any(
-        block["type"] == "actions" for block in message.get("blocks", [])
-    )
+    """A notice that tells without asking: no button anywhere in it."""
+    buttonless = "'button'" not in str(message.get("blocks"))
+    return "no action is asked of you" in message["text"] and buttonless
 
 
 def checklist_of(message: dict, agency: str) -> str:
