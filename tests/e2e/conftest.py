@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -124,6 +125,21 @@ def bot(
             )
             session.add(made[key])
             emulator.add_user(slack_id, name, f"{key}@northshire.example")
+    ids = {p[1]: p[0] for p in PEOPLE}
+    with running_bot(request, database_url, clock, emulator, data_keys, ids) as bot:
+        yield bot
+
+
+@contextmanager
+def running_bot(
+    request: pytest.FixtureRequest,
+    database_url: str,
+    clock: FrozenClock,
+    emulator: SlackEmulator,
+    data_keys: str,
+    ids: dict[str, str],
+) -> Iterator[Bot]:
+    """The app served over HTTP on an already filled directory, under the test's protocol."""
     settings = load_settings(
         database_url=database_url,
         slack_bot_token="xoxb-test",
@@ -150,7 +166,7 @@ def bot(
         bot=WebClient(token="xoxb-test", base_url=emulator.base_url),
     )
     try:
-        yield Bot(rt, driver, emulator, clock, {p[1]: p[0] for p in PEOPLE})
+        yield Bot(rt, driver, emulator, clock, ids)
     finally:
         server.stop()
         rt.engine.dispose()
