@@ -219,6 +219,15 @@ class Scope(_Strict):
         return self
 
 
+class Exclusion(_Strict):
+    """Something the protocol is not for, and where to take it instead: shown on the open form
+    so a professional sees it before raising a dispute, not after."""
+
+    what: str
+    where_instead: str
+    source: str
+
+
 class RecordField(_Strict):
     """A field the record on the child's file must carry."""
 
@@ -268,6 +277,7 @@ class Protocol(_Strict):
     )
     final_review_source: str | None = None
     scope: Scope | None = None
+    not_for: list[Exclusion] = Field(default_factory=list)
     categories: list[Category] = Field(min_length=1)
     urgencies: list[Urgency] = Field(min_length=1)
     roles: list[DeclaredRole] = Field(default_factory=list)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.messages import procedures
-from bot.messages.blocks import Block, clip, context, section
+from bot.messages.blocks import Block, clip, context, escape, section
 from models.payloads import ActionMeta
 from models.protocol import Ask, Category, DiscussionPrompt, Protocol, StatedTimescale
 
@@ -106,7 +106,16 @@ def open_modal(
     if counterpart_note:
         blocks.append(context(counterpart_note))
     blocks += _dispute_inputs(protocol, chosen)
+    blocks += not_for(protocol)
     return _modal(OPEN, "Open a dispute", "Open dispute", blocks, ActionMeta(protocol=protocol.key))
+
+
+def not_for(protocol: Protocol) -> list[Block]:
+    """What the protocol does not cover and where to go instead, below the form's fields."""
+    if not protocol.not_for:
+        return []
+    lines = [f"• {escape(e.what)}: {escape(e.where_instead)}" for e in protocol.not_for]
+    return [context("*This protocol is not for:*\n" + "\n".join(lines))]
 
 
 def _category_input(protocol: Protocol, chosen: Category | None) -> Block:

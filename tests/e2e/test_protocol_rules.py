@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.flows.sweep import Sweeper
+from bot.protocols import ProtocolCatalog
 from models.directory import Agency, Person
 from models.dispute import Dispute
 from models.schedule import Reminder, ReminderKind, ReminderStatus
@@ -229,3 +230,30 @@ def test_the_final_stage_says_its_review_interval_is_a_partnership_default(bot: 
     )
     reached = [m for m in bot.dms("admin") if "reached the final stage" in m["text"]][-1]
     assert "a partnership default" in str(reached["blocks"])
+
+
+EXCLUDING = ("portsmouth", "sussex", "specialist-childrens-services", "oxfordshire")
+
+
+@pytest.mark.parametrize(
+    "key", [pytest.param(k, marks=pytest.mark.protocol(k)) for k in EXCLUDING], ids=EXCLUDING
+)
+def test_the_open_form_says_what_the_protocol_is_not_for_and_where_to_go(
+    bot: Bot, key: str
+) -> None:
+    protocol = ProtocolCatalog().get(key)
+    assert protocol is not None and protocol.not_for
+    bot.slack.command(bot.ids["pol_dc"], "open")
+    shown = " ".join(str(bot.emulator.views_opened()[-1]["blocks"]).split())
+    assert "This protocol is not for:" in shown
+    for exclusion in protocol.not_for:
+        assert " ".join(exclusion.what.split()) in shown
+        assert " ".join(exclusion.where_instead.split()) in shown
+    if key == "portsmouth":
+        assert "use the relevant organisation's complaints procedure" in shown
+
+
+@pytest.mark.protocol("suffolk")
+def test_a_protocol_that_excludes_nothing_shows_no_exclusions(bot: Bot) -> None:
+    bot.slack.command(bot.ids["pol_dc"], "open")
+    assert "This protocol is not for" not in str(bot.emulator.views_opened()[-1]["blocks"])
