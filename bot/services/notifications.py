@@ -21,7 +21,7 @@ from bot.services.outbox_retry import requeue_conversation_setup
 from bot.settings import Settings
 from bot.working_days import WorkingCalendar
 from models.directory import Agency, Person
-from models.dispute import DiscussionEntry, Dispute, Resolution, StageNotice
+from models.dispute import DiscussionEntry, Dispute, NoticeKind, Resolution, StageNotice
 from models.outbox import OutboxKind, OutboxMessage
 from models.procedures import ReflectiveRequest
 from models.roles import AgencyKind, Role
@@ -302,7 +302,11 @@ class Notifier:
 
     def joined_late(self, session: Session, dispute: Dispute, notices: list[StageNotice]) -> None:
         """People found once the directory was fixed get the stage notice they missed."""
+        protocol = dispute.protocol_snapshot
         for notice in notices:
-            payload = self._notice(session, dispute, notice)
+            if notice.kind == NoticeKind.INFORMED:
+                payload = views.information_notice(dispute, protocol, notice, self.calendar)
+            else:
+                payload = self._notice(session, dispute, notice)
             self.direct(session, notice.person, payload, dispute=dispute, notice=notice)
         self._add(session, OutboxKind.SYNC_MEMBERS, {}, dispute=dispute)

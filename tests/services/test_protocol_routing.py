@@ -222,6 +222,27 @@ def test_directors_are_informed_at_the_independent_scrutineer_stage(
     assert dispute.stage_index == stage and dispute.is_open
 
 
+def test_a_body_nobody_holds_is_a_directory_gap_until_someone_is_added(
+    service, session, people, directors
+):
+    dispute = open_under(service, session, people, "sussex", "information-sharing")
+    dispute = dispute.transition.dispute
+    climb_to(service, session, dispute, people["pol_dc"], 4)
+    # Health has no director in this directory: the administrators hear of it, by role.
+    gap = [m for m in dispute.current_transition.missing if "health" in m]
+    assert gap == [
+        "Nobody in the directory holds the role 'director' to be told as Director or Chief "
+        "Executive of health (a Safeguarding Partner) at Independent Scrutineer of the "
+        "Safeguarding Children Partnership: add them to the directory."
+    ]
+    # Once one is added, the next look at the directory tells them, without buttons to act.
+    add_person(session, people["hv"].agency, "ch_dir", "director", "Chief Executive")
+    session.flush()
+    added, missing = service.fill_directory_gaps(session=session, dispute=dispute)
+    assert [(n.person.email, n.kind) for n in added] == [("ch_dir@example.org", "informed")]
+    assert not [m for m in missing if "health" in m]
+
+
 def test_informed_people_are_not_chased_for_acknowledgement(service, session, people, directors):
     dispute = open_under(service, session, people, "sussex", "information-sharing")
     dispute = dispute.transition.dispute

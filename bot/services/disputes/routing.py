@@ -60,3 +60,15 @@ def oversight_people(
         for person in session.scalars(query.order_by(Person.id)):
             found.setdefault(person.id, (person, body))
     return list(found.values())
+
+
+def oversight_gaps(session: Session, dispute: Dispute, stage: Stage, book: RoleBook) -> list[str]:
+    """A body the stage must tell that nobody in the directory holds, said so an administrator
+    can fix it: an oversight body nobody tells is a silent gap in the protocol."""
+    told = {body.label for _, body in oversight_people(session, dispute, stage)}
+    return [
+        f"Nobody in the directory holds the role '{book.label(body.role)}' to be told as "
+        f"{body.label} at {stage.title}: add them to the directory."
+        for body in stage.informs
+        if body.label not in told
+    ]

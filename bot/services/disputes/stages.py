@@ -13,7 +13,13 @@ from bot.parsing import WhenError, parse_when
 from bot.services.counterparts import Assignee, StageAssignment, find_stage_people
 from bot.services.disputes.access import AccessService
 from bot.services.disputes.base import required
-from bot.services.disputes.routing import may_refer, oversight_people, referrers, who_refers
+from bot.services.disputes.routing import (
+    may_refer,
+    oversight_gaps,
+    oversight_people,
+    referrers,
+    who_refers,
+)
 from bot.services.errors import DomainError
 from bot.services.reminders import cancel_pending
 from models.directory import Person
@@ -126,7 +132,8 @@ class StageService(AccessService):
             assignment = self._stage_people(session, dispute, protocol, index, now)
             transition = self._move(session, dispute, index, trigger, actor, reason, stated, now)
             dispute.deadline_at = transition.deadline_at = deadline
-            transition.missing = [m.message for m in assignment.missing]
+            gaps = oversight_gaps(session, dispute, stage, protocol.role_book)
+            transition.missing = [m.message for m in assignment.missing] + gaps
             session.flush()
             for assignee in assignment.people:
                 self.add_member(dispute, assignee.person, f"acts at {stage.title}", now)
@@ -310,7 +317,11 @@ class StageService(AccessService):
             notice = _notice(transition, dispute, assignee)
             session.add(notice)
             added.append(notice)
+        session.flush()
+        self._inform_oversight(session, dispute, stage, transition, None, now)
+        added += [n for n in transition.informed_notices if n.person_id not in noticed]
         missing = [m.message for m in assignment.missing]
+        missing += oversight_gaps(session, dispute, stage, protocol.role_book)
         if added:
             session.flush()
             with self.changing(session, "directory_gap_filled", dispute=dispute, at=now) as change:
