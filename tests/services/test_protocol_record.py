@@ -14,6 +14,8 @@ from bot.clock import FrozenClock
 from bot.services.disputes import ActionInput, DisputeService
 from bot.services.errors import DomainError
 from bot.services.record import render_record
+from bot.services.retention import erase
+from bot.services.subject_access import export_person
 from bot.working_days import WorkingCalendar
 from models.directory import Person
 from models.dispute import Dispute
@@ -293,3 +295,25 @@ def test_every_fill_reads_the_dispute_open_and_closed(
     assert closed["learning"] == "None recorded."
     assert closed["asked"] == "> Letters of 20 November"
     assert closed["child_identifier"] == CASE_SYSTEM
+
+
+def test_answers_are_left_out_of_subject_access_and_erased_with_the_dispute(
+    service: DisputeService,
+    session: Session,
+    people: dict[str, Person],
+    clock: FrozenClock,
+    calendar: WorkingCalendar,
+):
+    evidence = "Attendance fell to 60% this term."
+    dispute = history(service, session, people, clock, "sussex", {"evidence": evidence})
+    session.commit()
+    assert [(a.key, a.value) for a in session.scalars(select(RecordAnswer))] == [
+        ("evidence", evidence)
+    ]
+    exported = export_person(session, email="csc_tm@example.org")
+    assert [r["dispute"] for r in exported["resolutions_recorded"]] == [dispute.reference]
+    assert evidence not in str(exported)
+
+    erase(session, dispute, now=clock.now(), period_text="6 years", calendar=calendar)
+    session.commit()
+    assert session.scalars(select(RecordAnswer)).all() == []
