@@ -15,7 +15,7 @@ from models.dispute import (
 )
 from models.duties import DutyCompletion
 from models.outbox import OutboxMessage
-from models.procedures import CategoryAnswer, ReflectiveRequest
+from models.procedures import CategoryAnswer, RecordAnswer, ReflectiveRequest
 from models.schedule import DigestRun, Reminder
 from models.seen_request import SeenRequest
 from models.statistics import DisputeStatistic
@@ -33,6 +33,7 @@ __all__ = [
     "DutyCompletion",
     "OutboxMessage",
     "Person",
+    "RecordAnswer",
     "ReferenceCounter",
     "ReflectiveRequest",
     "Reminder",

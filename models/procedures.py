@@ -1,4 +1,5 @@
-"""Records of the protocol-specific procedures: reflective meetings asked for, category details."""
+"""Records of the protocol-specific procedures: reflective meetings asked for, category details,
+and the record fields asked for at resolution."""
 
 from __future__ import annotations
 
@@ -45,4 +46,20 @@ class CategoryAnswer(Base):
 
     dispute: Mapped[Dispute] = relationship(
         backref=backref("category_answers", order_by="CategoryAnswer.id")
+    )
+
+
+class RecordAnswer(Base):
+    """A record field the protocol asks for when the dispute is resolved (Sussex: the evidence
+    for the concern), as the resolver gave it; sealed at rest like a summary."""
+
+    __tablename__ = "record_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(EncryptedText)
+
+    dispute: Mapped[Dispute] = relationship(
+        backref=backref("record_answers", order_by="RecordAnswer.id")
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
@@ -228,12 +229,67 @@ class Exclusion(_Strict):
     source: str
 
 
+RECORD_PREFIX = "record_"
+
+
+class RecordFill(StrEnum):
+    """Where a record field's value comes from: something the dispute holds, `asked` of the
+    person resolving it, or `child_identifier`, which Resolve never holds (a labelled space to
+    complete in the case management system)."""
+
+    RAISER_NAME = "raiser_name"
+    RAISER_ROLE = "raiser_role"
+    RAISER_AGENCY = "raiser_agency"
+    COUNTERPART = "counterpart"
+    CATEGORY = "category"
+    SUMMARY = "summary"
+    DISCUSSIONS = "discussions"
+    DISCUSSION_DATES = "discussion_dates"
+    PARTICIPANTS = "participants"
+    AGREEMENTS = "agreements"
+    APPROVALS = "approvals"
+    STAGES = "stages"
+    NOTIFIED = "notified"
+    ESCALATED_TO = "escalated_to"
+    STATED_TIMESCALES = "stated_timescales"
+    OUTCOME = "outcome"
+    RESOLUTION_SUMMARY = "resolution_summary"
+    ACTIONS = "actions"
+    LEARNING = "learning"
+    REFER_TO_PARTNERSHIP = "refer_to_partnership"
+    DUTIES = "duties"
+    INFORMED = "informed"
+    CLOSED_AT = "closed_at"
+    RESOLVED_BY = "resolved_by"
+    CHILD_IDENTIFIER = "child_identifier"
+    ASKED = "asked"
+
+
 class RecordField(_Strict):
-    """A field the record on the child's file must carry."""
+    """A field the record on the child's file must carry, and where its value comes from.
+
+    An `asked` field is asked for at `ask_at` (for now, when the dispute is resolved).
+    """
 
     key: str = Field(pattern=r"^[a-z0-9_]+$")
     label: str
+    fill: RecordFill
+    ask_at: Literal["resolution"] | None = None
+    hint: str | None = None
     source: str
+
+    @model_validator(mode="after")
+    def _asked_when(self) -> RecordField:
+        if self.fill == RecordFill.ASKED and self.ask_at is None:
+            raise ValueError("an asked field needs ask_at: resolution, the moment it is asked")
+        if self.fill != RecordFill.ASKED and (self.ask_at is not None or self.hint is not None):
+            raise ValueError("only a field with fill: asked takes ask_at or hint")
+        return self
+
+    @property
+    def field(self) -> str:
+        """The resolve form's field (block id) that asks for it."""
+        return f"{RECORD_PREFIX}{self.key}"
 
 
 class DiscussionPrompt(_Strict):
@@ -301,6 +357,10 @@ class Protocol(_Strict):
 
     def urgency(self, key: str) -> Urgency | None:
         return next((u for u in self.urgencies if u.key == key), None)
+
+    @property
+    def asked_at_resolution(self) -> list[RecordField]:
+        return [f for f in self.record_fields if f.ask_at == "resolution"]
 
     @property
     def final_index(self) -> int:

@@ -27,5 +27,16 @@ def protocol_from_snapshot(document: dict[str, Any]) -> Protocol:
     digest = snapshot_hash(document)
     parsed = _parsed.get(digest)
     if parsed is None:
-        parsed = _parsed[digest] = Protocol.model_validate(document)
+        parsed = _parsed[digest] = Protocol.model_validate(_with_record_fills(document))
     return parsed
+
+
+def _with_record_fills(document: dict[str, Any]) -> dict[str, Any]:
+    """Snapshots taken before record fields said where their values come from: each field is
+    asked for at resolution, so an open dispute still gathers it and a closed one shows it was
+    not given."""
+    fields = document.get("record_fields") or []
+    if all("fill" in f for f in fields):
+        return document
+    older = [f if "fill" in f else {**f, "fill": "asked", "ask_at": "resolution"} for f in fields]
+    return {**document, "record_fields": older}

@@ -178,6 +178,7 @@ def resolve(
     actions: list[ActionInput] | None = None,
     learning: str | None = None,
     refer_to_partnership: bool = False,
+    record_answers: Mapping[str, str | None] | None = None,
 ) -> Resolution:
     """Closes the dispute; everyone involved hears the outcome, the resolver a confirmation."""
     resolution = ctx.service.resolve(
@@ -189,6 +190,7 @@ def resolve(
         actions=actions,
         learning=learning,
         refer_to_partnership=refer_to_partnership,
+        record_answers=record_answers,
     )
     ctx.notifier.resolved(session, resolution)
     text = replies.closed(dispute)

@@ -9,7 +9,14 @@ from typing import Any
 from bot.messages import procedures
 from bot.messages.blocks import Block, clip, context, escape, section
 from models.payloads import ActionMeta
-from models.protocol import Ask, Category, DiscussionPrompt, Protocol, StatedTimescale
+from models.protocol import (
+    Ask,
+    Category,
+    DiscussionPrompt,
+    Protocol,
+    RecordField,
+    StatedTimescale,
+)
 
 View = dict[str, Any]
 
@@ -275,7 +282,16 @@ OUTCOMES = [
 ]
 
 
-def resolve_modal(reference: str) -> View:
+def _record_input(record_field: RecordField) -> Block:
+    """A record field the protocol asks for at resolution: optional, since the record shows
+    one left blank as not given."""
+    element = _plain("Never the child's name", multiline=True, max_length=3000)
+    return _input(
+        record_field.field, record_field.label, element, optional=True, hint=record_field.hint
+    )
+
+
+def resolve_modal(reference: str, record_fields: Sequence[RecordField] = ()) -> View:
     options = [_option(value, label) for value, label in OUTCOMES]
     blocks = [
         section(f"Close *{reference}* and record its outcome for the child's file."),
@@ -307,6 +323,7 @@ def resolve_modal(reference: str) -> View:
             },
             optional=True,
         ),
+        *(_record_input(f) for f in record_fields),
     ]
     return _modal(
         RESOLVE, "Close a dispute", "Close dispute", blocks, ActionMeta.for_dispute(reference)

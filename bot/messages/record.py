@@ -7,18 +7,24 @@ paste it into the case management system. Unlike chat messages it carries the ch
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 
 from bot.messages import procedures
 from bot.messages.disputes import category_label, stage_label
-from bot.services.duty_list import BoundDuty, Ticks, protocol_duties, side_label, stage_duties
+from bot.messages.record_fields import protocol_record
+from bot.messages.record_text import (
+    AUTOMATIC,
+    describe_person,
+    duty_lines,
+    long_day,
+    quoted,
+    trigger_text,
+)
+from bot.services.duty_list import Ticks, protocol_duties, stage_duties
 from bot.working_days import WorkingCalendar
 from models.audit import AuditEvent
-from models.directory import Agency, Person
-from models.dispute import DiscussionEntry, Dispute, Outcome, StageTransition, Trigger
+from models.dispute import DiscussionEntry, Dispute, Outcome, StageTransition
 from models.protocol import Protocol
 
-AUTOMATIC = "Resolve (automatic)"
 AuditLine = tuple[AuditEvent, str | None]  # an event and the name of whoever acted, if anyone
 
 
@@ -39,6 +45,7 @@ def record_document(
     done = done or {}
     parts = [
         _overview(dispute, protocol, calendar),
+        protocol_record(dispute, calendar, done),
         _text_section("Summary of the disagreement", dispute.summary),
         *procedures.details_record(dispute),
         _stages(dispute, protocol, calendar, done),
@@ -51,22 +58,8 @@ def record_document(
     return "\n\n".join(parts) + "\n"
 
 
-def _person(person: Person, agency: Agency) -> str:
-    """Name, job title, and the agency they were in when the dispute opened."""
-    return f"{person.name}, {person.job_title}, {agency.name}"
-
-
-def _day(day: date) -> str:
-    return f"{day:%A} {day.day} {day:%B %Y}"
-
-
-def _block(text: str) -> str:
-    """Free text as a quoted paragraph, so line breaks survive and it reads as someone's words."""
-    return "\n".join(f"> {line}" if line.strip() else ">" for line in text.strip().splitlines())
-
-
 def _text_section(title: str, text: str) -> str:
-    return f"## {title}\n\n{_block(text)}"
+    return f"## {title}\n\n{quoted(text)}"
 
 
 def _overview(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> str:
@@ -84,23 +77,12 @@ def _overview(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -
         f"- **Category:** {category_label(dispute, protocol)}",
         f"- **Urgency:** {urgency.label if urgency else dispute.urgency}",
         f"- **Child reference:** {dispute.child_ref}",
-        f"- **Raised by:** {_person(dispute.raiser, dispute.raiser_agency)}",
-        f"- **Counterpart:** {_person(dispute.counterpart, dispute.counterpart_agency)}",
+        f"- **Raised by:** {describe_person(dispute.raiser, dispute.raiser_agency)}",
+        f"- **Counterpart:** {describe_person(dispute.counterpart, dispute.counterpart_agency)}",
         f"- **Opened:** {calendar.describe(dispute.opened_at)}",
         f"- **Status:** {status}",
     ]
     return "\n".join(lines)
-
-
-def _trigger(transition: StageTransition) -> str:
-    actor = transition.actor.name if transition.actor else AUTOMATIC
-    if transition.trigger == Trigger.OPENED:
-        return f"Dispute opened by {actor}"
-    if transition.trigger == Trigger.MANUAL:
-        return f"Escalated by {actor}. Reason: {transition.reason or 'none given'}"
-    if transition.trigger == Trigger.LAPSED:
-        return "Escalated automatically: the previous stage's timescale lapsed"
-    return transition.trigger
 
 
 def _timescale(transition: StageTransition, dispute: Dispute, protocol: Protocol) -> str:
@@ -117,26 +99,8 @@ def _timescale(transition: StageTransition, dispute: Dispute, protocol: Protocol
     return stated
 
 
-def _duty_lines(
-    dispute: Dispute, items: list[BoundDuty], calendar: WorkingCalendar, done: Ticks
-) -> list[str]:
-    """Each duty for each side it binds: who ticked it and when, or that it is outstanding."""
-    lines = []
-    for item in items:
-        for side in item.sides:
-            tick = done.get((item.key, side))
-            if tick is not None:
-                state = f"done, ticked by {tick.done_by.name} on {calendar.describe(tick.done_at)}"
-            elif item.due_at is not None:
-                state = f"outstanding (due by {calendar.describe(item.due_at)})"
-            else:
-                state = "outstanding"
-            lines.append(f"  - {item.duty.text} ({side_label(dispute, side)}): {state}")
-    return lines
-
-
 def _whole_dispute_duties(dispute: Dispute, calendar: WorkingCalendar, done: Ticks) -> str:
-    lines = _duty_lines(dispute, protocol_duties(dispute, calendar), calendar, done)
+    lines = duty_lines(dispute, protocol_duties(dispute, calendar), calendar, done)
     if not lines:
         return "## Duties throughout the dispute\n\nThe protocol sets none."
     return "\n".join(["## Duties throughout the dispute", "", *(line[2:] for line in lines)])
@@ -154,7 +118,7 @@ def _stage(
         f"### {stage_label(dispute, protocol, transition.to_stage)}",
         "",
         f"- **Entered:** {calendar.describe(transition.created_at)}",
-        f"- **Why:** {_trigger(transition)}",
+        f"- **Why:** {trigger_text(transition)}",
         f"- **Timescale:** {_timescale(transition, dispute, protocol)}",
         f"- **Deadline:** {deadline}",
         "- **Notified:**" if transition.notices else "- **Notified:** nobody",
@@ -171,7 +135,7 @@ def _stage(
     if transition.missing:
         lines.append("- **Gaps in the agency directory:**")
         lines.extend(f"  - {gap}" for gap in transition.missing)
-    duties = _duty_lines(dispute, stage_duties(dispute, transition, calendar), calendar, done)
+    duties = duty_lines(dispute, stage_duties(dispute, transition, calendar), calendar, done)
     if duties:
         lines.append("- **Duties:**")
         lines.extend(duties)
@@ -201,11 +165,11 @@ def _discussion(
         "",
         "**What was said**",
         "",
-        _block(entry.discussion),
+        quoted(entry.discussion),
         "",
         "**What was agreed**",
         "",
-        _block(entry.agreed) if entry.agreed else "Nothing recorded as agreed.",
+        quoted(entry.agreed) if entry.agreed else "Nothing recorded as agreed.",
     ]
     return "\n".join(lines)
 
@@ -233,14 +197,14 @@ def _resolution(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar)
         "",
         "**Summary**",
         "",
-        _block(resolution.summary),
+        quoted(resolution.summary),
         "",
         "**Actions**",
         "",
     ]
     if resolution.actions:
         lines.extend(
-            f"{n}. {action.description}. Owner: {action.owner}. Due: {_day(action.due_on)}"
+            f"{n}. {action.description}. Owner: {action.owner}. Due: {long_day(action.due_on)}"
             for n, action in enumerate(resolution.actions, start=1)
         )
     else:
@@ -249,7 +213,7 @@ def _resolution(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar)
         "",
         "**Learning identified**",
         "",
-        _block(resolution.learning) if resolution.learning else "None recorded.",
+        quoted(resolution.learning) if resolution.learning else "None recorded.",
     ]
     return "\n".join(lines)
 

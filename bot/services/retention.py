@@ -25,7 +25,7 @@ from models.dispute import (
 )
 from models.duties import DutyCompletion
 from models.outbox import OutboxMessage
-from models.procedures import CategoryAnswer, ReflectiveRequest
+from models.procedures import CategoryAnswer, RecordAnswer, ReflectiveRequest
 from models.schedule import Reminder
 from models.statistics import DisputeStatistic
 
@@ -122,6 +122,7 @@ def erase(
         delete(DiscussionEntry).where(DiscussionEntry.dispute_id == dispute.id),
         delete(ReflectiveRequest).where(ReflectiveRequest.dispute_id == dispute.id),
         delete(CategoryAnswer).where(CategoryAnswer.dispute_id == dispute.id),
+        delete(RecordAnswer).where(RecordAnswer.dispute_id == dispute.id),
         delete(StageTransition).where(StageTransition.dispute_id == dispute.id),
         delete(DisputeMember).where(DisputeMember.dispute_id == dispute.id),
         # The one change ever made to audit events: their details go, their digests stay, so

@@ -105,7 +105,7 @@ def _log_view(rt: Runtime, session: Session, dispute: Dispute, person: Person) -
 
 def _resolve_view(rt: Runtime, session: Session, dispute: Dispute, person: Person) -> View:
     rt.service.require_acting(session, dispute, person, "resolve")
-    return modals.resolve_modal(dispute.reference)
+    return modals.resolve_modal(dispute.reference, dispute.protocol_snapshot.asked_at_resolution)
 
 
 def _escalate_view(rt: Runtime, session: Session, dispute: Dispute, person: Person) -> View:

@@ -155,7 +155,8 @@ def resolve_form(
     with unit_of_work(rt) as session:
         dispute, person = acting.dispute(session), acting.person(session)
         rt.service.require_acting(session, dispute, person, "resolve")
-    client.views_open(trigger_id=body["trigger_id"], view=modals.resolve_modal(sub.reference))
+        view = modals.resolve_modal(sub.reference, dispute.protocol_snapshot.asked_at_resolution)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def send_record(

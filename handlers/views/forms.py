@@ -31,13 +31,14 @@ def field(view: View, block_id: str) -> Any:
     return None
 
 
-def asked(view: View) -> dict[str, Any]:
-    """The details a category asked for, by their keys (see `models.protocol.Ask`)."""
+def asked(view: View, prefix: str = ASK_PREFIX) -> dict[str, Any]:
+    """The details a form asked for by their keys: a category's (`models.protocol.Ask`) or, with
+    `RECORD_PREFIX`, the record fields asked for at resolution (`models.protocol.RecordField`)."""
     values = view.get("state", {}).get("values", {})
     return {
-        block_id.removeprefix(ASK_PREFIX): field(view, block_id)
+        block_id.removeprefix(prefix): field(view, block_id)
         for block_id in values
-        if block_id.startswith(ASK_PREFIX)
+        if block_id.startswith(prefix)
     }
 
 

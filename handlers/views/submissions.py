@@ -20,6 +20,7 @@ from handlers.middleware import answered, form_context
 from handlers.support import directory_person, unit_of_work
 from handlers.views.forms import asked, field, parse_actions
 from models.directory import Person
+from models.protocol import RECORD_PREFIX
 
 View = dict[str, Any]
 
@@ -106,6 +107,7 @@ def submit_resolve(context: BoltContext, view: View) -> None:
             actions=parse_actions(rt, field(view, "actions")),
             learning=field(view, "learning"),
             refer_to_partnership="yes" in (field(view, "refer") or []),
+            record_answers=asked(view, RECORD_PREFIX),
         )
 
 

@@ -260,6 +260,7 @@ def test_the_record_carries_every_part_of_the_history(
         assert expected in text, expected
     headings = [line for line in text.splitlines() if line.startswith("## ")]
     assert headings == [
+        "## Working Together to Resolve Professional Disputes: the record this protocol asks for",
         "## Summary of the disagreement",
         "## Stages",
         "## Duties throughout the dispute",

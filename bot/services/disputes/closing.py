@@ -1,7 +1,9 @@
-"""Closing a dispute: its outcome, the actions agreed with owners and dates, and the learning."""
+"""Closing a dispute: its outcome, the actions agreed with owners and dates, the learning, and
+the record fields the protocol asks for at that moment."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -13,6 +15,9 @@ from bot.services.errors import DomainError
 from bot.services.reminders import cancel_pending
 from models.directory import Person
 from models.dispute import Dispute, DisputeStatus, Outcome, Resolution, ResolutionAction
+from models.procedures import RecordAnswer
+
+MAX_RECORD_ANSWER = 3000
 
 
 @dataclass(frozen=True)
@@ -38,8 +43,10 @@ class ClosingService(AccessService):
         actions: list[ActionInput] | None = None,
         learning: str | None = None,
         refer_to_partnership: bool = False,
+        record_answers: Mapping[str, str | None] | None = None,
     ) -> Resolution:
-        """Closes the dispute with its outcome, agreed actions and learning."""
+        """Closes the dispute with its outcome, agreed actions and learning, and keeps the
+        answers to the record fields asked for at resolution (each optional, by field key)."""
         self.require_acting(session, dispute, actor, "resolve")
         try:
             chosen = Outcome(outcome)
@@ -54,6 +61,7 @@ class ClosingService(AccessService):
             *(("actions", "the actions", a.description) for a in actions or []),
         ):
             self.child_refs.refuse(typed, field=name, where=where, known=dispute.child_ref)
+        answers = self._record_answers(dispute, record_answers or {})
         with self.changing(
             session,
             "resolved",
@@ -80,8 +88,31 @@ class ClosingService(AccessService):
             dispute.closed_at = change.at
             dispute.deadline_at = None
             cancel_pending(session, dispute)
-            change.note(actions=len(resolution.actions))
+            session.add_all(
+                RecordAnswer(dispute=dispute, key=k, value=v) for k, v in answers.items()
+            )
+            change.note(actions=len(resolution.actions), record_fields=list(answers))
         return resolution
+
+    def _record_answers(self, dispute: Dispute, given: Mapping[str, str | None]) -> dict[str, str]:
+        """The record fields answered, checked like any other free text; blank ones are left
+        out, and the record shows them as not given."""
+        answers: dict[str, str] = {}
+        for record_field in dispute.protocol_snapshot.asked_at_resolution:
+            text = (given.get(record_field.key) or "").strip()
+            if not text:
+                continue
+            what = "the answer to '" + record_field.label + "'"
+            if len(text) > MAX_RECORD_ANSWER:
+                raise DomainError(
+                    f"Keep {what} to {MAX_RECORD_ANSWER} characters or fewer.",
+                    field=record_field.field,
+                )
+            self.child_refs.refuse(
+                text, field=record_field.field, where=what, known=dispute.child_ref
+            )
+            answers[record_field.key] = text
+        return answers
 
     @staticmethod
     def _checked_action(action: ActionInput, today: date) -> ResolutionAction:
