@@ -56,7 +56,7 @@ def learning_notice(item: LearningItem, calendar: WorkingCalendar) -> Message:
         header(f"{ref}: learning for the practice committee"),
         fields(
             [
-                ("Protocol", escape(protocol.name)),
+                ("Protocol", escape(f"{protocol.name} ({protocol.partnership})")),
                 ("Category", escape(category_label(dispute, protocol))),
                 ("Agencies", escape(_agencies(item))),
                 ("Outcome", Outcome(resolution.outcome).label),
