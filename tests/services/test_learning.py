@@ -3,9 +3,11 @@ the same transaction; only leads and admins decide on it, once; the record says 
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -13,6 +15,8 @@ from bot.clock import FrozenClock
 from bot.services.disputes import DisputeService
 from bot.services.errors import DomainError
 from bot.services.record import render_record
+from bot.services.retention import apply_retention
+from bot.services.subject_access import export_person
 from bot.working_days import WorkingCalendar
 from models.audit import AuditEvent
 from models.directory import Person
@@ -155,3 +159,34 @@ def test_the_open_list_is_capped_oldest_first_with_its_total(service, session, p
     shown = service.open_learning(session, people["chair"], limit=1)
     assert list(shown) == [first] and shown.total == 2
     assert list(service.open_learning(session, people["chair"], limit=10)) == [first, third]
+
+
+def test_a_decision_is_in_the_deciders_export_without_the_learning(service, session, people):
+    resolve(service, session, people, learning="Share the referral form changes.")
+    (item,) = items(session)
+    service.decide_learning(
+        session=session, item_id=item.id, actor=people["chair"], state="reviewed"
+    )
+    session.commit()
+    document = export_person(session, email="chair@example.org")
+    assert document["learning_decided"] == [
+        {"dispute": "RPD-2026-0001", "decision": "reviewed", "at": "2026-11-23T10:00:00+00:00"}
+    ]
+    assert ("learning_decided", "acted") in [
+        (e["event"], e["you"]) for e in document["audit_events"]
+    ]
+    assert "referral form changes" not in json.dumps(document)
+
+
+def test_retention_erases_the_item_with_its_dispute(service, session, people, clock, calendar):
+    resolve(service, session, people, refer_to_partnership=True)
+    session.commit()
+    apply_retention(
+        session,
+        now=clock.now() + timedelta(days=7 * 366),
+        period=relativedelta(years=6),
+        period_text="6 years",
+        calendar=calendar,
+    )
+    session.commit()
+    assert items(session) == []
