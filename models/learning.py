@@ -20,8 +20,15 @@ class LearningState(StrEnum):
     NEEDS_DISCUSSION = "needs_discussion"
 
     @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+    def decided(self) -> str:
+        """How a decision reads after the word 'Learning': 'reviewed by Joe Park on ...'."""
+        return _DECIDED.get(self, "waiting for review")
+
+
+_DECIDED = {
+    LearningState.REVIEWED: "reviewed",
+    LearningState.NEEDS_DISCUSSION: "marked as needing discussion",
+}
 
 
 class LearningItem(Base):

@@ -88,7 +88,7 @@ def learning_notice(item: LearningItem, calendar: WorkingCalendar) -> Message:
 def decided_line(item: LearningItem, calendar: WorkingCalendar) -> str:
     """'Learning reviewed by Joe Park on Monday 30 November 2026 at 10:00am (GMT)'."""
     assert item.decided_by is not None and item.decided_at is not None
-    what = "reviewed" if item.state == LearningState.REVIEWED else "marked as needing discussion"
+    what = LearningState(item.state).decided
     return f"Learning {what} by {item.decided_by.name} on {calendar.describe(item.decided_at)}"
 
 

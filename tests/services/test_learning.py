@@ -90,7 +90,7 @@ def test_a_lead_marks_it_reviewed_once_and_the_record_says_who_and_when(
     assert (item.state, item.decided_by, item.decided_at) == ("reviewed", lead, clock.now())
     assert decisions(session) == 1
 
-    with pytest.raises(DomainError, match="already marked reviewed by Csc Lead on Tuesday 24"):
+    with pytest.raises(DomainError, match="already reviewed by Csc Lead on Tuesday 24"):
         service.decide_learning(
             session=session, item_id=item.id, actor=lead, state="needs_discussion"
         )

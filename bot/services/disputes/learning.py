@@ -4,7 +4,7 @@ partnership, waits there until a safeguarding lead or partnership admin records 
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.services.disputes.base import ServiceBase
@@ -68,22 +68,33 @@ class LearningService(ServiceBase):
         if chosen not in DECISIONS:
             raise DomainError("That button is not valid any more.")
         item = session.get(LearningItem, item_id)
-        if item is None or item.dispute.erased_at is not None:
+        if item is None:
             raise NotFound("That learning item is no longer held.")
-        if not item.is_open:
-            assert item.decided_by is not None and item.decided_at is not None
-            raise DomainError(
-                f"The learning from {item.dispute.reference} was already marked "
-                f"{LearningState(item.state).label.lower()} by {item.decided_by.name} on "
-                f"{self.calendar.describe(item.decided_at)}. Nothing has changed."
-            )
         with self.changing(
             session, "learning_decided", dispute=item.dispute, actor=actor, state=chosen.value
         ) as change:
-            item.state = chosen.value
-            item.decided_by = actor
-            item.decided_at = change.at
+            # Conditional, so two people pressing at once record one decision, not two.
+            claimed = session.execute(
+                update(LearningItem)
+                .where(
+                    LearningItem.id == item.id,
+                    LearningItem.state == LearningState.OPEN.value,
+                )
+                .values(state=chosen.value, decided_by_id=actor.id, decided_at=change.at)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            session.refresh(item)
+            if not claimed:
+                raise self._already_decided(item)
         return item
+
+    def _already_decided(self, item: LearningItem) -> DomainError:
+        assert item.decided_by is not None and item.decided_at is not None
+        return DomainError(
+            f"The learning from {item.dispute.reference} was already "
+            f"{LearningState(item.state).decided} by {item.decided_by.name} on "
+            f"{self.calendar.describe(item.decided_at)}. Nothing has changed."
+        )
 
     def open_learning(
         self, session: Session, viewer: Person, *, limit: int
