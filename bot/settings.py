@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     )
     leads_channel: str | None = Field(None, **_env("RESOLVE_LEADS_CHANNEL"))
     admins_channel: str | None = Field(None, **_env("RESOLVE_ADMINS_CHANNEL"))
+    # The partnership's practice committee queue for learning; the admins when unset.
+    learning_channel: str | None = Field(None, **_env("RESOLVE_LEARNING_CHANNEL"))
     sweep_seconds: int = Field(60, ge=1, le=3600, **_env("RESOLVE_SWEEP_SECONDS"))
     outbox_max_attempts: int = Field(8, ge=1, le=100, **_env("RESOLVE_OUTBOX_MAX_ATTEMPTS"))
     outbox_pacing_seconds: float = Field(1.0, ge=0, le=10, **_env("RESOLVE_OUTBOX_PACING_SECONDS"))

@@ -14,6 +14,7 @@ from models.dispute import (
     StageTransition,
 )
 from models.duties import DutyCompletion
+from models.learning import LearningItem
 from models.outbox import OutboxMessage
 from models.procedures import CategoryAnswer, RecordAnswer, ReflectiveRequest
 from models.schedule import DigestRun, Reminder
@@ -31,6 +32,7 @@ __all__ = [
     "DisputeMember",
     "DisputeStatistic",
     "DutyCompletion",
+    "LearningItem",
     "OutboxMessage",
     "Person",
     "RecordAnswer",

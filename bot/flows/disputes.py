@@ -19,6 +19,7 @@ from bot.services.disputes import ActionInput, DutyTick, StageEntry
 from bot.services.duty_list import side_of, ticks
 from models.directory import Person
 from models.dispute import DiscussionEntry, Dispute, Resolution, StageNotice
+from models.learning import LearningItem
 from models.procedures import ReflectiveRequest
 
 
@@ -180,7 +181,8 @@ def resolve(
     refer_to_partnership: bool = False,
     record_answers: Mapping[str, str | None] | None = None,
 ) -> Resolution:
-    """Closes the dispute; everyone involved hears the outcome, the resolver a confirmation."""
+    """Closes the dispute; everyone involved hears the outcome, the resolver a confirmation,
+    and any learning goes to the practice committee's queue."""
     resolution = ctx.service.resolve(
         session=session,
         dispute=dispute,
@@ -196,6 +198,13 @@ def resolve(
     text = replies.closed(dispute)
     ctx.notifier.direct(session, actor, views.plain_message(text), dispute=dispute)
     return resolution
+
+
+def decide_learning(
+    ctx: FlowContext, session: Session, *, item_id: int, actor: Person, state: str
+) -> LearningItem:
+    """Records the committee's decision; the pressed notice is redrawn by the caller."""
+    return ctx.service.decide_learning(session=session, item_id=item_id, actor=actor, state=state)
 
 
 def tick_duty(

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from bot.messages import procedures
 from bot.messages.disputes import category_label, stage_label
+from bot.messages.learning import decided_line
 from bot.messages.record_fields import protocol_record
 from bot.messages.record_text import (
     AUTOMATIC,
@@ -22,7 +23,7 @@ from bot.messages.record_text import (
 from bot.services.duty_list import Ticks, protocol_duties, stage_duties
 from bot.working_days import WorkingCalendar
 from models.audit import AuditEvent
-from models.dispute import DiscussionEntry, Dispute, Outcome, StageTransition
+from models.dispute import DiscussionEntry, Dispute, Outcome, Resolution, StageTransition
 from models.protocol import Protocol
 
 AuditLine = tuple[AuditEvent, str | None]  # an event and the name of whoever acted, if anyone
@@ -194,6 +195,7 @@ def _resolution(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar)
         f"{calendar.describe(resolution.resolved_at)}",
         "- **Referred to the partnership:** "
         + ("Yes" if resolution.refer_to_partnership else "No"),
+        *_committee_review(resolution, calendar),
         "",
         "**Summary**",
         "",
@@ -216,6 +218,16 @@ def _resolution(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar)
         quoted(resolution.learning) if resolution.learning else "None recorded.",
     ]
     return "\n".join(lines)
+
+
+def _committee_review(resolution: Resolution, calendar: WorkingCalendar) -> list[str]:
+    """What the practice committee made of the learning, when it went to their queue."""
+    item = resolution.learning_item
+    if item is None:
+        return []
+    if item.is_open:
+        return ["- **Practice committee:** Learning waiting for review"]
+    return [f"- **Practice committee:** {decided_line(item, calendar)}"]
 
 
 def _audit_trail(trail: Sequence[AuditLine], calendar: WorkingCalendar) -> str:

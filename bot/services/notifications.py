@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.messages import disputes as views
 from bot.messages import duties as duty_views
+from bot.messages import learning as learning_views
 from bot.messages import procedures, replies
 from bot.messages import reminders as nudges
 from bot.messages.blocks import Block
@@ -22,6 +23,7 @@ from bot.settings import Settings
 from bot.working_days import WorkingCalendar
 from models.directory import Agency, Person
 from models.dispute import DiscussionEntry, Dispute, NoticeKind, Resolution, StageNotice
+from models.learning import LearningItem
 from models.outbox import OutboxKind, OutboxMessage
 from models.procedures import ReflectiveRequest
 from models.roles import AgencyKind, Role
@@ -91,6 +93,15 @@ class Notifier:
         if self.settings.leads_channel:
             self._add(
                 session, OutboxKind.CHANNEL, payload, channel=self.settings.leads_channel, **kw
+            )
+        else:
+            self.admins(session, payload, **kw)
+
+    def learning_queue(self, session: Session, payload: dict[str, Any], **kw: Any) -> None:
+        """The practice committee's queue: its own channel when configured, else the admins."""
+        if self.settings.learning_channel:
+            self._add(
+                session, OutboxKind.CHANNEL, payload, channel=self.settings.learning_channel, **kw
             )
         else:
             self.admins(session, payload, **kw)
@@ -194,6 +205,13 @@ class Notifier:
         for member in dispute.members:
             if member.person_id != resolution.resolved_by_id:
                 self.direct(session, member.person, payload, dispute=dispute)
+        if resolution.learning_item is not None:
+            self.learning_queued(session, resolution.learning_item)
+
+    def learning_queued(self, session: Session, item: LearningItem) -> None:
+        """The learning, with its Reviewed / Needs discussion buttons, to the committee's queue."""
+        payload = learning_views.learning_notice(item, self.calendar)
+        self.learning_queue(session, payload, dispute=item.dispute)
 
     def reflective_requested(self, session: Session, request: ReflectiveRequest) -> None:
         """Both sides and the people acting at the stage hear of it; the asker gets it too."""

@@ -24,6 +24,7 @@ from models.dispute import (
     StageTransition,
 )
 from models.duties import DutyCompletion
+from models.learning import LearningItem
 from models.outbox import OutboxMessage
 from models.procedures import CategoryAnswer, RecordAnswer, ReflectiveRequest
 from models.schedule import Reminder
@@ -117,6 +118,7 @@ def erase(
         delete(Reminder).where(Reminder.dispute_id == dispute.id),
         delete(StageNotice).where(StageNotice.transition_id.in_(transition_ids)),
         delete(DutyCompletion).where(DutyCompletion.dispute_id == dispute.id),
+        delete(LearningItem).where(LearningItem.dispute_id == dispute.id),
         delete(ResolutionAction).where(ResolutionAction.resolution_id.in_(resolution_ids)),
         delete(Resolution).where(Resolution.dispute_id == dispute.id),
         delete(DiscussionEntry).where(DiscussionEntry.dispute_id == dispute.id),

@@ -1,10 +1,11 @@
 """A subject access request from a professional: everything Resolve holds about them.
 
 The export holds their directory entry and their part in each dispute (references, roles,
-dates, what they logged, approved, acknowledged and resolved, and the audit events naming them).
-It never holds a child reference or any case text: those are the child's and the other
-professionals' data, released case by case under the partnership's own disclosure process (a
-member of an open dispute can still fetch its full record with `/dispute record`).
+dates, what they logged, approved, acknowledged and resolved, their decisions on learning, and
+the audit events naming them). It never holds a child reference or any case text: those are
+the child's and the other professionals' data, released case by case under the partnership's
+own disclosure process (a member of an open dispute can still fetch its full record with
+`/dispute record`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from models.dispute import (
     StageTransition,
 )
 from models.duties import DutyCompletion
+from models.learning import LearningItem
 from models.procedures import ReflectiveRequest
 
 
@@ -63,6 +65,7 @@ def export_person(session: Session, *, email: str) -> dict[str, Any]:
                 select(Resolution).where(Resolution.resolved_by_id == person.id)
             )
         ],
+        "learning_decided": _learning_decided(session, person),
         "audit_events": _audit_events(session, person, references),
     }
 
@@ -171,6 +174,18 @@ def _duties_ticked(session: Session, person: Person) -> list[dict[str, Any]]:
     return [
         {"dispute": reference, "duty": row.duty_key, "side": row.side, "at": _when(row.done_at)}
         for row, reference in rows
+    ]
+
+
+def _learning_decided(session: Session, person: Person) -> list[dict[str, Any]]:
+    """Their decisions in the practice committee's queue; the learning itself is case text."""
+    return [
+        {"dispute": item.dispute.reference, "decision": item.state, "at": _when(item.decided_at)}
+        for item in session.scalars(
+            select(LearningItem)
+            .where(LearningItem.decided_by_id == person.id)
+            .order_by(LearningItem.id)
+        )
     ]
 
 

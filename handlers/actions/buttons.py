@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.flows import disputes as flows
 from bot.messages import disputes as views
+from bot.messages import learning as learning_views
 from bot.messages import modals, replies
 from bot.messages.duties import DUTY_TICK, parse_block_id
 from bot.runtime import Runtime
@@ -56,6 +57,32 @@ def approve(context: BoltContext, respond: Respond) -> None:
         )
         text = replies.approved(entry, rt.calendar)
     respond(text=text, blocks=[views.section(text)], replace_original=True)
+
+
+STALE_LEARNING = "That learning button is not valid any more."
+
+
+@answered
+def decide_learning(context: BoltContext, body: Body, respond: Respond) -> str:
+    """Reviewed or Needs discussion, from a lead or admin: recorded and audited, and the notice
+    redrawn in place with who decided and when, its buttons gone."""
+    rt: Runtime = context["rt"]
+    acting = context["acting"]
+    state = learning_views.DECISION_BY_ACTION.get(body["actions"][0].get("action_id"))
+    if acting.meta.entry is None or state is None:
+        raise DomainError(STALE_LEARNING)
+    with unit_of_work(rt) as session:
+        item = flows.decide_learning(
+            rt.flows,
+            session,
+            item_id=acting.meta.entry,
+            actor=acting.person(session),
+            state=state.value,
+        )
+        notice = learning_views.learning_notice(item, rt.calendar)
+        reply = learning_views.decided_reply(item, rt.calendar)
+    respond(**notice, replace_original=True)
+    return reply
 
 
 def _checklist_reference(action: Body) -> object:
@@ -177,6 +204,10 @@ def register(app: App, rt: Runtime) -> None:
     stale_checklist = "That checklist is not valid any more."
     checklist = button_context(rt, stale=stale_checklist, read=_checklist_reference)
     app.action(DUTY_TICK, middleware=[checklist])(tick_duty)
+    # Leads and admins decide on learning from disputes they are not part of.
+    committee = button_context(rt, stale=STALE_LEARNING, needs_dispute=False)
+    for decision in learning_views.DECISION_BY_ACTION:
+        app.action(decision, middleware=[committee])(decide_learning)
 
     def on_open_form_changed(ack: Any, body: Body, client: WebClient) -> None:
         ack()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from bot.flows import disputes as flows
 from bot.messages import disputes as views
 from bot.messages import duties as duty_views
+from bot.messages import learning as learning_views
 from bot.messages import modals, procedures, replies
 from bot.messages.home import LIST_ITEMS, list_message
 from bot.messages.record import record_filename
@@ -43,6 +44,8 @@ def help_message(rt: Runtime) -> dict[str, Any]:
         "• `/dispute record RPD-2026-0042`: the full record for the child's file, as a file",
         "• `/dispute reflect RPD-2026-0042 What got in the way of the joint visit`: ask for a "
         "reflective practice meeting, where your protocol provides one",
+        "• `/dispute learning`: for safeguarding leads and partnership admins, the learning "
+        "from closed disputes still waiting for the practice committee's review",
         "• `/dispute whoami`: how the agency directory sees you",
     ]
     return ephemeral("How to use /dispute", [views.section("\n".join(lines))])
@@ -122,6 +125,18 @@ def list_mine(rt: Runtime, acting: Acting, sub: Subcommand, client: WebClient, b
     with unit_of_work(rt) as session:
         mine = my_disputes(session, acting.person(session), limit=LIST_ITEMS)
         message = list_message(mine, calendar=rt.calendar)
+    return {"response_type": "ephemeral", **message}
+
+
+def list_learning(
+    rt: Runtime, acting: Acting, sub: Subcommand, client: WebClient, body: Body
+) -> Reply:
+    """The practice committee's open learning items; anyone else is refused politely."""
+    with unit_of_work(rt) as session:
+        items = rt.service.open_learning(
+            session, acting.person(session), limit=learning_views.LIST_ITEMS
+        )
+        message = learning_views.learning_list(items, rt.calendar)
     return {"response_type": "ephemeral", **message}
 
 
@@ -222,6 +237,7 @@ SUBCOMMANDS: dict[str, Run] = {
     "log": log_discussion,
     "status": status,
     "list": list_mine,
+    "learning": list_learning,
     "escalate": escalate_form,
     "resolve": resolve_form,
     "record": send_record,

@@ -107,6 +107,13 @@ def bot(
     emulator: SlackEmulator,
     data_keys: str,
 ) -> Iterator[Bot]:
+    ids = northshire(factory, emulator)
+    with running_bot(request, database_url, clock, emulator, data_keys, ids) as bot:
+        yield bot
+
+
+def northshire(factory: sessionmaker[Session], emulator: SlackEmulator) -> dict[str, str]:
+    """Fills the directory with Northshire's people, known to the emulator; their slack ids."""
     with factory() as session, session.begin():
         agencies = {
             key: Agency(key=key, name=name, kind=kind) for key, (name, kind) in AGENCIES.items()
@@ -125,9 +132,7 @@ def bot(
             )
             session.add(made[key])
             emulator.add_user(slack_id, name, f"{key}@northshire.example")
-    ids = {p[1]: p[0] for p in PEOPLE}
-    with running_bot(request, database_url, clock, emulator, data_keys, ids) as bot:
-        yield bot
+    return {p[1]: p[0] for p in PEOPLE}
 
 
 @contextmanager
@@ -138,17 +143,18 @@ def running_bot(
     emulator: SlackEmulator,
     data_keys: str,
     ids: dict[str, str],
+    **overrides: object,
 ) -> Iterator[Bot]:
-    """The app served over HTTP on an already filled directory, under the test's protocol."""
+    """The app served over HTTP on an already filled directory, under the test's protocol;
+    `overrides` are settings a test needs (a channel it made in the emulator, say)."""
     settings = load_settings(
         database_url=database_url,
         slack_bot_token="xoxb-test",
         slack_signing_secret=SECRET,
         slack_api_url=emulator.base_url,
-        admins_channel=None,
         outbox_pacing_seconds=0,
         data_keys=data_keys,
-        **_protocol_setting(request),
+        **({"admins_channel": None} | _protocol_setting(request) | overrides),
     )
     client = web_client(settings)
     # The same one retry of a refused connection, after 10 ms rather than about a second.

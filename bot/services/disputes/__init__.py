@@ -2,7 +2,8 @@
 
 `access` (visibility and membership), `stages` (entering stages, escalation, acknowledgement),
 `opening`, `discussions`, `closing`, `procedures` (steps only some protocols have),
-`reminding` and `duties`; `base` holds the one helper that changes and audits.
+`reminding`, `duties` and `learning` (the practice committee's queue); `base` holds the one
+helper that changes and audits.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.services.disputes.access import AccessService
 from bot.services.disputes.base import required
+from bot.services.disputes.learning import LearningService
 from bot.services.errors import DomainError
 from bot.services.reminders import cancel_pending
 from models.directory import Person
@@ -29,7 +30,7 @@ class ActionInput:
     due_on: date
 
 
-class ClosingService(AccessService):
+class ClosingService(AccessService, LearningService):
     """Resolution: the last change a dispute takes."""
 
     def resolve(
@@ -46,7 +47,8 @@ class ClosingService(AccessService):
         record_answers: Mapping[str, str | None] | None = None,
     ) -> Resolution:
         """Closes the dispute with its outcome, agreed actions and learning, and keeps the
-        answers to the record fields asked for at resolution (each optional, by field key)."""
+        answers to the record fields asked for at resolution (each optional, by field key).
+        Learning, or a referral to the partnership, goes to the practice committee's queue."""
         self.require_acting(session, dispute, actor, "resolve")
         try:
             chosen = Outcome(outcome)
@@ -91,7 +93,12 @@ class ClosingService(AccessService):
             session.add_all(
                 RecordAnswer(dispute=dispute, key=k, value=v) for k, v in answers.items()
             )
-            change.note(actions=len(resolution.actions), record_fields=list(answers))
+            queued = self.queue_learning(session, resolution)
+            change.note(
+                actions=len(resolution.actions),
+                record_fields=list(answers),
+                learning_queued=queued is not None,
+            )
         return resolution
 
     def _record_answers(self, dispute: Dispute, given: Mapping[str, str | None]) -> dict[str, str]:
