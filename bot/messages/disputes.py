@@ -15,6 +15,7 @@ from bot.messages.blocks import (
     actions,
     button,
     clip,
+    confirm,
     context,
     escape,
     fields,
@@ -34,6 +35,25 @@ LOG = "notice_log"
 ESCALATE = "notice_escalate"
 RESOLVE = "notice_resolve"
 APPROVE = "record_approve"
+
+APPROVE_CONFIRM = confirm(
+    "Approve this record?",
+    "It goes on the child's file as written, with your name as the person who approved it. "
+    "If anything is wrong, choose Propose a correction instead.",
+    "Approve",
+)
+ESCALATE_CONFIRM = confirm(
+    "Escalate this dispute?",
+    "You will be asked why next. When you submit, the dispute moves to the next stage and "
+    "the people there are asked to act.",
+    "Escalate",
+)
+RESOLVE_CONFIRM = confirm(
+    "Close this dispute?",
+    "You will record the outcome next. When you submit, the dispute is closed and everyone "
+    "involved is told the outcome.",
+    "Continue",
+)
 
 
 def message(text: str, blocks: list[Block]) -> Message:
@@ -128,8 +148,8 @@ def notice_buttons(dispute: Dispute, *, acknowledged: bool) -> Block:
     elements = [] if acknowledged else [button("Acknowledge", ACKNOWLEDGE, ref, style="primary")]
     elements += [
         button("Log discussion", LOG, ref),
-        button("Escalate now", ESCALATE, ref),
-        button("Mark resolved", RESOLVE, ref),
+        button("Escalate now", ESCALATE, ref, confirm=ESCALATE_CONFIRM),
+        button("Mark resolved", RESOLVE, ref, confirm=RESOLVE_CONFIRM),
     ]
     return actions(*elements, block_id=f"notice:{ref}")
 
@@ -319,7 +339,7 @@ def status(
     lines.append(f"Discussions logged: {len(dispute.discussions)}")
     lines += [procedures.reflective_line(r, calendar) for r in dispute.reflective_requests]
     if dispute.resolution is not None:
-        lines.append(f"Outcome: {Outcome(dispute.resolution.outcome).label}")
+        lines.append(f"Outcome: {outcome_label(dispute, dispute.resolution)}")
     lines.extend(duties or [])
     return message(
         f"{dispute.reference}: {stage_label(dispute, protocol)}",
@@ -358,11 +378,33 @@ def approval_request(
     return message(f"{dispute.reference}: please approve a discussion record.", blocks)
 
 
+def final_stage_verdict(dispute: Dispute, resolution: Resolution) -> str | None:
+    """Said plainly when a dispute closed at the last stage without full agreement: nothing
+    sits above it, so readers must not take the closure for an agreement."""
+    outcome = Outcome(resolution.outcome)
+    final = dispute.protocol_snapshot.final_index
+    if outcome is Outcome.RESOLVED or resolution.stage_index != final:
+        return None
+    if outcome is Outcome.NOT_RESOLVED:
+        return "Closed at the final stage without agreement."
+    return (
+        "Closed at the final stage with only partial agreement; what remains unagreed is "
+        "set out in the summary."
+    )
+
+
+def outcome_label(dispute: Dispute, resolution: Resolution) -> str:
+    """The outcome as people read it, with the final-stage verdict where there is one."""
+    verdict = final_stage_verdict(dispute, resolution)
+    label = Outcome(resolution.outcome).label
+    return f"{label}. {verdict}" if verdict else label
+
+
 def resolved_notice(dispute: Dispute, resolution: Resolution, calendar: WorkingCalendar) -> Message:
-    outcome = Outcome(resolution.outcome).label
+    outcome = outcome_label(dispute, resolution)
     lines = [
         f"*{dispute.reference}* was closed by {escape(resolution.resolved_by.name)} on "
-        f"{calendar.describe(resolution.resolved_at)}: *{outcome}*.",
+        f"{calendar.describe(resolution.resolved_at)}: *{outcome.rstrip('.')}*.",
         escape(resolution.summary),
     ]
     for action in resolution.actions:
@@ -372,7 +414,7 @@ def resolved_notice(dispute: Dispute, resolution: Resolution, calendar: WorkingC
     if resolution.refer_to_partnership:
         lines.append("Referred to the partnership for learning.")
     return message(
-        f"{dispute.reference} closed: {outcome}.",
+        f"{dispute.reference} closed: {outcome.rstrip('.')}.",
         [
             section("\n".join(lines)),
             context(f"The full record: `/dispute record {dispute.reference}`"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.messages import procedures
-from bot.messages.disputes import category_label, stage_label
+from bot.messages.disputes import category_label, outcome_label, stage_label
 from bot.messages.record_fields import protocol_record
 from bot.messages.record_text import (
     AUTOMATIC,
@@ -22,7 +22,7 @@ from bot.messages.record_text import (
 from bot.services.duty_list import Ticks, protocol_duties, stage_duties
 from bot.working_days import WorkingCalendar
 from models.audit import AuditEvent
-from models.dispute import DiscussionEntry, Dispute, Outcome, StageTransition
+from models.dispute import DiscussionEntry, Dispute, StageTransition
 from models.protocol import Protocol
 
 AuditLine = tuple[AuditEvent, str | None]  # an event and the name of whoever acted, if anyone
@@ -188,7 +188,7 @@ def _resolution(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar)
     lines = [
         "## Resolution",
         "",
-        f"- **Outcome:** {Outcome(resolution.outcome).label}",
+        f"- **Outcome:** {outcome_label(dispute, resolution)}",
         f"- **At:** {stage_label(dispute, protocol, resolution.stage_index)}",
         f"- **Recorded by:** {resolution.resolved_by.name} on "
         f"{calendar.describe(resolution.resolved_at)}",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.messages.disputes import next_step
+from bot.messages.disputes import final_stage_verdict, next_step
 from bot.working_days import WorkingCalendar
 from models.dispute import DiscussionEntry, Dispute, StageNotice
 
@@ -55,19 +55,27 @@ def discussion_saved(dispute: Dispute, calendar: WorkingCalendar) -> str:
     )
 
 
-def quick_note_logged(entry: DiscussionEntry, calendar: WorkingCalendar) -> str:
-    """After `/dispute log REF text`."""
+def quick_note_logged(
+    entry: DiscussionEntry, calendar: WorkingCalendar, *, named_others: bool
+) -> str:
+    """After `/dispute log REF text`; says who is recorded as taking part, and how to name
+    the others when nobody was @mentioned."""
     dispute = entry.dispute
+    who = f"Recorded as taking part: {entry.participants}."
+    if not named_others:
+        who += " To record who else took part, @mention them in the note."
     return (
-        f"Logged on {dispute.reference} at {calendar.describe(entry.logged_at)}. The other "
-        "party has been asked to approve it. "
+        f"Logged on {dispute.reference} at {calendar.describe(entry.logged_at)}. {who} The "
+        "other party has been asked to approve it. "
         + next_step(dispute, dispute.protocol_snapshot, calendar)
     )
 
 
 def closed(dispute: Dispute) -> str:
     """After the resolution form."""
+    verdict = final_stage_verdict(dispute, dispute.resolution) if dispute.resolution else None
     return (
-        f"{dispute.reference} is closed. Everyone involved has been told. "
+        f"{dispute.reference} is closed. {verdict + ' ' if verdict else ''}"
+        "Everyone involved has been told. "
         f"The full record: `/dispute record {dispute.reference}`."
     )

@@ -21,6 +21,7 @@ from bot.services.errors import DomainError
 from bot.services.queries import my_disputes
 from bot.services.record import render_record
 from handlers.commands.parsing import Subcommand, parse
+from handlers.commands.quick_note import read_quick_note
 from handlers.middleware import Acting, answered, command_context
 from handlers.support import ephemeral, unit_of_work
 from models.directory import Person
@@ -34,8 +35,9 @@ def help_message(rt: Runtime) -> dict[str, Any]:
     lines = [
         f"*Resolve* runs the {name} protocol for professional disagreements about a child.",
         "• `/dispute open`: raise a disagreement with another agency (opens a form)",
-        "• `/dispute log RPD-2026-0042 Spoke to DS Khan, agreed a strategy discussion`: log a "
-        "quick note; leave the text off for the full form",
+        "• `/dispute log RPD-2026-0042 Spoke with @Omar Khan, agreed a strategy discussion`: "
+        "log a quick note; everyone you @mention is recorded as taking part with you; leave "
+        "the text off for the full form",
         "• `/dispute status RPD-2026-0042`: where it stands and what happens next",
         "• `/dispute list`: disputes you raised, are part of, or need to acknowledge",
         "• `/dispute escalate RPD-2026-0042 No agreement on threshold`: move it up a tier now",
@@ -90,17 +92,18 @@ def log_discussion(
                 ),
             )
             return None
+        note = read_quick_note(session, client, person, sub.rest)
         entry = flows.log_discussion(
             rt.flows,
             session,
             dispute=dispute,
             actor=person,
             occurred=rt.clock.now(),
-            participants=f"{person.name} (quick note)",
-            discussion=sub.rest,
+            participants=note.participants,
+            discussion=note.discussion,
             confirm=False,
         )
-        text = replies.quick_note_logged(entry, rt.calendar)
+        text = replies.quick_note_logged(entry, rt.calendar, named_others=bool(note.others))
     return ephemeral(text)
 
 
