@@ -35,6 +35,7 @@ LOG = "notice_log"
 ESCALATE = "notice_escalate"
 RESOLVE = "notice_resolve"
 APPROVE = "record_approve"
+CORRECT = "record_correct"
 
 APPROVE_CONFIRM = confirm(
     "Approve this record?",
@@ -355,24 +356,34 @@ def status(
 def approval_request(
     dispute: Dispute, entry: DiscussionEntry, calendar: WorkingCalendar
 ) -> Message:
-    """Asks the other party to approve a discussion record, as the protocols require."""
-    agreed = f"\n*Agreed:* {escape(entry.agreed)}" if entry.agreed else ""
+    """Asks the other side to approve the latest version of a discussion record, as the
+    protocols require, or to propose a correction of their own."""
+    version = entry.current
+    agreed = f"\n*Agreed:* {escape(version.agreed)}" if version.agreed else ""
+    if entry.corrections:
+        opening = (
+            f"{escape(version.proposed_by.name)} proposed a correction "
+            f"({calendar.describe(version.proposed_at)}) to the discussion record "
+            f"{escape(entry.logged_by.name)} logged on *{dispute.reference}*"
+        )
+    else:
+        opening = f"{escape(entry.logged_by.name)} logged a discussion on *{dispute.reference}*"
+    meta = ActionMeta.for_dispute(dispute.reference, entry.id).encode()
     blocks = [
         section(
-            f"{escape(entry.logged_by.name)} logged a discussion on *{dispute.reference}* "
-            f"held {calendar.describe(entry.occurred_at)}.\n"
-            f"*Who took part:* {escape(entry.participants)}\n"
-            f"*What was said:* {escape(entry.discussion)}{agreed}"
+            f"{opening}, held {calendar.describe(entry.occurred_at)}.\n"
+            f"*Who took part:* {escape(version.participants)}\n"
+            f"*What was said:* {escape(version.discussion)}{agreed}"
         ),
-        context("If this is an accurate record, approve it; it then goes on the record."),
+        context(
+            "If this is an accurate record, approve it; it then goes on the record. If not, "
+            "propose a correction: both versions are kept and the other side is asked to "
+            "approve yours."
+        ),
         actions(
-            button(
-                "Approve record",
-                APPROVE,
-                ActionMeta.for_dispute(dispute.reference, entry.id).encode(),
-                style="primary",
-            ),
-            block_id=f"approve:{entry.id}",
+            button("Approve record", APPROVE, meta, style="primary", confirm=APPROVE_CONFIRM),
+            button("Propose a correction", CORRECT, meta),
+            block_id=f"approve:{entry.id}:{len(entry.versions)}",
         ),
     ]
     return message(f"{dispute.reference}: please approve a discussion record.", blocks)

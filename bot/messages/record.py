@@ -22,7 +22,7 @@ from bot.messages.record_text import (
 from bot.services.duty_list import Ticks, protocol_duties, stage_duties
 from bot.working_days import WorkingCalendar
 from models.audit import AuditEvent
-from models.dispute import DiscussionEntry, Dispute, StageTransition
+from models.dispute import DiscussionEntry, DiscussionVersion, Dispute, StageTransition
 from models.protocol import Protocol
 
 AuditLine = tuple[AuditEvent, str | None]  # an event and the name of whoever acted, if anyone
@@ -150,6 +150,9 @@ def _stages(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar, don
 def _discussion(
     entry: DiscussionEntry, dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar
 ) -> str:
+    """The agreed wording (or the latest, marked as awaiting approval), then every version
+    proposed when the record was corrected."""
+    version = entry.current
     approved = (
         f"by {entry.approved_by.name} on {calendar.describe(entry.approved_at)}"
         if entry.approved_by is not None and entry.approved_at is not None
@@ -160,18 +163,44 @@ def _discussion(
         "",
         f"- **Stage:** {stage_label(dispute, protocol, entry.stage_index)}",
         f"- **Logged by:** {entry.logged_by.name} on {calendar.describe(entry.logged_at)}",
-        f"- **Who took part:** {entry.participants}",
+        f"- **Who took part:** {version.participants}",
         f"- **Approved:** {approved}",
+    ]
+    if entry.corrections:
+        lines.append(
+            f"- **Wording shown:** {'agreed' if entry.approved_at else 'latest proposed'}, "
+            f"version {len(entry.versions)} of {len(entry.versions)}, "
+            f"by {version.proposed_by.name}"
+        )
+    lines += [
         "",
         "**What was said**",
         "",
-        quoted(entry.discussion),
+        quoted(version.discussion),
         "",
         "**What was agreed**",
         "",
-        quoted(entry.agreed) if entry.agreed else "Nothing recorded as agreed.",
+        quoted(version.agreed) if version.agreed else "Nothing recorded as agreed.",
     ]
+    if entry.corrections:
+        lines += ["", "**History of this record**", ""]
+        lines += [_version(n, v, calendar) for n, v in enumerate(entry.versions, start=1)]
     return "\n".join(lines)
+
+
+def _version(number: int, version: DiscussionVersion, calendar: WorkingCalendar) -> str:
+    """One version on one list item; its line breaks become spaces so the list holds."""
+    proposed = "Logged" if number == 1 else "Correction proposed"
+    agreed = " ".join((version.agreed or "Nothing recorded as agreed.").split())
+    return "\n".join(
+        [
+            f"{number}. {proposed} by {version.proposed_by.name} on "
+            f"{calendar.describe(version.proposed_at)}",
+            f"   - Who took part: {' '.join(version.participants.split())}",
+            f"   - What was said: {' '.join(version.discussion.split())}",
+            f"   - What was agreed: {agreed}",
+        ]
+    )
 
 
 def _discussions(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> str:

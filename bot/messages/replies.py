@@ -38,12 +38,30 @@ def approved(entry: DiscussionEntry, calendar: WorkingCalendar) -> str:
 
 
 def approved_news(entry: DiscussionEntry, calendar: WorkingCalendar) -> str:
-    """To whoever logged the discussion."""
+    """To whoever proposed a version of the record."""
     approver = entry.approved_by
     assert approver is not None and entry.approved_at is not None
+    version = entry.current
+    which = (
+        f" {version.proposed_by.name}'s version of {calendar.describe(version.proposed_at)} "
+        "is the agreed one; every version stays in the record's history."
+        if entry.corrections
+        else ""
+    )
     return (
         f"{approver.name} approved your discussion record on {entry.dispute.reference} "
-        f"({calendar.describe(entry.approved_at)}). It is now on the record."
+        f"({calendar.describe(entry.approved_at)}). It is now on the record.{which}"
+    )
+
+
+def correction_sent(entry: DiscussionEntry, calendar: WorkingCalendar) -> str:
+    """Replaces the approval request the corrector answered with the form."""
+    version = entry.current
+    return (
+        f":pencil2: Your correction to the discussion record on {entry.dispute.reference} is "
+        f"saved ({calendar.describe(version.proposed_at)}). Both versions are kept. The other "
+        "side has been asked to approve it or propose a correction of their own; nothing goes "
+        "on the record as agreed until one side approves the other's wording."
     )
 
 
