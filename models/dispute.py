@@ -47,6 +47,7 @@ class Trigger(StrEnum):
     OPENED = "opened"
     MANUAL = "manual"
     LAPSED = "timescale lapsed"
+    REOPENED = "reopened"
 
 
 class ReferenceCounter(Base):
@@ -101,7 +102,20 @@ class Dispute(Base):
     discussions: Mapped[list[DiscussionEntry]] = relationship(
         back_populates="dispute", order_by="DiscussionEntry.id"
     )
-    resolution: Mapped[Resolution | None] = relationship(back_populates="dispute")
+    resolutions: Mapped[list[Resolution]] = relationship(
+        back_populates="dispute", order_by="Resolution.id"
+    )
+
+    @property
+    def resolution(self) -> Resolution | None:
+        """How it ended, unless a party has since reopened it."""
+        latest = self.resolutions[-1] if self.resolutions else None
+        return latest if latest is not None and latest.reopened_at is None else None
+
+    @property
+    def reopened_closures(self) -> list[Resolution]:
+        """Earlier closures a party reopened; kept so the record shows them."""
+        return [r for r in self.resolutions if r.reopened_at is not None]
 
     @property
     def protocol_snapshot(self) -> Protocol:
@@ -281,7 +295,7 @@ class Resolution(Base):
     __tablename__ = "resolutions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"), unique=True)
+    dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"), index=True)
     outcome: Mapped[str] = mapped_column(String(32))
     stage_index: Mapped[int] = mapped_column(Integer)
     summary: Mapped[str] = mapped_column(EncryptedText)
@@ -289,8 +303,9 @@ class Resolution(Base):
     refer_to_partnership: Mapped[bool] = mapped_column(Boolean, default=False)
     resolved_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     resolved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    dispute: Mapped[Dispute] = relationship(back_populates="resolution")
+    dispute: Mapped[Dispute] = relationship(back_populates="resolutions")
     resolved_by: Mapped[Person] = relationship()
     actions: Mapped[list[ResolutionAction]] = relationship(
         back_populates="resolution", order_by="ResolutionAction.id"

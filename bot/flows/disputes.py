@@ -228,6 +228,16 @@ def resolve(
     return resolution
 
 
+def reopen(
+    ctx: FlowContext, session: Session, *, dispute: Dispute, actor: Person, reason: str
+) -> StageEntry:
+    """Reopens a closed dispute at the stage it closed at; the people there get fresh notices
+    and the parties the news (whoever reopened it is answered where they asked)."""
+    entry = ctx.service.reopen(session=session, dispute=dispute, actor=actor, reason=reason)
+    ctx.notifier.stage_entered(session, entry)
+    return entry
+
+
 def tick_duty(
     ctx: FlowContext, session: Session, *, dispute: Dispute, actor: Person, key: str, done: bool
 ) -> Block:

@@ -201,6 +201,15 @@ def stage_notice(
         summary_fields(dispute, protocol, calendar),
         context(f"You are asked because: {escape(notice.explanation)}"),
     ]
+    transition = notice.transition
+    if transition.trigger == "reopened" and transition.actor is not None:
+        blocks.append(
+            context(
+                f":leftwards_arrow_with_hook: Reopened by {escape(transition.actor.name)} on "
+                f"{calendar.describe(transition.created_at)}, after it closed. Reason: "
+                f"{escape(transition.reason or 'none given')}"
+            )
+        )
     if notice.acknowledged_at is not None:
         blocks.append(
             context(
@@ -263,6 +272,11 @@ def stage_moved(
         why = f"by hand. Reason given: {escape((reason or '').rstrip('.'))}."
     people = ", ".join(who(p) for p in acting) or "nobody yet (the directory is incomplete)"
     text = f"*{dispute.reference}* moved to *{label}* {why}\nActing now: {escape(people)}."
+    if trigger == "reopened":
+        text = (
+            f"*{dispute.reference}* was reopened after it closed and is back at *{label}*. "
+            f"Reason given: {escape((reason or '').rstrip('.'))}.\nActing now: {escape(people)}."
+        )
     return message(
         f"{dispute.reference} moved to {label}.",
         [section(text), *(duties or []), section(next_step(dispute, protocol, calendar))],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.messages.disputes import final_stage_verdict, next_step
+from bot.messages.disputes import final_stage_verdict, next_step, stage_label
 from bot.working_days import WorkingCalendar
 from models.dispute import DiscussionEntry, Dispute, StageNotice
 
@@ -96,4 +96,13 @@ def closed(dispute: Dispute) -> str:
         f"{dispute.reference} is closed. {verdict + ' ' if verdict else ''}"
         "Everyone involved has been told. "
         f"The full record: `/dispute record {dispute.reference}`."
+    )
+
+
+def reopened(dispute: Dispute, calendar: WorkingCalendar) -> str:
+    """To whoever reopened the dispute."""
+    return (
+        f":leftwards_arrow_with_hook: {dispute.reference} is open again at "
+        f"{stage_label(dispute, dispute.protocol_snapshot)}, and the people there have been "
+        "asked to act. " + next_step(dispute, dispute.protocol_snapshot, calendar)
     )

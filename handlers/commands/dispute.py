@@ -45,6 +45,8 @@ def help_message(rt: Runtime) -> dict[str, Any]:
         "• `/dispute record RPD-2026-0042`: the full record for the child's file, as a file",
         "• `/dispute reflect RPD-2026-0042 What got in the way of the joint visit`: ask for a "
         "reflective practice meeting, where your protocol provides one",
+        "• `/dispute reopen RPD-2026-0042 The agreed assessment did not start`: reopen a "
+        f"closed dispute you took part in, within {rt.settings.reopen_within} of its closure",
         "• `/dispute whoami`: how the agency directory sees you",
     ]
     return ephemeral("How to use /dispute", [views.section("\n".join(lines))])
@@ -202,6 +204,23 @@ def reflect(rt: Runtime, acting: Acting, sub: Subcommand, client: WebClient, bod
     return ephemeral(text)
 
 
+def reopen(rt: Runtime, acting: Acting, sub: Subcommand, client: WebClient, body: Body) -> Reply:
+    """Reopens a closed dispute; the reason is required and goes on the record."""
+    with unit_of_work(rt) as session:
+        dispute = acting.dispute(session)
+        if not sub.rest.strip():
+            raise DomainError(
+                "Say why you are reopening it, as in "
+                f"`/dispute reopen {dispute.reference} The agreed assessment did not start`. "
+                "Nothing has changed."
+            )
+        flows.reopen(
+            rt.flows, session, dispute=dispute, actor=acting.person(session), reason=sub.rest
+        )
+        text = replies.reopened(dispute, rt.calendar)
+    return ephemeral(text)
+
+
 def whoami(rt: Runtime, acting: Acting, sub: Subcommand, client: WebClient, body: Body) -> Reply:
     with unit_of_work(rt) as session:
         person = acting.person(session)
@@ -229,5 +248,6 @@ SUBCOMMANDS: dict[str, Run] = {
     "resolve": resolve_form,
     "record": send_record,
     "reflect": reflect,
+    "reopen": reopen,
     "whoami": whoami,
 }

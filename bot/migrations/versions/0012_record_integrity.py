@@ -1,4 +1,4 @@
-"""Corrections proposed to discussion records, every version kept
+"""Corrections kept beside discussion records; closures a party reopens are kept too
 
 Revision ID: 0012
 Revises: 0009
@@ -41,9 +41,18 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_discussion_corrections_entry_id"), ["entry_id"], unique=False
         )
+    # A reopened dispute may close again: its earlier closure is kept, marked reopened.
+    with op.batch_alter_table("resolutions", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("reopened_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.drop_constraint(batch_op.f("uq_resolutions_dispute_id"), type_="unique")
+        batch_op.create_index(batch_op.f("ix_resolutions_dispute_id"), ["dispute_id"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("resolutions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_resolutions_dispute_id"))
+        batch_op.create_unique_constraint(batch_op.f("uq_resolutions_dispute_id"), ["dispute_id"])
+        batch_op.drop_column("reopened_at")
     with op.batch_alter_table("discussion_corrections", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_discussion_corrections_entry_id"))
     op.drop_table("discussion_corrections")
