@@ -212,8 +212,9 @@ def _discussions(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar
 
 def _resolution(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> str:
     resolution = dispute.resolution
+    earlier = _reopened_closures(dispute, protocol, calendar)
     if resolution is None:
-        return "## Resolution\n\nNot yet resolved."
+        return "## Resolution\n\nNot yet resolved." + earlier
     lines = [
         "## Resolution",
         "",
@@ -244,6 +245,23 @@ def _resolution(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar)
         "",
         quoted(resolution.learning) if resolution.learning else "None recorded.",
     ]
+    return "\n".join(lines) + earlier
+
+
+def _reopened_closures(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> str:
+    """Closures a party reopened: kept, so the record shows what was once decided."""
+    if not dispute.reopened_closures:
+        return ""
+    lines = ["", "", "**Earlier closures, since reopened**", ""]
+    for n, closure in enumerate(dispute.reopened_closures, start=1):
+        assert closure.reopened_at is not None
+        lines.append(
+            f"{n}. {outcome_label(dispute, closure)}, at "
+            f"{stage_label(dispute, protocol, closure.stage_index)}, recorded by "
+            f"{closure.resolved_by.name} on {calendar.describe(closure.resolved_at)}; reopened "
+            f"on {calendar.describe(closure.reopened_at)}. Summary: "
+            + " ".join(closure.summary.split())
+        )
     return "\n".join(lines)
 
 

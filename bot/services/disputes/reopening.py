@@ -61,7 +61,11 @@ class ReopeningService(StageService):
         why = required(reason, "why you are reopening it", "reason")
         self.child_refs.refuse(why, field="reason", where="the reason", known=dispute.child_ref)
         with self.changing(
-            session, "reopened", dispute=dispute, actor=actor, closed_at=resolution.resolved_at
+            session,
+            "reopened",
+            dispute=dispute,
+            actor=actor,
+            closed_at=resolution.resolved_at.isoformat(),
         ) as change:
             resolution.reopened_at = change.at
             dispute.status = DisputeStatus.OPEN
