@@ -6,7 +6,11 @@ from datetime import timedelta
 
 import pytest
 
+from bot.messages.disputes import final_stage_verdict
+from bot.services.disputes import DisputeService
 from bot.services.errors import DomainError
+from bot.settings import SettingsError, load_settings
+from models.timescale import parse_timescale
 from tests.conftest import london
 from tests.services.test_disputes import audit_count, open_dispute
 
@@ -65,3 +69,40 @@ def test_a_reason_is_required_and_an_open_dispute_cannot_be_reopened(service, se
     with pytest.raises(DomainError, match="why you are reopening"):
         service.reopen(session=session, dispute=dispute, actor=people["pol_dc"], reason="  ")
     assert not dispute.is_open
+
+
+def test_the_period_comes_from_the_settings(clock, calendar, catalog, session, people):
+    settings = load_settings(reopen_within="2 working days")
+    service = DisputeService(
+        clock=clock,
+        calendar=calendar,
+        catalog=catalog,
+        reopen_within=parse_timescale(settings.reopen_within),
+    )
+    dispute = closed(service, session, people)
+    clock.advance(timedelta(days=3))  # Thursday: past two working days from Monday
+    with pytest.raises(DomainError, match="until Wednesday 25 November 2026 at 5:00pm"):
+        service.reopen(session=session, dispute=dispute, actor=people["pol_dc"], reason="Late.")
+
+
+def test_a_period_that_is_not_a_timescale_is_refused_at_start_up():
+    with pytest.raises(SettingsError, match="reopen_within is not valid"):
+        load_settings(reopen_within="a while")
+
+
+def test_a_final_stage_closure_without_agreement_says_so(service, session, people):
+    dispute = open_dispute(service, session, people).transition.dispute
+    for n in range(dispute.protocol_snapshot.final_index):
+        service.escalate(
+            session=session, dispute=dispute, actor=people["pol_dc"], reason=f"No agreement {n}"
+        )
+    resolution = service.resolve(
+        session=session,
+        dispute=dispute,
+        actor=people["pol_dc"],
+        outcome="not_resolved",
+        summary="Still disagree.",
+    )
+    assert final_stage_verdict(dispute, resolution) == (
+        "Closed at the final stage without agreement."
+    )
