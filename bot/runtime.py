@@ -20,6 +20,7 @@ from bot.services.notifications import Notifier
 from bot.settings import Settings
 from bot.working_days import WorkingCalendar
 from models.encrypted import use_keys
+from models.timescale import parse_timescale
 
 QUIET = logging.getLogger("resolve.slack")
 QUIET.setLevel(logging.INFO)  # Bolt and slack_sdk log request bodies at DEBUG: never emit them
@@ -73,6 +74,7 @@ def build_runtime(
         calendar=calendar,
         catalog=catalog,
         child_refs=ChildRefDetector(settings.child_ref_pattern),
+        reopen_within=parse_timescale(settings.reopen_within),
     )
     notifier = Notifier(clock=clock, calendar=calendar, settings=settings)
     return Runtime(

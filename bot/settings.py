@@ -16,6 +16,10 @@ from sqlalchemy.exc import ArgumentError
 
 from bot.periods import parse_period
 from models.encrypted import DataKeyError, KeyRing
+from models.timescale import TimescaleError, parse_timescale
+
+# How long after closure a party may reopen a dispute, as a timescale.
+DEFAULT_REOPEN_WITHIN = "20 working days"
 
 
 class Region(StrEnum):
@@ -86,6 +90,7 @@ class Settings(BaseSettings):
     data_keys: str | None = Field(None, repr=False, **_env("RESOLVE_DATA_KEYS"))
     child_ref_pattern: str = Field(DEFAULT_CHILD_REF_PATTERN, **_env("RESOLVE_CHILD_REF_PATTERN"))
     retention: str = Field("6 years", **_env("RESOLVE_RETENTION"))
+    reopen_within: str = Field(DEFAULT_REOPEN_WITHIN, **_env("RESOLVE_REOPEN_WITHIN"))
 
     @field_validator("data_keys")
     @classmethod
@@ -111,6 +116,15 @@ class Settings(BaseSettings):
     @classmethod
     def _retention(cls, value: str) -> str:
         parse_period(value)
+        return value
+
+    @field_validator("reopen_within")
+    @classmethod
+    def _reopen_within(cls, value: str) -> str:
+        try:
+            parse_timescale(value)
+        except TimescaleError as exc:
+            raise ValueError(str(exc)) from None
         return value
 
     @field_validator("database_url")

@@ -4,6 +4,7 @@ from models.audit import AuditEvent
 from models.base import Base
 from models.directory import Agency, Person
 from models.dispute import (
+    DiscussionCorrection,
     DiscussionEntry,
     Dispute,
     DisputeMember,
@@ -27,6 +28,7 @@ __all__ = [
     "Base",
     "CategoryAnswer",
     "DigestRun",
+    "DiscussionCorrection",
     "DiscussionEntry",
     "Dispute",
     "DisputeMember",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -46,6 +47,7 @@ class Trigger(StrEnum):
     OPENED = "opened"
     MANUAL = "manual"
     LAPSED = "timescale lapsed"
+    REOPENED = "reopened"
 
 
 class ReferenceCounter(Base):
@@ -100,7 +102,20 @@ class Dispute(Base):
     discussions: Mapped[list[DiscussionEntry]] = relationship(
         back_populates="dispute", order_by="DiscussionEntry.id"
     )
-    resolution: Mapped[Resolution | None] = relationship(back_populates="dispute")
+    resolutions: Mapped[list[Resolution]] = relationship(
+        back_populates="dispute", order_by="Resolution.id"
+    )
+
+    @property
+    def resolution(self) -> Resolution | None:
+        """How it ended, unless a party has since reopened it."""
+        latest = self.resolutions[-1] if self.resolutions else None
+        return latest if latest is not None and latest.reopened_at is None else None
+
+    @property
+    def reopened_closures(self) -> list[Resolution]:
+        """Earlier closures a party reopened; kept so the record shows them."""
+        return [r for r in self.resolutions if r.reopened_at is not None]
 
     @property
     def protocol_snapshot(self) -> Protocol:
@@ -221,6 +236,57 @@ class DiscussionEntry(Base):
     dispute: Mapped[Dispute] = relationship(back_populates="discussions")
     logged_by: Mapped[Person] = relationship(foreign_keys=[logged_by_id])
     approved_by: Mapped[Person | None] = relationship(foreign_keys=[approved_by_id])
+    corrections: Mapped[list[DiscussionCorrection]] = relationship(
+        back_populates="entry", order_by="DiscussionCorrection.id"
+    )
+
+    @property
+    def versions(self) -> list[DiscussionVersion]:
+        """Every version in order: as logged, then each correction proposed."""
+        logged = DiscussionVersion(
+            self.logged_by, self.logged_at, self.participants, self.discussion, self.agreed
+        )
+        return [logged, *(c.version for c in self.corrections)]
+
+    @property
+    def current(self) -> DiscussionVersion:
+        """The version awaiting approval, or the one approved: always the latest."""
+        return self.versions[-1]
+
+
+@dataclass(frozen=True)
+class DiscussionVersion:
+    """One wording of a discussion record and who proposed it, when."""
+
+    proposed_by: Person
+    proposed_at: datetime
+    participants: str
+    discussion: str
+    agreed: str | None
+
+
+class DiscussionCorrection(Base):
+    """A correction the other side proposed to a discussion record. Every version is kept, so
+    the record shows what each side said and which wording was agreed."""
+
+    __tablename__ = "discussion_corrections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("discussion_entries.id"), index=True)
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    participants: Mapped[str] = mapped_column(EncryptedText)
+    discussion: Mapped[str] = mapped_column(EncryptedText)
+    agreed: Mapped[str | None] = mapped_column(EncryptedText)
+
+    entry: Mapped[DiscussionEntry] = relationship(back_populates="corrections")
+    proposed_by: Mapped[Person] = relationship()
+
+    @property
+    def version(self) -> DiscussionVersion:
+        return DiscussionVersion(
+            self.proposed_by, self.proposed_at, self.participants, self.discussion, self.agreed
+        )
 
 
 class Resolution(Base):
@@ -229,7 +295,7 @@ class Resolution(Base):
     __tablename__ = "resolutions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"), unique=True)
+    dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"), index=True)
     outcome: Mapped[str] = mapped_column(String(32))
     stage_index: Mapped[int] = mapped_column(Integer)
     summary: Mapped[str] = mapped_column(EncryptedText)
@@ -237,8 +303,9 @@ class Resolution(Base):
     refer_to_partnership: Mapped[bool] = mapped_column(Boolean, default=False)
     resolved_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     resolved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    dispute: Mapped[Dispute] = relationship(back_populates="resolution")
+    dispute: Mapped[Dispute] = relationship(back_populates="resolutions")
     resolved_by: Mapped[Person] = relationship()
     actions: Mapped[list[ResolutionAction]] = relationship(
         back_populates="resolution", order_by="ResolutionAction.id"

@@ -1,4 +1,5 @@
-"""The everyday use cases: open, log, approve, acknowledge, escalate by hand, lapse, resolve.
+"""The everyday use cases: open, log, approve or correct, acknowledge, escalate by hand, lapse,
+resolve, reopen.
 
 Each takes the caller's session, so the change and its outbox rows commit or fail together.
 """
@@ -118,6 +119,35 @@ def approve_discussion(
     return entry
 
 
+def correct_discussion(
+    ctx: FlowContext,
+    session: Session,
+    *,
+    dispute: Dispute,
+    actor: Person,
+    entry_id: int,
+    participants: str,
+    discussion: str,
+    agreed: str | None = None,
+) -> DiscussionEntry:
+    """Keeps the other side's correction as a new version, sends it back to the first side
+    to approve or correct, and confirms to the corrector."""
+    correction = ctx.service.correct_discussion(
+        session=session,
+        dispute=dispute,
+        entry_id=entry_id,
+        actor=actor,
+        participants=participants,
+        discussion=discussion,
+        agreed=agreed,
+    )
+    entry = correction.entry
+    ctx.notifier.discussion_logged(session, entry)
+    text = replies.correction_sent(entry, ctx.calendar)
+    ctx.notifier.direct(session, actor, views.plain_message(text), dispute=dispute)
+    return entry
+
+
 def acknowledge(
     ctx: FlowContext, session: Session, *, dispute: Dispute, actor: Person
 ) -> StageNotice:
@@ -205,6 +235,16 @@ def decide_learning(
 ) -> LearningItem:
     """Records the committee's decision; the pressed notice is redrawn by the caller."""
     return ctx.service.decide_learning(session=session, item_id=item_id, actor=actor, state=state)
+
+
+def reopen(
+    ctx: FlowContext, session: Session, *, dispute: Dispute, actor: Person, reason: str
+) -> StageEntry:
+    """Reopens a closed dispute at the stage it closed at; the people there get fresh notices
+    and the parties the news (whoever reopened it is answered where they asked)."""
+    entry = ctx.service.reopen(session=session, dispute=dispute, actor=actor, reason=reason)
+    ctx.notifier.stage_entered(session, entry)
+    return entry
 
 
 def tick_duty(

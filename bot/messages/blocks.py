@@ -9,6 +9,9 @@ Block = dict[str, Any]
 SECTION_LIMIT = 3000
 BUTTON_LIMIT = 75
 HEADER_LIMIT = 150
+CONFIRM_TITLE_LIMIT = 100
+CONFIRM_TEXT_LIMIT = 300
+CONFIRM_BUTTON_LIMIT = 30
 
 
 def clip(text: str, limit: int) -> str:
@@ -56,7 +59,14 @@ def divider() -> Block:
     return {"type": "divider"}
 
 
-def button(text: str, action_id: str, value: str, *, style: str | None = None) -> dict[str, Any]:
+def button(
+    text: str,
+    action_id: str,
+    value: str,
+    *,
+    style: str | None = None,
+    confirm: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     element: dict[str, Any] = {
         "type": "button",
         "text": {"type": "plain_text", "text": clip(text, BUTTON_LIMIT)},
@@ -65,7 +75,20 @@ def button(text: str, action_id: str, value: str, *, style: str | None = None) -
     }
     if style:
         element["style"] = style
+    if confirm:
+        element["confirm"] = confirm
     return element
+
+
+def confirm(title: str, text: str, yes: str, no: str = "Not yet") -> dict[str, Any]:
+    """A Block Kit confirm dialog: Slack asks before the click counts, so a slip of the
+    mouse never approves, escalates or closes anything."""
+    return {
+        "title": {"type": "plain_text", "text": clip(title, CONFIRM_TITLE_LIMIT)},
+        "text": {"type": "plain_text", "text": clip(text, CONFIRM_TEXT_LIMIT)},
+        "confirm": {"type": "plain_text", "text": clip(yes, CONFIRM_BUTTON_LIMIT)},
+        "deny": {"type": "plain_text", "text": clip(no, CONFIRM_BUTTON_LIMIT)},
+    }
 
 
 def actions(*elements: dict[str, Any], block_id: str | None = None) -> Block:

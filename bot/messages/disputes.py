@@ -15,6 +15,7 @@ from bot.messages.blocks import (
     actions,
     button,
     clip,
+    confirm,
     context,
     escape,
     fields,
@@ -34,6 +35,26 @@ LOG = "notice_log"
 ESCALATE = "notice_escalate"
 RESOLVE = "notice_resolve"
 APPROVE = "record_approve"
+CORRECT = "record_correct"
+
+APPROVE_CONFIRM = confirm(
+    "Approve this record?",
+    "It goes on the child's file as written, with your name as the person who approved it. "
+    "If anything is wrong, choose Propose a correction instead.",
+    "Approve",
+)
+ESCALATE_CONFIRM = confirm(
+    "Escalate this dispute?",
+    "You will be asked why next. When you submit, the dispute moves to the next stage and "
+    "the people there are asked to act.",
+    "Escalate",
+)
+RESOLVE_CONFIRM = confirm(
+    "Close this dispute?",
+    "You will record the outcome next. When you submit, the dispute is closed and everyone "
+    "involved is told the outcome.",
+    "Continue",
+)
 
 
 def message(text: str, blocks: list[Block]) -> Message:
@@ -128,8 +149,8 @@ def notice_buttons(dispute: Dispute, *, acknowledged: bool) -> Block:
     elements = [] if acknowledged else [button("Acknowledge", ACKNOWLEDGE, ref, style="primary")]
     elements += [
         button("Log discussion", LOG, ref),
-        button("Escalate now", ESCALATE, ref),
-        button("Mark resolved", RESOLVE, ref),
+        button("Escalate now", ESCALATE, ref, confirm=ESCALATE_CONFIRM),
+        button("Mark resolved", RESOLVE, ref, confirm=RESOLVE_CONFIRM),
     ]
     return actions(*elements, block_id=f"notice:{ref}")
 
@@ -180,6 +201,15 @@ def stage_notice(
         summary_fields(dispute, protocol, calendar),
         context(f"You are asked because: {escape(notice.explanation)}"),
     ]
+    transition = notice.transition
+    if transition.trigger == "reopened" and transition.actor is not None:
+        blocks.append(
+            context(
+                f":leftwards_arrow_with_hook: Reopened by {escape(transition.actor.name)} on "
+                f"{calendar.describe(transition.created_at)}, after it closed. Reason: "
+                f"{escape(transition.reason or 'none given')}"
+            )
+        )
     if notice.acknowledged_at is not None:
         blocks.append(
             context(
@@ -242,6 +272,11 @@ def stage_moved(
         why = f"by hand. Reason given: {escape((reason or '').rstrip('.'))}."
     people = ", ".join(who(p) for p in acting) or "nobody yet (the directory is incomplete)"
     text = f"*{dispute.reference}* moved to *{label}* {why}\nActing now: {escape(people)}."
+    if trigger == "reopened":
+        text = (
+            f"*{dispute.reference}* was reopened after it closed and is back at *{label}*. "
+            f"Reason given: {escape((reason or '').rstrip('.'))}.\nActing now: {escape(people)}."
+        )
     return message(
         f"{dispute.reference} moved to {label}.",
         [section(text), *(duties or []), section(next_step(dispute, protocol, calendar))],
@@ -319,7 +354,7 @@ def status(
     lines.append(f"Discussions logged: {len(dispute.discussions)}")
     lines += [procedures.reflective_line(r, calendar) for r in dispute.reflective_requests]
     if dispute.resolution is not None:
-        lines.append(f"Outcome: {Outcome(dispute.resolution.outcome).label}")
+        lines.append(f"Outcome: {outcome_label(dispute, dispute.resolution)}")
     lines.extend(duties or [])
     return message(
         f"{dispute.reference}: {stage_label(dispute, protocol)}",
@@ -335,34 +370,66 @@ def status(
 def approval_request(
     dispute: Dispute, entry: DiscussionEntry, calendar: WorkingCalendar
 ) -> Message:
-    """Asks the other party to approve a discussion record, as the protocols require."""
-    agreed = f"\n*Agreed:* {escape(entry.agreed)}" if entry.agreed else ""
+    """Asks the other side to approve the latest version of a discussion record, as the
+    protocols require, or to propose a correction of their own."""
+    version = entry.current
+    agreed = f"\n*Agreed:* {escape(version.agreed)}" if version.agreed else ""
+    if entry.corrections:
+        opening = (
+            f"{escape(version.proposed_by.name)} proposed a correction "
+            f"({calendar.describe(version.proposed_at)}) to the discussion record "
+            f"{escape(entry.logged_by.name)} logged on *{dispute.reference}*"
+        )
+    else:
+        opening = f"{escape(entry.logged_by.name)} logged a discussion on *{dispute.reference}*"
+    meta = ActionMeta.for_dispute(dispute.reference, entry.id).encode()
     blocks = [
         section(
-            f"{escape(entry.logged_by.name)} logged a discussion on *{dispute.reference}* "
-            f"held {calendar.describe(entry.occurred_at)}.\n"
-            f"*Who took part:* {escape(entry.participants)}\n"
-            f"*What was said:* {escape(entry.discussion)}{agreed}"
+            f"{opening}, held {calendar.describe(entry.occurred_at)}.\n"
+            f"*Who took part:* {escape(version.participants)}\n"
+            f"*What was said:* {escape(version.discussion)}{agreed}"
         ),
-        context("If this is an accurate record, approve it; it then goes on the record."),
+        context(
+            "If this is an accurate record, approve it; it then goes on the record. If not, "
+            "propose a correction: both versions are kept and the other side is asked to "
+            "approve yours."
+        ),
         actions(
-            button(
-                "Approve record",
-                APPROVE,
-                ActionMeta.for_dispute(dispute.reference, entry.id).encode(),
-                style="primary",
-            ),
-            block_id=f"approve:{entry.id}",
+            button("Approve record", APPROVE, meta, style="primary", confirm=APPROVE_CONFIRM),
+            button("Propose a correction", CORRECT, meta),
+            block_id=f"approve:{entry.id}:{len(entry.versions)}",
         ),
     ]
     return message(f"{dispute.reference}: please approve a discussion record.", blocks)
 
 
+def final_stage_verdict(dispute: Dispute, resolution: Resolution) -> str | None:
+    """Said plainly when a dispute closed at the last stage without full agreement: nothing
+    sits above it, so readers must not take the closure for an agreement."""
+    outcome = Outcome(resolution.outcome)
+    final = dispute.protocol_snapshot.final_index
+    if outcome is Outcome.RESOLVED or resolution.stage_index != final:
+        return None
+    if outcome is Outcome.NOT_RESOLVED:
+        return "Closed at the final stage without agreement."
+    return (
+        "Closed at the final stage with only partial agreement; what remains unagreed is "
+        "set out in the summary."
+    )
+
+
+def outcome_label(dispute: Dispute, resolution: Resolution) -> str:
+    """The outcome as people read it, with the final-stage verdict where there is one."""
+    verdict = final_stage_verdict(dispute, resolution)
+    label = Outcome(resolution.outcome).label
+    return f"{label}. {verdict}" if verdict else label
+
+
 def resolved_notice(dispute: Dispute, resolution: Resolution, calendar: WorkingCalendar) -> Message:
-    outcome = Outcome(resolution.outcome).label
+    outcome = outcome_label(dispute, resolution)
     lines = [
         f"*{dispute.reference}* was closed by {escape(resolution.resolved_by.name)} on "
-        f"{calendar.describe(resolution.resolved_at)}: *{outcome}*.",
+        f"{calendar.describe(resolution.resolved_at)}: *{outcome.rstrip('.')}*.",
         escape(resolution.summary),
     ]
     for action in resolution.actions:
@@ -372,7 +439,7 @@ def resolved_notice(dispute: Dispute, resolution: Resolution, calendar: WorkingC
     if resolution.refer_to_partnership:
         lines.append("Referred to the partnership for learning.")
     return message(
-        f"{dispute.reference} closed: {outcome}.",
+        f"{dispute.reference} closed: {outcome.rstrip('.')}.",
         [
             section("\n".join(lines)),
             context(f"The full record: `/dispute record {dispute.reference}`"),

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.messages import procedures
 from bot.messages.blocks import Block, clip, context, escape, section
+from models.dispute import DiscussionVersion
 from models.payloads import ActionMeta
 from models.protocol import (
     Ask,
@@ -25,6 +26,7 @@ LOG = "log_discussion"
 ESCALATE = "escalate_dispute"
 REFLECT = "request_reflective"
 RESOLVE = "resolve_dispute"
+CORRECT = "correct_discussion"
 COUNTERPART_PICKED = "open_counterpart_picked"
 CATEGORY_PICKED = "open_category_picked"
 VALUE = "value"
@@ -214,6 +216,39 @@ def log_modal(reference: str, prompts: Sequence[DiscussionPrompt] = ()) -> View:
         ),
     ]
     return _modal(LOG, "Log a discussion", "Save record", blocks, ActionMeta.for_dispute(reference))
+
+
+def correction_modal(reference: str, entry_id: int, current: DiscussionVersion) -> View:
+    """The record as it stands, to change where it is wrong; the original is kept."""
+    blocks = [
+        section(
+            f"Correct the discussion record on *{reference}* where it is wrong. The version "
+            "you were sent is kept; yours is added, and the other side is asked to approve it."
+        ),
+        _input(
+            "participants",
+            "Who took part?",
+            _plain("Names and agencies", max_length=1000, initial=current.participants),
+        ),
+        _input(
+            "discussion",
+            "What was said?",
+            _plain("The discussion", multiline=True, initial=current.discussion),
+        ),
+        _input(
+            "agreed",
+            "What was agreed?",
+            _plain("Agreed actions, or nothing agreed", multiline=True, initial=current.agreed),
+            optional=True,
+        ),
+    ]
+    return _modal(
+        CORRECT,
+        "Propose a correction",
+        "Send correction",
+        blocks,
+        ActionMeta.for_dispute(reference, entry_id),
+    )
 
 
 def stated_timescale_hint(rule: StatedTimescale) -> str:

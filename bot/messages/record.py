@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.messages import procedures
-from bot.messages.disputes import category_label, stage_label
+from bot.messages.disputes import category_label, outcome_label, stage_label
 from bot.messages.learning import decided_line
 from bot.messages.record_fields import protocol_record
 from bot.messages.record_text import (
@@ -23,7 +23,13 @@ from bot.messages.record_text import (
 from bot.services.duty_list import Ticks, protocol_duties, stage_duties
 from bot.working_days import WorkingCalendar
 from models.audit import AuditEvent
-from models.dispute import DiscussionEntry, Dispute, Outcome, Resolution, StageTransition
+from models.dispute import (
+    DiscussionEntry,
+    DiscussionVersion,
+    Dispute,
+    Resolution,
+    StageTransition,
+)
 from models.protocol import Protocol
 
 AuditLine = tuple[AuditEvent, str | None]  # an event and the name of whoever acted, if anyone
@@ -151,6 +157,9 @@ def _stages(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar, don
 def _discussion(
     entry: DiscussionEntry, dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar
 ) -> str:
+    """The agreed wording (or the latest, marked as awaiting approval), then every version
+    proposed when the record was corrected."""
+    version = entry.current
     approved = (
         f"by {entry.approved_by.name} on {calendar.describe(entry.approved_at)}"
         if entry.approved_by is not None and entry.approved_at is not None
@@ -161,18 +170,44 @@ def _discussion(
         "",
         f"- **Stage:** {stage_label(dispute, protocol, entry.stage_index)}",
         f"- **Logged by:** {entry.logged_by.name} on {calendar.describe(entry.logged_at)}",
-        f"- **Who took part:** {entry.participants}",
+        f"- **Who took part:** {version.participants}",
         f"- **Approved:** {approved}",
+    ]
+    if entry.corrections:
+        lines.append(
+            f"- **Wording shown:** {'agreed' if entry.approved_at else 'latest proposed'}, "
+            f"version {len(entry.versions)} of {len(entry.versions)}, "
+            f"by {version.proposed_by.name}"
+        )
+    lines += [
         "",
         "**What was said**",
         "",
-        quoted(entry.discussion),
+        quoted(version.discussion),
         "",
         "**What was agreed**",
         "",
-        quoted(entry.agreed) if entry.agreed else "Nothing recorded as agreed.",
+        quoted(version.agreed) if version.agreed else "Nothing recorded as agreed.",
     ]
+    if entry.corrections:
+        lines += ["", "**History of this record**", ""]
+        lines += [_version(n, v, calendar) for n, v in enumerate(entry.versions, start=1)]
     return "\n".join(lines)
+
+
+def _version(number: int, version: DiscussionVersion, calendar: WorkingCalendar) -> str:
+    """One version on one list item; its line breaks become spaces so the list holds."""
+    proposed = "Logged" if number == 1 else "Correction proposed"
+    agreed = " ".join((version.agreed or "Nothing recorded as agreed.").split())
+    return "\n".join(
+        [
+            f"{number}. {proposed} by {version.proposed_by.name} on "
+            f"{calendar.describe(version.proposed_at)}",
+            f"   - Who took part: {' '.join(version.participants.split())}",
+            f"   - What was said: {' '.join(version.discussion.split())}",
+            f"   - What was agreed: {agreed}",
+        ]
+    )
 
 
 def _discussions(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> str:
@@ -184,12 +219,13 @@ def _discussions(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar
 
 def _resolution(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> str:
     resolution = dispute.resolution
+    earlier = _reopened_closures(dispute, protocol, calendar)
     if resolution is None:
-        return "## Resolution\n\nNot yet resolved."
+        return "## Resolution\n\nNot yet resolved." + earlier
     lines = [
         "## Resolution",
         "",
-        f"- **Outcome:** {Outcome(resolution.outcome).label}",
+        f"- **Outcome:** {outcome_label(dispute, resolution)}",
         f"- **At:** {stage_label(dispute, protocol, resolution.stage_index)}",
         f"- **Recorded by:** {resolution.resolved_by.name} on "
         f"{calendar.describe(resolution.resolved_at)}",
@@ -217,6 +253,23 @@ def _resolution(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar)
         "",
         quoted(resolution.learning) if resolution.learning else "None recorded.",
     ]
+    return "\n".join(lines) + earlier
+
+
+def _reopened_closures(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> str:
+    """Closures a party reopened: kept, so the record shows what was once decided."""
+    if not dispute.reopened_closures:
+        return ""
+    lines = ["", "", "**Earlier closures, since reopened**", ""]
+    for n, closure in enumerate(dispute.reopened_closures, start=1):
+        assert closure.reopened_at is not None
+        lines.append(
+            f"{n}. {outcome_label(dispute, closure)}, at "
+            f"{stage_label(dispute, protocol, closure.stage_index)}, recorded by "
+            f"{closure.resolved_by.name} on {calendar.describe(closure.resolved_at)}; reopened "
+            f"on {calendar.describe(closure.reopened_at)}. Summary: "
+            + " ".join(closure.summary.split())
+        )
     return "\n".join(lines)
 
 

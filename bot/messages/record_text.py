@@ -52,4 +52,6 @@ def trigger_text(transition: StageTransition) -> str:
         return f"Escalated by {actor}. Reason: {transition.reason or 'none given'}"
     if transition.trigger == Trigger.LAPSED:
         return "Escalated automatically: the previous stage's timescale lapsed"
+    if transition.trigger == Trigger.REOPENED:
+        return f"Reopened after closure by {actor}. Reason: {transition.reason or 'none given'}"
     return transition.trigger

@@ -6,6 +6,7 @@ from bot.messages.blocks import actions, button, context, escape, section
 from bot.messages.disputes import (
     ACKNOWLEDGE,
     ESCALATE,
+    ESCALATE_CONFIRM,
     Message,
     message,
     next_step,
@@ -95,7 +96,15 @@ def referral_due(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar
         [
             section(text),
             context(f"Since {calendar.describe(dispute.stage_started_at)}"),
-            actions(button("Escalate now", ESCALATE, dispute.reference, style="primary")),
+            actions(
+                button(
+                    "Escalate now",
+                    ESCALATE,
+                    dispute.reference,
+                    style="primary",
+                    confirm=ESCALATE_CONFIRM,
+                )
+            ),
         ],
     )
 

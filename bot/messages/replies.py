@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.messages.disputes import next_step
+from bot.messages.disputes import final_stage_verdict, next_step, stage_label
 from bot.working_days import WorkingCalendar
 from models.dispute import DiscussionEntry, Dispute, StageNotice
 
@@ -38,12 +38,30 @@ def approved(entry: DiscussionEntry, calendar: WorkingCalendar) -> str:
 
 
 def approved_news(entry: DiscussionEntry, calendar: WorkingCalendar) -> str:
-    """To whoever logged the discussion."""
+    """To whoever proposed a version of the record."""
     approver = entry.approved_by
     assert approver is not None and entry.approved_at is not None
+    version = entry.current
+    which = (
+        f" {version.proposed_by.name}'s version of {calendar.describe(version.proposed_at)} "
+        "is the agreed one; every version stays in the record's history."
+        if entry.corrections
+        else ""
+    )
     return (
         f"{approver.name} approved your discussion record on {entry.dispute.reference} "
-        f"({calendar.describe(entry.approved_at)}). It is now on the record."
+        f"({calendar.describe(entry.approved_at)}). It is now on the record.{which}"
+    )
+
+
+def correction_sent(entry: DiscussionEntry, calendar: WorkingCalendar) -> str:
+    """Replaces the approval request the corrector answered with the form."""
+    version = entry.current
+    return (
+        f":pencil2: Your correction to the discussion record on {entry.dispute.reference} is "
+        f"saved ({calendar.describe(version.proposed_at)}). Both versions are kept. The other "
+        "side has been asked to approve it or propose a correction of their own; nothing goes "
+        "on the record as agreed until one side approves the other's wording."
     )
 
 
@@ -55,19 +73,36 @@ def discussion_saved(dispute: Dispute, calendar: WorkingCalendar) -> str:
     )
 
 
-def quick_note_logged(entry: DiscussionEntry, calendar: WorkingCalendar) -> str:
-    """After `/dispute log REF text`."""
+def quick_note_logged(
+    entry: DiscussionEntry, calendar: WorkingCalendar, *, named_others: bool
+) -> str:
+    """After `/dispute log REF text`; says who is recorded as taking part, and how to name
+    the others when nobody was @mentioned."""
     dispute = entry.dispute
+    who = f"Recorded as taking part: {entry.participants}."
+    if not named_others:
+        who += " To record who else took part, @mention them in the note."
     return (
-        f"Logged on {dispute.reference} at {calendar.describe(entry.logged_at)}. The other "
-        "party has been asked to approve it. "
+        f"Logged on {dispute.reference} at {calendar.describe(entry.logged_at)}. {who} The "
+        "other party has been asked to approve it. "
         + next_step(dispute, dispute.protocol_snapshot, calendar)
     )
 
 
 def closed(dispute: Dispute) -> str:
     """After the resolution form."""
+    verdict = final_stage_verdict(dispute, dispute.resolution) if dispute.resolution else None
     return (
-        f"{dispute.reference} is closed. Everyone involved has been told. "
+        f"{dispute.reference} is closed. {verdict + ' ' if verdict else ''}"
+        "Everyone involved has been told. "
         f"The full record: `/dispute record {dispute.reference}`."
+    )
+
+
+def reopened(dispute: Dispute, calendar: WorkingCalendar) -> str:
+    """To whoever reopened the dispute."""
+    return (
+        f":leftwards_arrow_with_hook: {dispute.reference} is open again at "
+        f"{stage_label(dispute, dispute.protocol_snapshot)}, and the people there have been "
+        "asked to act. " + next_step(dispute, dispute.protocol_snapshot, calendar)
     )

@@ -30,7 +30,14 @@ from sqlalchemy.orm import Session, aliased, joinedload, selectinload, undefer
 from bot.messages.digests import LIST_LIMIT
 from models.audit import AuditEvent
 from models.directory import Agency, Person
-from models.dispute import Dispute, DisputeStatus, Resolution, StageNotice, StageTransition
+from models.dispute import (
+    Dispute,
+    DisputeStatus,
+    Resolution,
+    StageNotice,
+    StageTransition,
+    Trigger,
+)
 from models.protocol import Protocol
 from models.snapshots import protocol_from_snapshot
 
@@ -119,6 +126,7 @@ def escalated(session: Session, since: datetime, until: datetime) -> ListHead:
         )
         .where(
             StageTransition.from_stage.is_not(None),
+            StageTransition.trigger != Trigger.REOPENED,  # a reopening is not an escalation
             StageTransition.created_at >= since,
             StageTransition.created_at < until,
         )

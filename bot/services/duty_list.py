@@ -139,6 +139,23 @@ def side_of(dispute: Dispute, person: Person) -> str | None:
     return None
 
 
+def record_side(dispute: Dispute, person: Person) -> str | None:
+    """The side a person speaks for on a discussion record: the side they act for now, or
+    else their agency's side, so a manager from an earlier stage still counts for theirs."""
+    side = side_of(dispute, person)
+    if side is not None:
+        return side
+    if person.agency_id == dispute.raiser_agency_id:
+        return "raiser"
+    if person.agency_id == dispute.counterpart_agency_id:
+        return "counterpart"
+    return None
+
+
+def other_side(side: str) -> str:
+    return "counterpart" if side == "raiser" else "raiser"
+
+
 def acting_for(dispute: Dispute, side: str) -> list[Person]:
     """Everyone acting for `side` at the current stage: its party, its notices, its escalator."""
     transition = dispute.current_transition

@@ -17,7 +17,15 @@ from bot.messages import reminders as nudges
 from bot.messages.blocks import Block
 from bot.services.disputes import StageEntry
 from bot.services.disputes.routing import referrers
-from bot.services.duty_list import BoundDuty, acting_for, current_duties, side_of, ticks
+from bot.services.duty_list import (
+    BoundDuty,
+    acting_for,
+    current_duties,
+    other_side,
+    record_side,
+    side_of,
+    ticks,
+)
 from bot.services.outbox_retry import requeue_conversation_setup
 from bot.settings import Settings
 from bot.working_days import WorkingCalendar
@@ -176,18 +184,24 @@ class Notifier:
         return people
 
     def discussion_logged(self, session: Session, entry: DiscussionEntry) -> None:
+        """Asks the other side to approve or correct the latest version of the record; the
+        side that proposed it has nothing to approve."""
         dispute = entry.dispute
         payload = views.approval_request(dispute, entry, self.calendar)
-        others = {dispute.raiser_id: dispute.raiser, dispute.counterpart_id: dispute.counterpart}
-        for notice in dispute.current_transition.acting_notices:
-            others[notice.person_id] = notice.person
-        others.pop(entry.logged_by_id, None)
-        for person in others.values():
+        side = record_side(dispute, entry.current.proposed_by)
+        sides = [other_side(side)] if side is not None else ["raiser", "counterpart"]
+        people = {p.id: p for s in sides for p in acting_for(dispute, s)}
+        people.pop(entry.current.proposed_by.id, None)
+        for person in people.values():
             self.direct(session, person, payload, dispute=dispute)
 
     def discussion_approved(self, session: Session, entry: DiscussionEntry) -> None:
+        """Everyone who proposed a version hears which wording was agreed."""
         text = replies.approved_news(entry, self.calendar)
-        self.direct(session, entry.logged_by, views.plain_message(text), dispute=entry.dispute)
+        proposers = {v.proposed_by.id: v.proposed_by for v in entry.versions}
+        proposers.pop(entry.approved_by_id or 0, None)
+        for person in proposers.values():
+            self.direct(session, person, views.plain_message(text), dispute=entry.dispute)
 
     def acknowledged(self, session: Session, notice: StageNotice) -> None:
         """Redraws the notice in place, and tells the raiser who has it in hand."""

@@ -14,6 +14,7 @@ from bot.services import audit
 from bot.working_days import WorkingCalendar
 from models.audit import AuditEvent
 from models.dispute import (
+    DiscussionCorrection,
     DiscussionEntry,
     Dispute,
     DisputeMember,
@@ -112,6 +113,7 @@ def erase(
     session.add(statistic(dispute, now=now, calendar=calendar))
     resolution_ids = select(Resolution.id).where(Resolution.dispute_id == dispute.id)
     transition_ids = select(StageTransition.id).where(StageTransition.dispute_id == dispute.id)
+    entry_ids = select(DiscussionEntry.id).where(DiscussionEntry.dispute_id == dispute.id)
     session.flush()
     for statement in (
         delete(OutboxMessage).where(OutboxMessage.dispute_id == dispute.id),
@@ -121,6 +123,7 @@ def erase(
         delete(LearningItem).where(LearningItem.dispute_id == dispute.id),
         delete(ResolutionAction).where(ResolutionAction.resolution_id.in_(resolution_ids)),
         delete(Resolution).where(Resolution.dispute_id == dispute.id),
+        delete(DiscussionCorrection).where(DiscussionCorrection.entry_id.in_(entry_ids)),
         delete(DiscussionEntry).where(DiscussionEntry.dispute_id == dispute.id),
         delete(ReflectiveRequest).where(ReflectiveRequest.dispute_id == dispute.id),
         delete(CategoryAnswer).where(CategoryAnswer.dispute_id == dispute.id),

@@ -20,6 +20,7 @@ from bot.services.errors import NotFound
 from models.audit import AuditEvent
 from models.directory import Person
 from models.dispute import (
+    DiscussionCorrection,
     DiscussionEntry,
     Dispute,
     DisputeMember,
@@ -55,6 +56,7 @@ def export_person(session: Session, *, email: str) -> dict[str, Any]:
         "disputes": _disputes(session, person),
         "discussions_logged": _discussions_logged(session, person),
         "discussions_approved": _discussions_approved(session, person),
+        "discussion_corrections_proposed": _corrections_proposed(session, person),
         "reflective_meetings_requested": _reflective_requested(session, person),
         "stage_notices": _stage_notices(session, person),
         "escalations_made": _escalations_made(session, person),
@@ -129,6 +131,22 @@ def _discussions_approved(session: Session, person: Person) -> list[dict[str, An
             select(DiscussionEntry)
             .where(DiscussionEntry.approved_by_id == person.id)
             .order_by(DiscussionEntry.id)
+        )
+    ]
+
+
+def _corrections_proposed(session: Session, person: Person) -> list[dict[str, Any]]:
+    """When they proposed a correction, and to whose record; the wording is about the case."""
+    return [
+        {
+            "dispute": c.entry.dispute.reference,
+            "record_logged_by": c.entry.logged_by.described,
+            "proposed_at": _when(c.proposed_at),
+        }
+        for c in session.scalars(
+            select(DiscussionCorrection)
+            .where(DiscussionCorrection.proposed_by_id == person.id)
+            .order_by(DiscussionCorrection.id)
         )
     ]
 

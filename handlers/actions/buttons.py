@@ -140,6 +140,23 @@ def _escalate_view(rt: Runtime, session: Session, dispute: Dispute, person: Pers
 
 
 @answered
+def open_correction_form(context: BoltContext, client: WebClient, body: Body) -> None:
+    """The correction form, prefilled with the record as it stands; anyone who may not
+    correct it is refused before the form opens."""
+    rt: Runtime = context["rt"]
+    acting = context["acting"]
+    if acting.meta.entry is None:
+        raise DomainError("That correction button is not valid any more.")
+    with unit_of_work(rt) as session:
+        dispute = acting.dispute(session)
+        entry = rt.service.awaiting_record(
+            session, dispute, acting.meta.entry, acting.person(session), "correct"
+        )
+        view = modals.correction_modal(dispute.reference, entry.id, entry.current)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+@answered
 def open_log_form(context: BoltContext, client: WebClient, body: Body) -> None:
     _open_form(context, client, body, _log_view)
 
@@ -198,6 +215,9 @@ def register(app: App, rt: Runtime) -> None:
     app.action(views.ACKNOWLEDGE, middleware=[button_context(rt)])(acknowledge)
     stale_approval = "That approval button is not valid any more."
     app.action(views.APPROVE, middleware=[button_context(rt, stale=stale_approval)])(approve)
+    stale_correction = "That correction button is not valid any more."
+    correcting = button_context(rt, stale=stale_correction)
+    app.action(views.CORRECT, middleware=[correcting])(open_correction_form)
     app.action(views.LOG, middleware=[button_context(rt)])(open_log_form)
     app.action(views.ESCALATE, middleware=[button_context(rt)])(open_escalate_form)
     app.action(views.RESOLVE, middleware=[button_context(rt)])(open_resolve_form)

@@ -22,6 +22,7 @@ from bot.services.errors import DomainError
 from bot.services.queries import my_disputes
 from bot.services.record import render_record
 from handlers.commands.parsing import Subcommand, parse
+from handlers.commands.quick_note import read_quick_note
 from handlers.middleware import Acting, answered, command_context
 from handlers.support import ephemeral, unit_of_work
 from models.directory import Person
@@ -35,8 +36,9 @@ def help_message(rt: Runtime) -> dict[str, Any]:
     lines = [
         f"*Resolve* runs the {name} protocol for professional disagreements about a child.",
         "• `/dispute open`: raise a disagreement with another agency (opens a form)",
-        "• `/dispute log RPD-2026-0042 Spoke to DS Khan, agreed a strategy discussion`: log a "
-        "quick note; leave the text off for the full form",
+        "• `/dispute log RPD-2026-0042 Spoke with @Omar Khan, agreed a strategy discussion`: "
+        "log a quick note; everyone you @mention is recorded as taking part with you; leave "
+        "the text off for the full form",
         "• `/dispute status RPD-2026-0042`: where it stands and what happens next",
         "• `/dispute list`: disputes you raised, are part of, or need to acknowledge",
         "• `/dispute escalate RPD-2026-0042 No agreement on threshold`: move it up a tier now",
@@ -46,6 +48,8 @@ def help_message(rt: Runtime) -> dict[str, Any]:
         "reflective practice meeting, where your protocol provides one",
         "• `/dispute learning`: for safeguarding leads and partnership admins, the learning "
         "from closed disputes still waiting for the practice committee's review",
+        "• `/dispute reopen RPD-2026-0042 The agreed assessment did not start`: reopen a "
+        f"closed dispute you took part in, within {rt.settings.reopen_within} of its closure",
         "• `/dispute whoami`: how the agency directory sees you",
     ]
     return ephemeral("How to use /dispute", [views.section("\n".join(lines))])
@@ -93,17 +97,18 @@ def log_discussion(
                 ),
             )
             return None
+        note = read_quick_note(session, client, person, sub.rest)
         entry = flows.log_discussion(
             rt.flows,
             session,
             dispute=dispute,
             actor=person,
             occurred=rt.clock.now(),
-            participants=f"{person.name} (quick note)",
-            discussion=sub.rest,
+            participants=note.participants,
+            discussion=note.discussion,
             confirm=False,
         )
-        text = replies.quick_note_logged(entry, rt.calendar)
+        text = replies.quick_note_logged(entry, rt.calendar, named_others=bool(note.others))
     return ephemeral(text)
 
 
@@ -214,6 +219,23 @@ def reflect(rt: Runtime, acting: Acting, sub: Subcommand, client: WebClient, bod
     return ephemeral(text)
 
 
+def reopen(rt: Runtime, acting: Acting, sub: Subcommand, client: WebClient, body: Body) -> Reply:
+    """Reopens a closed dispute; the reason is required and goes on the record."""
+    with unit_of_work(rt) as session:
+        dispute = acting.dispute(session)
+        if not sub.rest.strip():
+            raise DomainError(
+                "Say why you are reopening it, as in "
+                f"`/dispute reopen {dispute.reference} The agreed assessment did not start`. "
+                "Nothing has changed."
+            )
+        flows.reopen(
+            rt.flows, session, dispute=dispute, actor=acting.person(session), reason=sub.rest
+        )
+        text = replies.reopened(dispute, rt.calendar)
+    return ephemeral(text)
+
+
 def whoami(rt: Runtime, acting: Acting, sub: Subcommand, client: WebClient, body: Body) -> Reply:
     with unit_of_work(rt) as session:
         person = acting.person(session)
@@ -242,5 +264,6 @@ SUBCOMMANDS: dict[str, Run] = {
     "resolve": resolve_form,
     "record": send_record,
     "reflect": reflect,
+    "reopen": reopen,
     "whoami": whoami,
 }

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from bot.services.disputes import REFERENCE
 from bot.services.errors import DomainError
 
-NEEDS_REFERENCE = {"log", "status", "escalate", "resolve", "record", "reflect"}
+NEEDS_REFERENCE = {"log", "status", "escalate", "resolve", "record", "reflect", "reopen"}
 KNOWN = NEEDS_REFERENCE | {"open", "list", "learning", "whoami", "help"}
 
 

@@ -78,6 +78,25 @@ def submit_log(context: BoltContext, view: View) -> None:
 
 
 @answered
+def submit_correction(context: BoltContext, view: View) -> None:
+    rt: Runtime = context["rt"]
+    acting = context["acting"]
+    if acting.meta.entry is None:
+        raise DomainError("This correction form is not valid any more; open it again.")
+    with unit_of_work(rt) as session:
+        flows.correct_discussion(
+            rt.flows,
+            session,
+            dispute=acting.dispute(session),
+            actor=acting.person(session),
+            entry_id=acting.meta.entry,
+            participants=field(view, "participants") or "",
+            discussion=field(view, "discussion") or "",
+            agreed=field(view, "agreed"),
+        )
+
+
+@answered
 def submit_escalate(context: BoltContext, view: View) -> None:
     rt: Runtime = context["rt"]
     acting = context["acting"]
@@ -129,6 +148,8 @@ def register(app: App, rt: Runtime) -> None:
     opening = form_context(rt, fallback="summary", needs_dispute=False)
     app.view(modals.OPEN, middleware=[opening])(submit_open)
     app.view(modals.LOG, middleware=[form_context(rt, fallback="discussion")])(submit_log)
+    correcting = form_context(rt, fallback="discussion")
+    app.view(modals.CORRECT, middleware=[correcting])(submit_correction)
     app.view(modals.ESCALATE, middleware=[form_context(rt, fallback="reason")])(submit_escalate)
     app.view(modals.RESOLVE, middleware=[form_context(rt, fallback="summary")])(submit_resolve)
     app.view(modals.REFLECT, middleware=[form_context(rt, fallback="topic")])(submit_reflect)

@@ -207,7 +207,7 @@ def test_logging_and_approving_a_discussion(service, session, people, clock):
         agreed="Social care will re-screen by Wednesday.",
     )
     assert entry.occurred_at == london(2026, 11, 23, 9, 15)
-    with pytest.raises(DomainError, match="Someone else"):
+    with pytest.raises(DomainError, match="the other side must approve it"):
         service.approve_discussion(
             session=session, dispute=dispute, entry_id=entry.id, actor=people["pol_dc"]
         )

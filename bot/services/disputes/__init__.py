@@ -1,7 +1,7 @@
 """The dispute use cases, one module per concern, behind one service.
 
 `access` (visibility and membership), `stages` (entering stages, escalation, acknowledgement),
-`opening`, `discussions`, `closing`, `procedures` (steps only some protocols have),
+`opening`, `discussions`, `closing`, `reopening`, `procedures` (steps only some protocols have),
 `reminding`, `duties` and `learning` (the practice committee's queue); `base` holds the one
 helper that changes and audits.
 """
@@ -15,6 +15,7 @@ from bot.services.disputes.duties import DutyService, DutyTick
 from bot.services.disputes.opening import CHILD_REF, OpeningService, check_child_ref
 from bot.services.disputes.procedures import ProcedureService
 from bot.services.disputes.reminding import ReminderSteps
+from bot.services.disputes.reopening import ReopeningService
 from bot.services.disputes.stages import StageEntry
 
 __all__ = [
@@ -29,6 +30,12 @@ __all__ = [
 
 
 class DisputeService(
-    OpeningService, DiscussionService, ClosingService, ProcedureService, ReminderSteps, DutyService
+    OpeningService,
+    ReopeningService,
+    DiscussionService,
+    ClosingService,
+    ProcedureService,
+    ReminderSteps,
+    DutyService,
 ):
     """Every change goes through here; callers own the transaction."""

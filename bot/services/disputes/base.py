@@ -17,9 +17,11 @@ from bot.services import audit
 from bot.services.child_refs import ChildRefDetector
 from bot.services.errors import DomainError
 from bot.services.reminders import ReminderPlanner
+from bot.settings import DEFAULT_REOPEN_WITHIN
 from bot.working_days import WorkingCalendar
 from models.directory import Person
 from models.dispute import Dispute, DisputeMember
+from models.timescale import Timescale, parse_timescale
 
 MAX_TEXT = 3000
 
@@ -56,8 +58,10 @@ class ServiceBase:
         calendar: WorkingCalendar,
         catalog: ProtocolCatalog,
         child_refs: ChildRefDetector | None = None,
+        reopen_within: Timescale | None = None,
     ):
         self.clock = clock
+        self.reopen_within = reopen_within or parse_timescale(DEFAULT_REOPEN_WITHIN)
         self.calendar = calendar
         self.catalog = catalog
         self.child_refs = child_refs or ChildRefDetector()

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from bot.services.disputes.access import AccessService
@@ -90,6 +91,7 @@ class ClosingService(AccessService, LearningService):
             dispute.closed_at = change.at
             dispute.deadline_at = None
             cancel_pending(session, dispute)
+            self._replace_record_answers(session, dispute)
             session.add_all(
                 RecordAnswer(dispute=dispute, key=k, value=v) for k, v in answers.items()
             )
@@ -100,6 +102,16 @@ class ClosingService(AccessService, LearningService):
                 learning_queued=queued is not None,
             )
         return resolution
+
+    @staticmethod
+    def _replace_record_answers(session: Session, dispute: Dispute) -> None:
+        """A dispute closed again after reopening answers the record fields afresh."""
+        asked = [f.key for f in dispute.protocol_snapshot.asked_at_resolution]
+        session.execute(
+            delete(RecordAnswer).where(
+                RecordAnswer.dispute_id == dispute.id, RecordAnswer.key.in_(asked)
+            )
+        )
 
     def _record_answers(self, dispute: Dispute, given: Mapping[str, str | None]) -> dict[str, str]:
         """The record fields answered, checked like any other free text; blank ones are left
