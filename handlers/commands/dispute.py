@@ -21,6 +21,7 @@ from bot.services.errors import DomainError
 from bot.services.queries import my_disputes
 from bot.services.record import render_record
 from handlers.commands.parsing import Subcommand, parse
+from handlers.commands.report import send_report
 from handlers.middleware import Acting, answered, command_context
 from handlers.support import ephemeral, unit_of_work
 from models.directory import Person
@@ -44,6 +45,8 @@ def help_message(rt: Runtime) -> dict[str, Any]:
         "• `/dispute reflect RPD-2026-0042 What got in the way of the joint visit`: ask for a "
         "reflective practice meeting, where your protocol provides one",
         "• `/dispute whoami`: how the agency directory sees you",
+        "• `/dispute report last-6-months` (or `2026-04..2026-09`): the partnership report, "
+        "for safeguarding leads and partnership admins",
     ]
     return ephemeral("How to use /dispute", [views.section("\n".join(lines))])
 
@@ -227,4 +230,5 @@ SUBCOMMANDS: dict[str, Run] = {
     "record": send_record,
     "reflect": reflect,
     "whoami": whoami,
+    "report": send_report,
 }
