@@ -7,10 +7,12 @@ import io
 from collections.abc import Iterable
 from dataclasses import astuple, fields
 
+from bot.messages.blocks import Block, section
 from bot.services.csv_cells import neutralise
 from bot.services.report import DisputeLine, ReportFigures, Spread
 
 CSV_COLUMNS = [f.name for f in fields(DisputeLine)]
+SECTION_LIMIT = 2900  # Slack refuses a section's text over 3,000 characters
 
 
 def _number(value: float | None, unit: str) -> str:
@@ -90,3 +92,14 @@ def report_csv(lines: Iterable[DisputeLine]) -> str:
     for line in lines:
         writer.writerow(["" if v is None else neutralise(v) for v in astuple(line)])
     return buffer.getvalue()
+
+
+def summary_blocks(summary: str) -> list[Block]:
+    """The Markdown summary in sections Slack accepts, split between lines."""
+    chunks, current = [], ""
+    for line in summary.splitlines():
+        if current and len(current) + len(line) + 1 > SECTION_LIMIT:
+            chunks.append(current)
+            current = ""
+        current += line[:SECTION_LIMIT] + "\n"
+    return [section(chunk) for chunk in [*chunks, current] if chunk.strip()]

@@ -8,6 +8,7 @@ from slack_sdk import WebClient
 
 from bot.database import read_only
 from bot.messages.blocks import section
+from bot.messages.report import summary_blocks
 from bot.runtime import Runtime
 from bot.services.report_documents import report_document
 from bot.services.report_periods import requested_period
@@ -17,7 +18,6 @@ from handlers.support import ephemeral, unit_of_work
 from models.roles import Role
 
 REPORT_ROLES = {Role.SAFEGUARDING_LEAD.value, Role.PARTNERSHIP_ADMIN.value}
-SECTION_LIMIT = 2900  # Slack refuses a section's text over 3,000 characters
 
 
 def refusal() -> dict[str, Any]:
@@ -26,17 +26,6 @@ def refusal() -> dict[str, Any]:
         "If you need its figures, ask your agency's safeguarding lead; if the directory has "
         "your role wrong, ask your partnership's business unit to correct it."
     )
-
-
-def summary_blocks(summary: str) -> list[dict[str, Any]]:
-    """The Markdown summary in sections Slack accepts, split between lines."""
-    chunks, current = [], ""
-    for line in summary.splitlines():
-        if current and len(current) + len(line) + 1 > SECTION_LIMIT:
-            chunks.append(current)
-            current = ""
-        current += line[:SECTION_LIMIT] + "\n"
-    return [section(chunk) for chunk in [*chunks, current] if chunk.strip()]
 
 
 def send_report(
