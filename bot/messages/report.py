@@ -64,8 +64,8 @@ def report_markdown(figures: ReportFigures) -> str:
         "",
         "## Timescale compliance per stage",
         *_table(
-            ("stage", "entered", "with a timescale", "left in time", "lapsed"),
-            ((c.label, c.entered, c.timed, c.in_time, c.lapsed) for c in f.compliance),
+            ("stage", "entered", "with a timescale", "left in time", "overran"),
+            ((c.label, c.entered, c.timed, c.in_time, c.overran) for c in f.compliance),
         ),
         "",
         "## Acknowledgements",

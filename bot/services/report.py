@@ -56,7 +56,7 @@ class StageCompliance:
     entered: int
     timed: int
     in_time: int
-    lapsed: int
+    overran: int
 
 
 @dataclass(frozen=True)

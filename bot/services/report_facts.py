@@ -135,10 +135,10 @@ def acknowledgements(session: Session, window: Window) -> list[tuple[datetime, d
 
 
 def stage_compliance(session: Session, window: Window) -> list[tuple[str, int, int, int, int, int]]:
-    """Per (protocol, stage): entries, entries with a timescale, left in time, lapsed.
+    """Per (protocol, stage): entries, entries with a timescale, left in time, overran.
 
     A stage is left when the next transition or the resolution comes, before the period ends.
-    It is kept in time when left by its deadline; lapsed when its deadline passed before the
+    It is kept in time when left by its deadline; overran when its deadline passed before the
     period's end without its being left by then; otherwise still running, counted in neither.
     """
     later = aliased(StageTransition)
@@ -154,7 +154,7 @@ def stage_compliance(session: Session, window: Window) -> list[tuple[str, int, i
     left = func.coalesce(next_move, Resolution.resolved_at)
     deadline = StageTransition.deadline_at
     in_time = and_(deadline.is_not(None), left.is_not(None), left <= deadline)
-    lapsed = and_(
+    overran = and_(
         deadline.is_not(None),
         deadline < window.until,
         func.coalesce(left > deadline, True),
@@ -166,7 +166,7 @@ def stage_compliance(session: Session, window: Window) -> list[tuple[str, int, i
             func.count(),
             func.count(deadline),
             func.sum(case((in_time, 1), else_=0)),
-            func.sum(case((lapsed, 1), else_=0)),
+            func.sum(case((overran, 1), else_=0)),
         )
         .select_from(StageTransition)
         .join(Dispute, Dispute.id == StageTransition.dispute_id)
