@@ -22,7 +22,7 @@ from bot.database import read_only, transaction
 from bot.messages.blocks import section
 from bot.messages.report import summary_blocks
 from bot.services.notifications import Notifier
-from bot.services.report_documents import ReportDocument, report_document
+from bot.services.report_documents import ReportDocument, report_documents
 from bot.services.report_periods import month_start
 from bot.settings import Settings
 from bot.working_days import WorkingCalendar
@@ -92,18 +92,15 @@ class ReportSchedule:
         with read_only(factory) as session:
             if self._claimed(session, period.key):
                 return []
-            documents = [
-                report_document(
-                    session,
-                    self.calendar,
-                    period.first_day,
-                    period.last_day,
-                    kind,
-                    generated_at=self.clock.now(),
-                    generated_by="Resolve, as scheduled",
-                )
-                for kind in ("pdf", "csv")
-            ]
+            documents = report_documents(
+                session,
+                self.calendar,
+                period.first_day,
+                period.last_day,
+                ("pdf", "csv"),
+                generated_at=self.clock.now(),
+                generated_by="Resolve, as scheduled",
+            )
         with transaction(factory) as session:
             if not self._claim(session, period.key):
                 return []

@@ -10,7 +10,7 @@ from bot.database import read_only
 from bot.messages.blocks import section
 from bot.messages.report import summary_blocks
 from bot.runtime import Runtime
-from bot.services.report_documents import report_document
+from bot.services.report_documents import report_documents
 from bot.services.report_periods import requested_period
 from handlers.commands.parsing import Subcommand
 from handlers.middleware import Acting
@@ -40,12 +40,9 @@ def send_report(
     now = rt.clock.now()
     first, last = requested_period(sub.rest, rt.calendar.local(now).date())
     with read_only(rt.factory) as session:
-        documents = [
-            report_document(
-                session, rt.calendar, first, last, kind, generated_at=now, generated_by=name
-            )
-            for kind in ("pdf", "csv")
-        ]
+        documents = report_documents(
+            session, rt.calendar, first, last, ("pdf", "csv"), generated_at=now, generated_by=name
+        )
     channel = client.conversations_open(users=body["user_id"])["channel"]["id"]
     for document in documents:
         client.files_upload_v2(
