@@ -141,18 +141,20 @@ def stage_compliance(session: Session, window: Window) -> list[tuple[str, int, i
     It is kept in time when left by its deadline; overran when its deadline passed before the
     period's end without its being left by then; otherwise still running, counted in neither.
     """
-    later = aliased(StageTransition)
-    next_move = (
-        select(func.min(later.created_at))
-        .where(
-            later.dispute_id == StageTransition.dispute_id,
-            later.id > StageTransition.id,
-            later.created_at < window.until,
+    moves = (
+        select(
+            StageTransition.dispute_id,
+            StageTransition.to_stage,
+            StageTransition.deadline_at,
+            func.lead(StageTransition.created_at)
+            .over(partition_by=StageTransition.dispute_id, order_by=StageTransition.id)
+            .label("next_at"),
         )
-        .scalar_subquery()
+        .where(StageTransition.created_at < window.until)
+        .subquery()
     )
-    left = func.coalesce(next_move, Resolution.resolved_at)
-    deadline = StageTransition.deadline_at
+    left = func.coalesce(moves.c.next_at, Resolution.resolved_at)
+    deadline = moves.c.deadline_at
     in_time = and_(deadline.is_not(None), left.is_not(None), left <= deadline)
     overran = and_(
         deadline.is_not(None),
@@ -162,18 +164,18 @@ def stage_compliance(session: Session, window: Window) -> list[tuple[str, int, i
     statement = (
         select(
             Dispute.protocol_key,
-            StageTransition.to_stage,
+            moves.c.to_stage,
             func.count(),
             func.count(deadline),
             func.sum(case((in_time, 1), else_=0)),
             func.sum(case((overran, 1), else_=0)),
         )
-        .select_from(StageTransition)
-        .join(Dispute, Dispute.id == StageTransition.dispute_id)
+        .select_from(moves)
+        .join(Dispute, Dispute.id == moves.c.dispute_id)
         .outerjoin(Resolution, window.resolution())
-        .where(window.opened(), StageTransition.created_at < window.until)
-        .group_by(Dispute.protocol_key, StageTransition.to_stage)
-        .order_by(Dispute.protocol_key, StageTransition.to_stage)
+        .where(window.opened())
+        .group_by(Dispute.protocol_key, moves.c.to_stage)
+        .order_by(Dispute.protocol_key, moves.c.to_stage)
     )
     return [
         (key, stage, entered, timed, int(kept or 0), int(late or 0))
