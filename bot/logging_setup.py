@@ -150,14 +150,16 @@ def configure_logging(level: str, log_format: str, stream: IO[str] | None = None
 def quiet_libraries(level: int) -> None:
     """Keeps Slack's libraries and waitress at INFO or above: at DEBUG they log payloads.
 
-    Alembic says each migration it checks, and the scheduler each job it runs, at INFO: that
-    would bury the bot's own lines, so they show only when DEBUG is asked for.
+    Alembic says each migration it checks, the scheduler each job it runs, and WeasyPrint each
+    step of drawing a PDF, at INFO: that would bury the bot's own lines (and a report's
+    output), so they show only when DEBUG is asked for.
     """
     for name in LIBRARY_LOGGERS:
         logging.getLogger(name).setLevel(max(level, logging.INFO))
     logging.getLogger("alembic").setLevel(max(level, logging.WARNING))
     routine = level if level <= logging.DEBUG else max(level, logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(routine)
+    for name in ("apscheduler", "weasyprint", "fontTools"):
+        logging.getLogger(name).setLevel(routine)
 
 
 def configure_from_environment(default_level: str = "INFO") -> None:

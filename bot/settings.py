@@ -57,6 +57,9 @@ def _env(name: str) -> dict[str, AliasChoices]:
     return {"validation_alias": AliasChoices(name)}
 
 
+REPORT_CADENCES = (1, 2, 3, 4, 6, 12)  # months that divide the year into equal periods
+
+
 class Settings(BaseSettings):
     """Everything a partnership's administrator can set; each field says its variable."""
 
@@ -91,6 +94,7 @@ class Settings(BaseSettings):
     child_ref_pattern: str = Field(DEFAULT_CHILD_REF_PATTERN, **_env("RESOLVE_CHILD_REF_PATTERN"))
     retention: str = Field("6 years", **_env("RESOLVE_RETENTION"))
     reopen_within: str = Field(DEFAULT_REOPEN_WITHIN, **_env("RESOLVE_REOPEN_WITHIN"))
+    report_every_months: int = Field(6, **_env("RESOLVE_REPORT_EVERY_MONTHS"))
 
     @field_validator("data_keys")
     @classmethod
@@ -163,6 +167,13 @@ class Settings(BaseSettings):
             raise ValueError("a time of day such as 08:30")
         return value
 
+    @field_validator("report_every_months")
+    @classmethod
+    def _whole_year_divisor(cls, value: int) -> int:
+        if value not in REPORT_CADENCES:
+            raise ValueError("one of 1, 2, 3, 4, 6 or 12, so reports cover the year evenly")
+        return value
+
     @field_validator("clock_start")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
@@ -208,6 +219,8 @@ _ALLOWED = {
     "RESOLVE_CLOCK_START": "an ISO-8601 instant with its offset, such as 2026-12-01T09:00:00+00:00",
     "RESOLVE_CLOCK_SPEED": "simulated seconds per real second, more than 0 (e.g. 3600)",
     "RESOLVE_RETENTION": "a period such as '6 years', '18 months' or ISO-8601 'P6Y'",
+    "RESOLVE_REPORT_EVERY_MONTHS": "one of 1, 2, 3, 4, 6 or 12 (months), so reports cover the "
+    "year evenly",
 }
 
 

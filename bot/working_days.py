@@ -62,6 +62,29 @@ class WorkingCalendar:
                 count -= 1
         return day
 
+    def working_days_between(self, start: datetime, end: datetime) -> int:
+        """Working days after `start`'s local day up to and including `end`'s: 0 the same day."""
+        day, last = self.local(start).date(), self.local(end).date()
+        count = 0
+        while day < last:
+            day += timedelta(days=1)
+            count += self.is_working_day(day)
+        return count
+
+    def working_hours_between(self, start: datetime, end: datetime) -> float:
+        """Hours of working time (working days, opening to close) from `start` to `end`."""
+        first, last = self.local(start), self.local(end)
+        total = 0.0
+        day = first.date()
+        while day <= last.date():
+            if self.is_working_day(day):
+                opens = datetime.combine(day, self.opens, tzinfo=self.zone)
+                closes = datetime.combine(day, self.closes, tzinfo=self.zone)
+                overlap = min(closes, last) - max(opens, first)
+                total += max(overlap.total_seconds(), 0.0) / 3600
+            day += timedelta(days=1)
+        return total
+
     def before(self, deadline: datetime, timescale: Timescale) -> datetime:
         """The instant a span before `deadline`: same local time N working days earlier."""
         if timescale.working_days is not None:

@@ -62,8 +62,19 @@ class ReferenceCounter(Base):
 class Dispute(Base):
     __tablename__ = "disputes"
     # The sweep asks for open disputes due by now: equality then range, so its cost follows what
-    # is due, not how many disputes are stored.
-    __table_args__ = (Index("ix_disputes_due", "status", "deadline_at"),)
+    # is due, not how many disputes are stored. The partnership report reads the disputes opened
+    # in a period and groups them by these columns from the index alone, never the wide rows.
+    __table_args__ = (
+        Index("ix_disputes_due", "status", "deadline_at"),
+        Index(
+            "ix_disputes_opened",
+            "opened_at",
+            "protocol_key",
+            "category",
+            "raiser_agency_id",
+            "counterpart_agency_id",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)

@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 import click
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk.errors import SlackClientError
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import create_app
 from bot.commands.common import NO_KEYS, Context, fail, pass_context
@@ -15,6 +16,7 @@ from bot.http_server import SlackHTTPServer
 from bot.readiness import database_readiness
 from bot.runtime import build_runtime
 from bot.services.digests import DigestService
+from bot.services.report_schedule import ReportSchedule
 from bot.settings import Settings
 from schedules.scheduler import build_scheduler
 
@@ -76,7 +78,15 @@ def run_command(ctx: Context) -> None:
     digests = DigestService(
         clock=rt.clock, calendar=rt.calendar, settings=settings, notifier=rt.notifier
     )
-    scheduler = build_scheduler(rt, run_digests=digests.send_due)
+    reports = ReportSchedule(
+        clock=rt.clock, calendar=rt.calendar, settings=settings, notifier=rt.notifier
+    )
+
+    def send_due(factory: sessionmaker[Session]) -> list[str]:
+        """The digests and the partnership report, each period claimed once."""
+        return digests.send_due(factory) + reports.send_due(factory)
+
+    scheduler = build_scheduler(rt, run_digests=send_due)
     scheduler.start()
     app = create_app(rt)
     host, ready = str(settings.bind), database_readiness(rt.engine)

@@ -23,6 +23,7 @@ from bot.services.queries import my_disputes
 from bot.services.record import render_record
 from handlers.commands.parsing import Subcommand, parse
 from handlers.commands.quick_note import read_quick_note
+from handlers.commands.report import send_report
 from handlers.middleware import Acting, answered, command_context
 from handlers.support import ephemeral, unit_of_work
 from models.directory import Person
@@ -51,6 +52,8 @@ def help_message(rt: Runtime) -> dict[str, Any]:
         "• `/dispute reopen RPD-2026-0042 The agreed assessment did not start`: reopen a "
         f"closed dispute you took part in, within {rt.settings.reopen_within} of its closure",
         "• `/dispute whoami`: how the agency directory sees you",
+        "• `/dispute report last-6-months` (or `2026-04..2026-09`): the partnership report, "
+        "for safeguarding leads and partnership admins",
     ]
     return ephemeral("How to use /dispute", [views.section("\n".join(lines))])
 
@@ -266,4 +269,5 @@ SUBCOMMANDS: dict[str, Run] = {
     "reflect": reflect,
     "reopen": reopen,
     "whoami": whoami,
+    "report": send_report,
 }

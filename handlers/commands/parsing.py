@@ -8,7 +8,7 @@ from bot.services.disputes import REFERENCE
 from bot.services.errors import DomainError
 
 NEEDS_REFERENCE = {"log", "status", "escalate", "resolve", "record", "reflect", "reopen"}
-KNOWN = NEEDS_REFERENCE | {"open", "list", "learning", "whoami", "help"}
+KNOWN = NEEDS_REFERENCE | {"open", "list", "learning", "whoami", "help", "report"}
 
 
 @dataclass(frozen=True)

@@ -15,19 +15,21 @@ import tracemalloc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Engine, delete, event, insert, select
 from sqlalchemy.orm import Session
 
 from benchmarking.world import NOW
-from bot.database import transaction
+from bot.database import read_only, transaction
 from bot.messages import disputes as views
 from bot.messages.home import HOME_ITEMS, LIST_ITEMS, UPCOMING_WINDOW, home_view, list_message
 from bot.runtime import Runtime
 from bot.services.digest_chart import weekly_chart
 from bot.services.digests import DigestService
 from bot.services.queries import my_disputes, upcoming_deadlines
+from bot.services.report import ReportService
 from models.directory import Person
 from models.dispute import Dispute, DisputeMember, DisputeStatus, StageNotice, StageTransition
 from models.outbox import OutboxMessage
@@ -49,6 +51,15 @@ class DigestFigures:
     status_during_p95_ms: float
     status_during_requests: int
     chart_seconds: float
+
+
+@dataclass
+class ReportTimings:
+    disputes: int
+    summary_seconds: float
+    summary_peak_mb: float
+    csv_seconds: float
+    csv_peak_mb: float
 
 
 @dataclass
@@ -181,6 +192,31 @@ def digests(rt: Runtime) -> DigestFigures:
         status_during_requests=requests,
         chart_seconds=chart_seconds(),
     )
+
+
+def partnership_report(rt: Runtime) -> ReportTimings:
+    """The partnership report over every dispute stored, in a read-only transaction: the
+    summary's figures (SQL aggregates) and, apart, the CSV's rows (one per dispute)."""
+    service = ReportService(rt.calendar)
+    first, last = date(2000, 1, 1), rt.calendar.local(rt.clock.now()).date()
+
+    def timed(work: Callable[[Session], Any]) -> tuple[Any, float, float]:
+        """Timed bare (tracemalloc slows Python about threefold), then again for its peak."""
+        gc.collect()
+        started = time.perf_counter()
+        with read_only(rt.factory) as session:
+            result = work(session)
+        seconds = time.perf_counter() - started
+        tracemalloc.start()
+        with read_only(rt.factory) as session:
+            work(session)
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+        return result, seconds, peak
+
+    figures, summary_seconds, summary_peak = timed(lambda s: service.figures(s, first, last))
+    _, csv_seconds, csv_peak = timed(lambda s: sum(1 for _ in service.lines(s, first, last)))
+    return ReportTimings(figures.total, summary_seconds, summary_peak, csv_seconds, csv_peak)
 
 
 def chart_seconds() -> float:

@@ -17,7 +17,15 @@ from benchmarking.measures import (
     escalate,
     idle_ms,
 )
-from benchmarking.reads import DigestFigures, PageFigures, digests, make_busy, pages
+from benchmarking.reads import (
+    DigestFigures,
+    PageFigures,
+    ReportTimings,
+    digests,
+    make_busy,
+    pages,
+    partnership_report,
+)
 from benchmarking.seeding import Seeder
 from benchmarking.world import NOW, PROTOCOL
 from bot.clock import FrozenClock
@@ -43,6 +51,7 @@ class Result:
     tracemalloc_peak_mb: float
     max_rss_mb: float
     digest: DigestFigures
+    report: ReportTimings
     pages: PageFigures
 
 
@@ -78,6 +87,13 @@ def run_database(database: str, url: str, disputes: int, lapsing: int, traced: i
         f"{digest.tracemalloc_peak_mb:.0f} MB; /dispute status p95 "
         f"{digest.status_during_p95_ms:.1f} ms meanwhile",
     )
+    timings = partnership_report(rt)
+    say(
+        database,
+        f"partnership report over {timings.disputes:,} disputes: summary "
+        f"{timings.summary_seconds:.2f} s ({timings.summary_peak_mb:.0f} MB peak), CSV "
+        f"{timings.csv_seconds:.2f} s ({timings.csv_peak_mb:.0f} MB peak)",
+    )
     page = pages(rt, make_busy(rt, min(BUSY_OPEN, disputes // 4)))
     say(
         database,
@@ -110,6 +126,7 @@ def run_database(database: str, url: str, disputes: int, lapsing: int, traced: i
         tracemalloc_peak_mb=peak,
         max_rss_mb=max_rss_mb,
         digest=digest,
+        report=timings,
         pages=page,
     )
 

@@ -115,8 +115,10 @@ def _ladder(
     ]
     on = rt.calendar.local(NOW).date()
     ladder = []
-    for stage in protocol.stages:
-        found = find_stage_people(session, parties=parties, stage=stage, category=category, on=on)
+    for index in range(len(protocol.stages)):
+        found = find_stage_people(
+            session, parties=parties, protocol=protocol, index=index, category=category, on=on
+        )
         assert not found.missing, found.missing
         ladder.append([Acting(a.person.id, a.side, a.explanation) for a in found.people])
     return ladder

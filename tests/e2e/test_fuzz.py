@@ -34,7 +34,18 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 UNKNOWN_USER = "U0NOBODY"
-SUBCOMMANDS = ["open", "log", "status", "list", "escalate", "resolve", "record", "whoami", "help"]
+SUBCOMMANDS = [
+    "open",
+    "log",
+    "status",
+    "list",
+    "escalate",
+    "resolve",
+    "record",
+    "whoami",
+    "help",
+    "report",
+]
 
 Snapshot = dict[str, list[tuple[Any, ...]]]
 

@@ -1,7 +1,7 @@
 """Corrections kept beside discussion records; closures a party reopens are kept too
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0009"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,1 @@
+"""Documents Resolve produces for people to file: the dispute record as PDF."""

@@ -1,0 +1,254 @@
+"""The partnership report: what the disputes opened in a period came to by the period's end.
+
+A dispute is in the report when it opened in the period (from the first day's start to the last
+day's end, in the partnership's time zone). Its stage, outcome, escalations and
+acknowledgements are as they stood at the period's end; anything later is left out, so a report
+for a past period reads the same whenever it is run.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.orm import Session
+
+from bot.messages.disputes import numbered_stage, theme_label
+from bot.services import report_facts as facts
+from bot.working_days import WorkingCalendar
+from models.dispute import Dispute, Outcome, Resolution, Trigger
+from models.protocol import Protocol
+
+OPEN = "Open"
+
+
+def percentile(values: list[float], share: float) -> float | None:
+    """The nearest-rank percentile: the least value with at least `share` of values at or
+    below it; None when there are none."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(math.ceil(share * len(ordered)), 1) - 1]
+
+
+@dataclass(frozen=True)
+class Spread:
+    """How long something took: how many, median and 90th percentile."""
+
+    count: int
+    median: float | None
+    p90: float | None
+
+    @classmethod
+    def of(cls, values: list[float]) -> Spread:
+        median = statistics.median(values) if values else None
+        return cls(len(values), median, percentile(values, 0.9))
+
+
+@dataclass(frozen=True)
+class StageCompliance:
+    label: str
+    entered: int
+    timed: int
+    in_time: int
+    overran: int
+
+
+@dataclass(frozen=True)
+class ReportFigures:
+    first_day: date
+    last_day: date
+    total: int
+    categories: list[tuple[str, int]]
+    pairs: list[tuple[str, str, int]]
+    pair_count: int
+    stages: list[tuple[str, int]]
+    outcomes: list[tuple[str, int]]
+    to_resolution: Spread
+    compliance: list[StageCompliance]
+    acknowledgement: Spread
+    unacknowledged: int
+    lapse_escalations: tuple[int, int]
+    hand_escalations: tuple[int, int]
+    learning: list[tuple[str, int, int]]  # category, learning recorded, referred to partnership
+
+
+@dataclass(frozen=True)
+class DisputeLine:
+    """One CSV row: references and agencies only, never the child's reference or case text."""
+
+    reference: str
+    protocol: str
+    category: str
+    urgency: str
+    raiser_agency: str
+    counterpart_agency: str
+    opened: str
+    stage_reached: str
+    outcome: str
+    closed: str
+    working_days_to_resolution: int | None
+    escalations_by_lapse: int
+    escalations_by_hand: int
+    slowest_acknowledgement_working_hours: float | None
+    unacknowledged_notices: int
+    learning_recorded: bool
+    referred_to_partnership: bool
+
+
+def _ranked(counts: dict[str, int]) -> list[tuple[str, int]]:
+    return sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
+
+
+class ReportService:
+    """Works out the report's figures and rows for a period, reading only."""
+
+    def __init__(self, calendar: WorkingCalendar) -> None:
+        self.calendar = calendar
+
+    def window(self, first_day: date, last_day: date) -> facts.Window:
+        zone = self.calendar.zone
+        since = datetime.combine(first_day, time(), tzinfo=zone)
+        until = datetime.combine(last_day + timedelta(days=1), time(), tzinfo=zone)
+        return facts.Window(since, until)
+
+    def figures(self, session: Session, first_day: date, last_day: date) -> ReportFigures:
+        window = self.window(first_day, last_day)
+        protocols = facts.labels(session, window)
+        counts = facts.grouped(
+            session,
+            window,
+            Dispute.protocol_key,
+            Dispute.category,
+            window.stage_reached(),
+            Resolution.outcome,
+        )
+        categories: dict[str, int] = {}
+        stages: dict[tuple[str, int], int] = {}
+        outcomes: dict[str, int] = {}
+        for key, category, index, result, n in counts:
+            protocol = protocols[key]
+            label = theme_label(protocol, category)
+            categories[label] = categories.get(label, 0) + n
+            stages[key, index] = stages.get((key, index), 0) + n
+            name = Outcome(result).label if result else OPEN
+            outcomes[name] = outcomes.get(name, 0) + n
+        pairs, pair_count = facts.agency_pairs(session, window)
+        spans = facts.resolution_spans(session, window)
+        acknowledged = facts.acknowledgements(session, window)
+        escalations = facts.escalation_totals(session, window)
+        return ReportFigures(
+            first_day=first_day,
+            last_day=last_day,
+            total=sum(row[-1] for row in counts),
+            categories=_ranked(categories),
+            pairs=pairs,
+            pair_count=pair_count,
+            stages=[
+                (self._stage(protocols, key, index), n)
+                for (key, index), n in sorted(stages.items())
+            ],
+            outcomes=_ranked(outcomes),
+            to_resolution=Spread.of(
+                [float(self.calendar.working_days_between(a, b)) for a, b in spans]
+            ),
+            compliance=[
+                StageCompliance(self._stage(protocols, key, index), entered, timed, kept, late)
+                for key, index, entered, timed, kept, late in facts.stage_compliance(
+                    session, window
+                )
+            ],
+            acknowledgement=Spread.of(
+                [self.calendar.working_hours_between(a, b) for a, b in acknowledged if b]
+            ),
+            unacknowledged=sum(1 for _, b in acknowledged if b is None),
+            lapse_escalations=escalations.get(Trigger.LAPSED.value, (0, 0)),
+            hand_escalations=escalations.get(Trigger.MANUAL.value, (0, 0)),
+            learning=self._learning(session, window, protocols),
+        )
+
+    @staticmethod
+    def _stage(protocols: dict[str, Protocol], key: str, index: int) -> str:
+        protocol = protocols[key]
+        return f"{protocol.name}: {numbered_stage(protocol, index)}"
+
+    @staticmethod
+    def _learning(
+        session: Session, window: facts.Window, protocols: dict[str, Protocol]
+    ) -> list[tuple[str, int, int]]:
+        rows = facts.grouped(
+            session,
+            window,
+            Dispute.protocol_key,
+            Dispute.category,
+            Resolution.learning.is_not(None),
+            Resolution.refer_to_partnership,
+        )
+        themes: dict[str, list[int]] = {}
+        for key, category, learned, referred, n in rows:
+            counts = themes.setdefault(theme_label(protocols[key], category), [0, 0])
+            counts[0] += n if learned else 0
+            counts[1] += n if referred else 0
+        ranked = sorted(themes.items(), key=lambda pair: (-pair[1][0], -pair[1][1], pair[0]))
+        return [
+            (label, learned, referred)
+            for label, (learned, referred) in ranked
+            if learned or referred
+        ]
+
+    def lines(self, session: Session, first_day: date, last_day: date) -> Iterator[DisputeLine]:
+        """The CSV's rows, a thousand disputes at a time."""
+        window = self.window(first_day, last_day)
+        protocols = facts.labels(session, window)
+        batch: list[Row[Any]] = []
+        for row in facts.dispute_rows(session, window):
+            batch.append(row)
+            if len(batch) == 1000:
+                yield from self._lines(session, window, protocols, batch)
+                batch = []
+        yield from self._lines(session, window, protocols, batch)
+
+    def _lines(
+        self,
+        session: Session,
+        window: facts.Window,
+        protocols: dict[str, Protocol],
+        rows: list[Row[Any]],
+    ) -> Iterator[DisputeLine]:
+        if not rows:
+            return
+        acks = facts.acknowledgement_by_dispute(session, window, [r.id for r in rows])
+        for r in rows:
+            protocol = protocols[r.protocol_key]
+            hours = [self.calendar.working_hours_between(a, b) for a, b in acks.get(r.id, [])]
+            yield DisputeLine(
+                reference=r.reference,
+                protocol=protocol.name,
+                category=theme_label(protocol, r.category),
+                urgency=r.urgency,
+                raiser_agency=r.raiser,
+                counterpart_agency=r.counterpart,
+                opened=self._day(r.opened_at),
+                stage_reached=numbered_stage(protocol, r.stage),
+                outcome=Outcome(r.outcome).label if r.outcome else OPEN,
+                closed=self._day(r.resolved_at) if r.resolved_at else "",
+                working_days_to_resolution=(
+                    self.calendar.working_days_between(r.opened_at, r.resolved_at)
+                    if r.resolved_at
+                    else None
+                ),
+                escalations_by_lapse=r.lapsed,
+                escalations_by_hand=r.by_hand,
+                slowest_acknowledgement_working_hours=round(max(hours), 1) if hours else None,
+                unacknowledged_notices=r.unacknowledged,
+                learning_recorded=bool(r.learning),
+                referred_to_partnership=bool(r.refer_to_partnership),
+            )
+
+    def _day(self, instant: datetime) -> str:
+        return self.calendar.local(instant).strftime("%Y-%m-%d %H:%M")

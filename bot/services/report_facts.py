@@ -1,0 +1,265 @@
+"""The partnership report's figures as SQL aggregates over the disputes opened in a period.
+
+Each dispute is seen as it stood at the period's end: only stage transitions, acknowledgements
+and resolutions before then count. Counts are grouped in SQL; the only rows read one per dispute
+are narrow tuples (two instants for time to resolution, one row for the CSV), never the
+disputes' protocol snapshots, which are loaded once per protocol for labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy.orm import Session, aliased
+
+from models.directory import Agency
+from models.dispute import Dispute, NoticeKind, Resolution, StageNotice, StageTransition, Trigger
+from models.protocol import Protocol
+from models.snapshots import protocol_from_snapshot
+
+PAIR_LIMIT = 12
+
+
+class Window:
+    """Disputes opened in [since, until), with their history cut at `until`."""
+
+    def __init__(self, since: datetime, until: datetime) -> None:
+        self.since, self.until = since, until
+
+    def opened(self) -> Any:
+        return and_(Dispute.opened_at >= self.since, Dispute.opened_at < self.until)
+
+    def resolution(self) -> Any:
+        """Joins a dispute to its resolution only if it came before the period's end."""
+        return and_(Resolution.dispute_id == Dispute.id, Resolution.resolved_at < self.until)
+
+    def stage_reached(self) -> Any:
+        return (
+            select(func.max(StageTransition.to_stage))
+            .where(
+                StageTransition.dispute_id == Dispute.id,
+                StageTransition.created_at < self.until,
+            )
+            .scalar_subquery()
+        )
+
+    def moves(self, trigger: Trigger) -> Any:
+        return (
+            select(func.count(StageTransition.id))
+            .where(
+                StageTransition.dispute_id == Dispute.id,
+                StageTransition.trigger == trigger.value,
+                StageTransition.created_at < self.until,
+            )
+            .scalar_subquery()
+        )
+
+
+def labels(session: Session, window: Window) -> dict[str, Protocol]:
+    """One protocol snapshot per protocol key in the period: its newest dispute's."""
+    newest = (
+        select(func.max(Dispute.id)).where(window.opened()).group_by(Dispute.protocol_key)
+    ).subquery()
+    documents = session.execute(
+        select(Dispute.protocol_key, Dispute.protocol).where(Dispute.id.in_(select(newest)))
+    )
+    return {key: protocol_from_snapshot(document) for key, document in documents}
+
+
+def grouped(session: Session, window: Window, *columns: Any) -> list[tuple[Any, ...]]:
+    """Counts of the period's disputes grouped by `columns`, each row the columns then count."""
+    statement = (
+        select(*columns, func.count())
+        .select_from(Dispute)
+        .outerjoin(Resolution, window.resolution())
+        .where(window.opened())
+        .group_by(*columns)
+    )
+    return [tuple(row) for row in session.execute(statement)]
+
+
+def agency_pairs(session: Session, window: Window) -> tuple[list[tuple[str, str, int]], int]:
+    """The PAIR_LIMIT commonest (raiser agency, counterpart agency) pairs, and how many pairs."""
+    raiser, counterpart = aliased(Agency), aliased(Agency)
+    counted = (
+        select(
+            raiser.name,
+            counterpart.name,
+            func.count().label("disputes"),
+            func.count().over().label("pairs"),
+        )
+        .select_from(Dispute)
+        .join(raiser, raiser.id == Dispute.raiser_agency_id)
+        .join(counterpart, counterpart.id == Dispute.counterpart_agency_id)
+        .where(window.opened())
+        .group_by(raiser.name, counterpart.name)
+        .order_by(func.count().desc(), raiser.name, counterpart.name)
+        .limit(PAIR_LIMIT)
+    )
+    rows = session.execute(counted).all()
+    return [(r[0], r[1], r[2]) for r in rows], (rows[0].pairs if rows else 0)
+
+
+def resolution_spans(session: Session, window: Window) -> list[tuple[datetime, datetime]]:
+    """(opened, resolved) for each dispute of the period resolved before its end."""
+    statement = (
+        select(Dispute.opened_at, Resolution.resolved_at)
+        .join(Resolution, window.resolution())
+        .where(window.opened())
+    )
+    return [(opened, resolved) for opened, resolved in session.execute(statement)]
+
+
+def acknowledgements(session: Session, window: Window) -> list[tuple[datetime, datetime | None]]:
+    """(stage entered, acknowledged or None) for each acting notice of the period's disputes."""
+    statement = (
+        select(
+            StageTransition.created_at,
+            case(
+                (StageNotice.acknowledged_at < window.until, StageNotice.acknowledged_at),
+                else_=None,
+            ),
+        )
+        .join(StageTransition, StageTransition.id == StageNotice.transition_id)
+        .join(Dispute, Dispute.id == StageNotice.dispute_id)
+        .where(
+            window.opened(),
+            StageNotice.kind == NoticeKind.ACTING.value,
+            StageTransition.created_at < window.until,
+        )
+    )
+    return [(entered, acknowledged) for entered, acknowledged in session.execute(statement)]
+
+
+def stage_compliance(session: Session, window: Window) -> list[tuple[str, int, int, int, int, int]]:
+    """Per (protocol, stage): entries, entries with a timescale, left in time, overran.
+
+    A stage is left when the next transition or the resolution comes, before the period ends.
+    It is kept in time when left by its deadline; overran when its deadline passed before the
+    period's end without its being left by then; otherwise still running, counted in neither.
+    """
+    moves = (
+        select(
+            StageTransition.dispute_id,
+            StageTransition.to_stage,
+            StageTransition.deadline_at,
+            func.lead(StageTransition.created_at)
+            .over(partition_by=StageTransition.dispute_id, order_by=StageTransition.id)
+            .label("next_at"),
+        )
+        .where(StageTransition.created_at < window.until)
+        .subquery()
+    )
+    left = func.coalesce(moves.c.next_at, Resolution.resolved_at)
+    deadline = moves.c.deadline_at
+    in_time = and_(deadline.is_not(None), left.is_not(None), left <= deadline)
+    overran = and_(
+        deadline.is_not(None),
+        deadline < window.until,
+        func.coalesce(left > deadline, True),
+    )
+    statement = (
+        select(
+            Dispute.protocol_key,
+            moves.c.to_stage,
+            func.count(),
+            func.count(deadline),
+            func.sum(case((in_time, 1), else_=0)),
+            func.sum(case((overran, 1), else_=0)),
+        )
+        .select_from(moves)
+        .join(Dispute, Dispute.id == moves.c.dispute_id)
+        .outerjoin(Resolution, window.resolution())
+        .where(window.opened())
+        .group_by(Dispute.protocol_key, moves.c.to_stage)
+        .order_by(Dispute.protocol_key, moves.c.to_stage)
+    )
+    return [
+        (key, stage, entered, timed, int(kept or 0), int(late or 0))
+        for key, stage, entered, timed, kept, late in session.execute(statement)
+    ]
+
+
+def escalation_totals(session: Session, window: Window) -> dict[str, tuple[int, int]]:
+    """Per trigger: how many escalations, and how many disputes made at least one."""
+    statement = (
+        select(
+            StageTransition.trigger,
+            func.count(),
+            func.count(func.distinct(StageTransition.dispute_id)),
+        )
+        .join(Dispute, Dispute.id == StageTransition.dispute_id)
+        .where(
+            window.opened(),
+            StageTransition.created_at < window.until,
+            StageTransition.trigger.in_([Trigger.LAPSED.value, Trigger.MANUAL.value]),
+        )
+        .group_by(StageTransition.trigger)
+    )
+    return {trigger: (moves, disputes) for trigger, moves, disputes in session.execute(statement)}
+
+
+def dispute_rows(session: Session, window: Window) -> Iterator[Any]:
+    """One narrow row per dispute of the period, in reference order, streamed for the CSV."""
+    raiser, counterpart = aliased(Agency), aliased(Agency)
+    slowest = aliased(StageNotice)
+    entered = aliased(StageTransition)
+    unacknowledged = (
+        select(func.count(slowest.id))
+        .join(entered, entered.id == slowest.transition_id)
+        .where(
+            slowest.dispute_id == Dispute.id,
+            slowest.kind == NoticeKind.ACTING.value,
+            entered.created_at < window.until,
+            func.coalesce(slowest.acknowledged_at >= window.until, True),
+        )
+        .scalar_subquery()
+    )
+    statement: Select[Any] = (
+        select(
+            Dispute.id,
+            Dispute.reference,
+            Dispute.protocol_key,
+            Dispute.category,
+            Dispute.urgency,
+            raiser.name.label("raiser"),
+            counterpart.name.label("counterpart"),
+            Dispute.opened_at,
+            window.stage_reached().label("stage"),
+            Resolution.outcome,
+            Resolution.resolved_at,
+            window.moves(Trigger.LAPSED).label("lapsed"),
+            window.moves(Trigger.MANUAL).label("by_hand"),
+            unacknowledged.label("unacknowledged"),
+            Resolution.learning.is_not(None).label("learning"),
+            Resolution.refer_to_partnership,
+        )
+        .join(raiser, raiser.id == Dispute.raiser_agency_id)
+        .join(counterpart, counterpart.id == Dispute.counterpart_agency_id)
+        .outerjoin(Resolution, window.resolution())
+        .where(window.opened())
+        .order_by(Dispute.reference)
+    )
+    yield from session.execute(statement.execution_options(yield_per=1000))
+
+
+def acknowledgement_by_dispute(
+    session: Session, window: Window, ids: list[int]
+) -> dict[int, list[tuple[datetime, datetime]]]:
+    """The acknowledged acting notices of some disputes: (stage entered, acknowledged)."""
+    statement = (
+        select(StageNotice.dispute_id, StageTransition.created_at, StageNotice.acknowledged_at)
+        .join(StageTransition, StageTransition.id == StageNotice.transition_id)
+        .where(
+            StageNotice.dispute_id.in_(ids),
+            StageNotice.kind == NoticeKind.ACTING.value,
+            StageNotice.acknowledged_at < window.until,
+        )
+    )
+    found: dict[int, list[tuple[datetime, datetime]]] = {}
+    for dispute_id, start, acknowledged in session.execute(statement):
+        found.setdefault(dispute_id, []).append((start, acknowledged))
+    return found
