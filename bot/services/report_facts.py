@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from models.directory import Agency
@@ -33,8 +33,13 @@ class Window:
         return and_(Dispute.opened_at >= self.since, Dispute.opened_at < self.until)
 
     def resolution(self) -> Any:
-        """Joins a dispute to its resolution only if it came before the period's end."""
-        return and_(Resolution.dispute_id == Dispute.id, Resolution.resolved_at < self.until)
+        """Joins a dispute to the resolution that stood at the period's end: made before it, and
+        not reopened by then (a reopened dispute has one resolution per closure)."""
+        return and_(
+            Resolution.dispute_id == Dispute.id,
+            Resolution.resolved_at < self.until,
+            or_(Resolution.reopened_at.is_(None), Resolution.reopened_at >= self.until),
+        )
 
     def stage_reached(self) -> Any:
         return (

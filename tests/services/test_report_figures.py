@@ -344,3 +344,34 @@ def test_bad_input_is_one_line_exit_2(database_url, args, message):
     assert result.exit_code == 2
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_reopened_dispute_counts_once_with_the_closure_standing_at_the_end(
+    service, session, people, clock, calendar
+):
+    clock.set(london(2026, 3, 2, 10, 0))
+    dispute = open_dispute(service, session, people["pol_dc"], people["csc_sw"])
+    clock.advance(timedelta(days=1))
+    service.resolve(
+        session=session,
+        dispute=dispute,
+        actor=people["csc_sw"],
+        outcome="not_resolved",
+        summary="No agreement yet.",
+    )
+    clock.advance(timedelta(days=1))
+    service.reopen(session=session, dispute=dispute, actor=people["pol_dc"], reason="New facts")
+    clock.advance(timedelta(days=1))
+    service.resolve(
+        session=session,
+        dispute=dispute,
+        actor=people["csc_sw"],
+        outcome="resolved",
+        summary="Agreed after all.",
+    )
+    session.flush()
+    report = ReportService(calendar)
+    assert report.figures(session, date(2026, 3, 1), date(2026, 3, 31)).total == 1
+    lines = report.lines(session, date(2026, 3, 1), date(2026, 3, 31))
+    rows = list(csv.DictReader(io.StringIO(report_csv(lines))))
+    assert [r["outcome"] for r in rows] == ["Resolved"]
