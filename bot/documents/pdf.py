@@ -5,12 +5,25 @@ WeasyPrint is imported only when a PDF is made, so the running bot does not carr
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from html import escape
 
 from markdown_it import MarkdownIt
 
-MARKING = "OFFICIAL-SENSITIVE"
+
+class _WithoutSubsetterNotice(logging.Filter):
+    """Drops WeasyPrint's per-font notice that it subsets fonts with fontTools where the system
+    lacks HarfBuzz-Subset: the PDF is the same, and the notice would fill every log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "HarfBuzz-Subset" not in record.getMessage()
+
+
+# Their step-by-step progress would flood the log (and the command line) with every PDF made.
+for _chatty in ("weasyprint.progress", "fontTools"):
+    logging.getLogger(_chatty).setLevel(logging.WARNING)
+logging.getLogger("weasyprint").addFilter(_WithoutSubsetterNotice())
 
 _STYLESHEET = """
 @page {
