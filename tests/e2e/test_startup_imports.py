@@ -1,7 +1,7 @@
 """`resolve run` starts without the libraries only some of its work needs: the chart library
 (and numpy under it) loads when a weekly digest draws, the date reader when someone types a date,
-the PDF library when someone asks for a record as a PDF, and the demo and the Slack emulator only
-for `resolve demo`."""
+the PDF and Markdown libraries when someone asks for a record as a PDF, and the demo and the
+Slack emulator only for `resolve demo`."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ NOT_AT_START = (
     "PIL",
     "dateparser",
     "weasyprint",
+    "markdown_it",
     "bot.demo",
     "bot.slack_emulator",
 )
