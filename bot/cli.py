@@ -15,6 +15,7 @@ from bot.commands.keys import keys_group
 from bot.commands.outbox import outbox_group
 from bot.commands.person import person_group
 from bot.commands.protocols import protocols_group
+from bot.commands.record import record_command
 from bot.commands.report import report_command
 from bot.commands.retention import retention_group
 from bot.commands.run import run_command
@@ -43,6 +44,7 @@ cli.add_command(audit_group)
 cli.add_command(retention_group)
 cli.add_command(person_group)
 cli.add_command(report_command)
+cli.add_command(record_command)
 
 
 def main() -> None:

@@ -323,6 +323,7 @@ class Protocol(_Strict):
     key: str = Field(pattern=_KEY)
     name: str
     partnership: str
+    version: str = "as published"  # the edition, with its date, as the protocol states them
     source: str
     acknowledgement: Timescale = Field(
         default_factory=lambda: Timescale.model_validate("1 working day")

@@ -24,7 +24,9 @@ def _day(_ctx: click.Context, _param: click.Parameter, value: str) -> date:
 @click.option("--from", "first_day", required=True, callback=_day, help="First day, YYYY-MM-DD.")
 @click.option("--to", "last_day", required=True, callback=_day, help="Last day, YYYY-MM-DD.")
 @click.option("--format", "kind", type=click.Choice(FORMATS), default="md", show_default=True)
-@click.option("--output", type=click.Path(dir_okay=False), help="Write to this file, not stdout.")
+@click.option(
+    "--out", "output", type=click.Path(dir_okay=False), help="Write to this file, not stdout."
+)
 @pass_context
 def report_command(
     ctx: Context, first_day: date, last_day: date, kind: str, output: str | None

@@ -206,8 +206,11 @@ class Demo:
             self.acknowledge_all(reference)
 
     def _show_record(self, raiser_id: str, reference: str) -> None:
-        self.say(f"{self.names[raiser_id]} asks for the record: /dispute record {reference}")
-        self.slack.command(raiser_id, f"record {reference}")
+        # As Markdown, which a terminal shows; `/dispute record REF` alone sends the PDF.
+        self.say(
+            f"{self.names[raiser_id]} asks for the record as text: /dispute record {reference} md"
+        )
+        self.slack.command(raiser_id, f"record {reference} md")
         self.settle()
         wanted = f"{reference}-record.md"  # digests upload charts too, in their own time
         record = next(f for f in self.emulator.files() if f["name"] == wanted)["content"].decode()

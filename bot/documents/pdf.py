@@ -1,16 +1,33 @@
 """Printable A4 documents: OFFICIAL-SENSITIVE marking, header, page numbers and who made them.
 
-WeasyPrint is imported only when a PDF is made, so the running bot does not carry it at idle.
+WeasyPrint and markdown-it are imported only when a document is made, so the running bot does
+not carry them at idle.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
+from functools import cache
 from html import escape
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
-MARKING = "OFFICIAL-SENSITIVE"
+
+class _WithoutSubsetterNotice(logging.Filter):
+    """Drops WeasyPrint's per-font notice that it subsets fonts with fontTools where the system
+    lacks HarfBuzz-Subset: the PDF is the same, and the notice would fill every log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "HarfBuzz-Subset" not in record.getMessage()
+
+
+# Their step-by-step progress would flood the log (and the command line) with every PDF made.
+for _chatty in ("weasyprint.progress", "fontTools"):
+    logging.getLogger(_chatty).setLevel(logging.WARNING)
+logging.getLogger("weasyprint").addFilter(_WithoutSubsetterNotice())
 
 _STYLESHEET = """
 @page {
@@ -47,12 +64,18 @@ tr { break-inside: avoid; }
 code, pre { font-family: "DejaVu Sans Mono", monospace; font-size: 9pt; white-space: pre-wrap; }
 """
 
-_markdown = MarkdownIt("commonmark", {"html": False, "breaks": True}).enable("table")
+
+@cache
+def _markdown() -> MarkdownIt:
+    """Built on first use: markdown-it is loaded only when a document is made."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False, "breaks": True}).enable("table")
 
 
 def markdown_to_html(text: str) -> str:
     """Markdown as an HTML fragment; raw HTML in the text is shown as text, never obeyed."""
-    return _markdown.render(text)
+    return _markdown().render(text)
 
 
 def generated_line(generated_at: datetime, generated_by: str) -> str:

@@ -35,9 +35,9 @@ from models.protocol import Protocol
 AuditLine = tuple[AuditEvent, str | None]  # an event and the name of whoever acted, if anyone
 
 
-def record_filename(dispute: Dispute) -> str:
-    """'RPD-2026-0001-record.md': sorts with the reference and opens in any text editor."""
-    return f"{dispute.reference}-record.md"
+def record_filename(dispute: Dispute, extension: str = "md") -> str:
+    """'RPD-2026-0001-record.md' (or '.pdf'): sorts with the reference, opens by its extension."""
+    return f"{dispute.reference}-record.{extension}"
 
 
 def record_document(
@@ -81,6 +81,7 @@ def _overview(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -
         "",
         f"- **Reference:** {dispute.reference}",
         f"- **Protocol:** {protocol.name} ({protocol.partnership})",
+        f"- **Protocol version:** {protocol.version}",
         f"- **Category:** {category_label(dispute, protocol)}",
         f"- **Urgency:** {urgency.label if urgency else dispute.urgency}",
         f"- **Child reference:** {dispute.child_ref}",

@@ -20,7 +20,7 @@ from bot.runtime import Runtime
 from bot.services.duty_list import current_duties, ticks
 from bot.services.errors import DomainError
 from bot.services.queries import my_disputes
-from bot.services.record import render_record
+from bot.services.record import render_record, render_record_pdf
 from handlers.commands.parsing import Subcommand, parse
 from handlers.commands.quick_note import read_quick_note
 from handlers.commands.report import send_report
@@ -44,7 +44,8 @@ def help_message(rt: Runtime) -> dict[str, Any]:
         "• `/dispute list`: disputes you raised, are part of, or need to acknowledge",
         "• `/dispute escalate RPD-2026-0042 No agreement on threshold`: move it up a tier now",
         "• `/dispute resolve RPD-2026-0042`: record the outcome and close it",
-        "• `/dispute record RPD-2026-0042`: the full record for the child's file, as a file",
+        "• `/dispute record RPD-2026-0042`: the full record for the child's file, as a PDF "
+        "(add `md` for Markdown text)",
         "• `/dispute reflect RPD-2026-0042 What got in the way of the joint visit`: ask for a "
         "reflective practice meeting, where your protocol provides one",
         "• `/dispute learning`: for safeguarding leads and partnership admins, the learning "
@@ -185,24 +186,57 @@ def resolve_form(
 def send_record(
     rt: Runtime, acting: Acting, sub: Subcommand, client: WebClient, body: Body
 ) -> Reply:
-    """The full record, as a file in the requester's direct messages with the bot."""
+    """The full record as a file in the requester's direct messages with the bot: a PDF for the
+    child's file, or the Markdown text with `md`."""
+    extension = record_format(sub)
     with unit_of_work(rt) as session:
-        dispute = acting.dispute(session)
-        content = render_record(session, dispute=dispute, calendar=rt.calendar)
-        filename = record_filename(dispute)
+        dispute, person = acting.dispute(session), acting.person(session)
+        if extension == "pdf":
+            content: str | bytes = render_record_pdf(
+                session,
+                dispute=dispute,
+                calendar=rt.calendar,
+                generated_by=person.name,
+                generated_at=rt.clock.now(),
+            )
+        else:
+            content = render_record(session, dispute=dispute, calendar=rt.calendar)
+        filename = record_filename(dispute, extension)
         reference = dispute.reference
+    kind = RECORD_FORMATS[extension]
     channel = client.conversations_open(users=body["user_id"])["channel"]["id"]
     client.files_upload_v2(
         channel=channel,
         content=content,
         filename=filename,
-        title=f"{reference} record",
-        initial_comment=f"The full record of {reference}, for the child's file.",
+        title=f"{reference} record ({kind})",
+        initial_comment=f"The full record of {reference} as {kind}, for the child's file.",
+    )
+    other = (
+        f"`/dispute record {reference} md` sends it as Markdown text"
+        if extension == "pdf"
+        else f"`/dispute record {reference}` sends it as a PDF"
     )
     return ephemeral(
-        f"I've sent you the record of {reference} as a file in our direct messages "
-        f"({rt.calendar.describe(rt.clock.now())})."
+        f"I've sent you the record of {reference} as {kind} ({filename}) in our direct "
+        f"messages ({rt.calendar.describe(rt.clock.now())}). {other}."
     )
+
+
+RECORD_FORMATS = {"pdf": "a PDF", "md": "Markdown text"}
+
+
+def record_format(sub: Subcommand) -> str:
+    """'pdf' unless the person asked for 'md' (or 'markdown'); anything else is refused."""
+    asked = sub.rest.strip().lower() or "pdf"
+    asked = "md" if asked == "markdown" else asked
+    if asked not in RECORD_FORMATS:
+        raise DomainError(
+            f"I can send the record as a PDF or as Markdown text. Try "
+            f"`/dispute record {sub.reference}` for the PDF or "
+            f"`/dispute record {sub.reference} md` for Markdown."
+        )
+    return asked
 
 
 def reflect(rt: Runtime, acting: Acting, sub: Subcommand, client: WebClient, body: Body) -> Reply:

@@ -156,7 +156,7 @@ def test_status_and_record_say_what_is_done_and_outstanding(bot: Bot) -> None:
     assert "Northshire Police: Resolve the difference through discussion" in status
     assert "Outstanding, due by Monday 30 November 2026 at 5:00pm" in status
 
-    bot.slack.command(bot.ids["pol_dc"], f"record {REF}")
+    bot.slack.command(bot.ids["pol_dc"], f"record {REF} md")
     record = bot.emulator.files()[-1]["content"].decode()
     assert "- **Duties:**" in record
     assert (

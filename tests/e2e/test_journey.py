@@ -144,7 +144,7 @@ def test_whole_journey(bot: Bot) -> None:
     assert any(f"{REF} closed: Resolved" in m["text"] for m in bot.dms("pol_ds"))
 
     # The record, as a file, to whoever asks (if they are part of it).
-    bot.slack.command(bot.ids["pol_dc"], f"record {REF}")
+    bot.slack.command(bot.ids["pol_dc"], f"record {REF} md")
     files = bot.emulator.files()
     assert len(files) == 1
     record = files[0]["content"].decode()

@@ -113,7 +113,7 @@ def test_a_dissent_is_sealed_at_rest_and_shown_in_status_and_record(bot: Bot) ->
     assert "*Date of the conference:* Monday 16 November 2026" in status
     assert "*Reason for the dissent:* Disclosure at school not weighed" in status
 
-    bot.slack.command(bot.ids["pol_dc"], f"record {REF}")
+    bot.slack.command(bot.ids["pol_dc"], f"record {REF} md")
     record = bot.emulator.files()[-1]["content"].decode()
     assert "## Dissent at a child protection conference" in record
     assert "- **Dissenting professional (name and role):** Lucy Moss, Detective Constable" in record
@@ -170,7 +170,7 @@ def test_a_reflective_meeting_is_recorded_audited_and_told_to_everyone_involved(
     bot.slack.command(bot.ids["pol_dc"], f"status {REF}")
     status = str(bot.replies("pol_dc")[-1]["blocks"])
     assert "Reflective practice meeting asked for by Ben Okafor on" in status
-    bot.slack.command(bot.ids["pol_dc"], f"record {REF}")
+    bot.slack.command(bot.ids["pol_dc"], f"record {REF} md")
     record = bot.emulator.files()[-1]["content"].decode()
     assert "## Reflective practice meetings" in record and REFLECTION in record
 

@@ -131,9 +131,9 @@ def test_directors_are_informed_can_read_but_cannot_act(bot: Bot) -> None:
     status = bot.replies("pol_dir")[-1]
     assert "Independent Scrutineer" in status["text"]
     assert "Informed, not asked to act: Meg Lowe, Ian Grant" in str(status["blocks"])
-    bot.slack.command(bot.ids["pol_dir"], f"record {REF}")
+    bot.slack.command(bot.ids["pol_dir"], f"record {REF} md")
     record = bot.emulator.files()[-1]
-    assert record["title"] == f"{REF} record"
+    assert record["title"] == f"{REF} record (Markdown text)"
     assert "Ian Grant informed, not asked to act" in record["content"].decode()
 
     opened = len(bot.emulator.views_opened())

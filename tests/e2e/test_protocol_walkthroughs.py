@@ -245,7 +245,7 @@ def test_every_stage_as_the_document_says(key: str, northshire: Bot) -> None:
             assert any(f"Dispute {REF} is open" in shown(m) for m in fresh[raiser])
         check_stage(row, number, len(rows), fresh, agencies, moved_by)
 
-    bot.slack.command(bot.ids[raiser], f"record {REF}")
+    bot.slack.command(bot.ids[raiser], f"record {REF} md")
     check_record(bot.emulator.files()[-1]["content"].decode(), rows, why)
 
 

@@ -63,7 +63,7 @@ def test_answers_are_sealed_and_reach_the_record(bot: Bot) -> None:
     assert count(bot, RecordAnswer) == 1
     assert "two bruises logged" not in raw_rows(bot)
 
-    bot.slack.command(bot.ids["pol_dc"], f"record {REF}")
+    bot.slack.command(bot.ids["pol_dc"], f"record {REF} md")
     record = bot.emulator.files()[-1]["content"].decode()
     heading = "## Professional Resolution and Escalation of Concerns (six step process): "
     assert heading + "the record this protocol asks for" in record

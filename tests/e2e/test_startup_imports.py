@@ -1,6 +1,7 @@
 """`resolve run` starts without the libraries only some of its work needs: the chart library
 (and numpy under it) loads when a weekly digest draws, the date reader when someone types a date,
-and the demo and the Slack emulator only for `resolve demo`."""
+the PDF and Markdown libraries when someone asks for a record as a PDF, and the demo and the
+Slack emulator only for `resolve demo`."""
 
 from __future__ import annotations
 
@@ -14,7 +15,16 @@ from bot.slack_emulator import SlackEmulator
 from tests.e2e.test_replicas import free_port
 from tests.e2e.test_run_process import fetch_or_none
 
-NOT_AT_START = ("matplotlib", "numpy", "PIL", "dateparser", "bot.demo", "bot.slack_emulator")
+NOT_AT_START = (
+    "matplotlib",
+    "numpy",
+    "PIL",
+    "dateparser",
+    "weasyprint",
+    "markdown_it",
+    "bot.demo",
+    "bot.slack_emulator",
+)
 
 
 def imported_until_serving(database_url: str, tmp_path: Path) -> set[str]:

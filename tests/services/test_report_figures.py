@@ -323,7 +323,7 @@ def test_the_command_writes_each_format(seeded, session, database_url, tmp_path)
     assert table.output.splitlines()[0] == ",".join(CSV_COLUMNS)
     assert len(table.output.splitlines()) == 13
     target = tmp_path / "report.pdf"
-    printed = run_report(database_url, tmp_path, "--format", "pdf", "--output", str(target))
+    printed = run_report(database_url, tmp_path, "--format", "pdf", "--out", str(target))
     # stderr may carry the PDF library's warnings about this machine's fonts
     assert printed.stdout == f"Wrote disputes-report-2026-12-01-to-2026-12-31.pdf to {target}.\n"
     assert target.read_bytes().startswith(b"%PDF")
