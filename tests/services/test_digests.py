@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import FrozenClock
@@ -17,7 +17,7 @@ from bot.messages.digest_lines import overdue_by
 from bot.services.digests import FIRST_START, DigestService
 from bot.services.disputes import DisputeService
 from bot.services.notifications import Notifier
-from bot.settings import Settings, load_settings
+from bot.settings import QuietDigest, Settings, load_settings
 from bot.slack_emulator import validate_blocks
 from bot.working_days import WorkingCalendar
 from models.directory import Person
@@ -414,6 +414,102 @@ def test_without_a_channel_the_admins_get_the_digest_directly_and_no_chart(
     sent = rows(session)
     assert [(r.kind, r.person_id) for r in sent] == [("direct", admin.id), ("direct", admin.id)]
     assert periods(session) == {"daily:2026-11-23", "weekly:2026-W48"}
+
+
+def test_periods_are_named_as_people_name_them(session, digests, clock):
+    clock.set(london(2026, 12, 29, 8, 30))  # the first working day after Christmas
+    assert digests.run_due(session) == ["daily:2026-12-29", "weekly:2026-W53"]
+    daily, weekly = rows(session, OutboxKind.CHANNEL)
+    assert daily.payload["text"].startswith("Tuesday 29 December 2026: no change;")
+    assert weekly.payload["text"].startswith("Weekly digest: week commencing 21 December 2026: ")
+    assert block(weekly.payload, "digest-summary").startswith(
+        "Figures as at Tuesday 29 December 2026 at 8:30am (GMT). "
+        "Since Monday 21 December 2026 at 8:30am (GMT): "
+    )
+    chart = rows(session, OutboxKind.FILE)[0].payload
+    assert chart["title"] == "Weekly digest: week commencing 21 December 2026"
+
+
+def test_every_figure_is_as_at_the_digest_time_however_late_it_is_sent(
+    session, service, people, digests, clock
+):
+    clock.set(london(2026, 11, 23, 10, 0))
+    first = open_dispute(service, session, people["pol_dc"], people["csc_sw"])
+    clock.set(london(2026, 11, 23, 11, 0))
+    second = open_dispute(service, session, people["hv"], people["csc_sw"])
+    # After Tuesday's digest time, before the digest goes: none of this belongs in it.
+    clock.set(london(2026, 11, 24, 9, 0))
+    late = open_dispute(service, session, people["pol_dc"], people["hv"])
+    clock.set(london(2026, 11, 24, 9, 15))
+    service.acknowledge(session=session, dispute=second, actor=people["csc_sw"])
+    service.escalate(session=session, dispute=first, actor=people["pol_dc"], reason="Stuck")
+    clock.set(london(2026, 11, 24, 9, 30))
+    service.resolve(
+        session=session, dispute=second, actor=people["hv"], outcome="resolved", summary="Ok"
+    )
+    clock.set(london(2026, 11, 24, 11, 0))
+    assert digests.run_due(session) == ["daily:2026-11-24", "weekly:2026-W48"]
+    daily, weekly = (row.payload for row in rows(session, OutboxKind.CHANNEL))
+    assert daily["text"] == (
+        "Daily digest for Tuesday 24 November 2026: 2 new, 0 escalated, 0 resolved, "
+        "2 awaiting acknowledgement, 0 overdue."
+    )
+    summary = block(daily, "digest-summary")
+    assert summary.startswith("Figures as at Tuesday 24 November 2026 at 8:30am (GMT). ")
+    assert "0 acknowledgements and 0 discussions logged. 2 disputes open." in summary
+    awaiting = block(daily, "digest-awaiting")
+    assert first.reference in awaiting and second.reference in awaiting
+    assert "Stage 2" not in awaiting
+    assert tallies(daily)["Stage reached"] == (
+        "Stage 1 of 5: Referrer and receiving professional: 2"
+    )
+    assert late.reference not in json.dumps([daily, weekly])
+
+
+def test_a_first_start_does_not_back_fill_the_periods_before_it(factory, digests, clock):
+    with transaction(factory) as session:
+        session.execute(delete(DigestRun))
+    # A new installation's first sweep on Monday 23 November at 10:00, after digest time.
+    with transaction(factory) as session:
+        assert digests.run_due(session) == []
+        assert session.scalars(select(DigestRun.created_at)).all() == [clock.now()]
+    clock.set(london(2026, 11, 24, 8, 30))
+    with transaction(factory) as session:
+        assert digests.run_due(session) == ["daily:2026-11-24"]
+    clock.set(london(2026, 11, 30, 8, 30))
+    with transaction(factory) as session:
+        assert digests.run_due(session) == ["daily:2026-11-30", "weekly:2026-W49"]
+
+
+def quiet_day(service: DisputeService, session: Session, people, clock) -> None:
+    """One dispute, overdue since Friday 20 November at 17:00, and no change on Monday."""
+    clock.set(london(2026, 11, 13, 10, 0))
+    dispute = open_dispute(service, session, people["pol_dc"], people["csc_sw"])
+    clock.set(london(2026, 11, 16, 9, 0))
+    service.acknowledge(session=session, dispute=dispute, actor=people["csc_sw"])
+    clock.set(london(2026, 11, 24, 8, 30))
+
+
+def test_a_day_with_no_change_is_one_line(session, service, people, digests, clock):
+    quiet_day(service, session, people, clock)
+    assert digests.run_due(session) == ["daily:2026-11-24", "weekly:2026-W48"]
+    daily = rows(session, OutboxKind.CHANNEL)[0].payload
+    line = "Tuesday 24 November 2026: no change; 1 dispute open, 1 overdue."
+    assert daily["text"] == line
+    assert [b["text"]["text"] for b in daily["blocks"]] == [line]
+
+
+def test_a_day_with_no_change_is_skipped_by_setting(session, service, people, clock, calendar):
+    digests = make_digests(
+        clock, calendar, load_settings(leads_channel=LEADS, digest_quiet=QuietDigest.SKIP)
+    )
+    quiet_day(service, session, people, clock)
+    assert digests.run_due(session) == ["daily:2026-11-24", "weekly:2026-W48"]
+    sent = rows(session, OutboxKind.CHANNEL)
+    assert [m.payload["text"].split(":")[0] for m in sent] == ["Weekly digest"]
+    clock.set(london(2026, 11, 25, 8, 30))
+    assert digests.run_due(session) == ["daily:2026-11-25"]
+    assert len(rows(session, OutboxKind.CHANNEL)) == 1
 
 
 @pytest.mark.parametrize(
