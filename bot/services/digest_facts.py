@@ -220,9 +220,7 @@ def awaiting(session: Session, cutoff: datetime) -> ListHead:
             select(StageTransition).where(StageTransition.id.in_([row[1] for row in ids.rows]))
         )
     }
-    return ListHead(
-        [(loaded[i], sorted(waiting[i]), stages[t]) for i, t in ids.rows], ids.total
-    )
+    return ListHead([(loaded[i], sorted(waiting[i]), stages[t]) for i, t in ids.rows], ids.total)
 
 
 def overdue(session: Session, cutoff: datetime) -> ListHead:
@@ -326,9 +324,7 @@ class Stored:
         )
         rows = session.execute(
             select(*columns, func.count(), func.min(Dispute.id), func.max(Dispute.id))
-            .where(
-                Dispute.opened_at < cutoff, or_(is_open, Dispute.opened_at >= edges[0])
-            )
+            .where(Dispute.opened_at < cutoff, or_(is_open, Dispute.opened_at >= edges[0]))
             .group_by(*columns)
         )
         return cls(edges, [Group(*row) for row in rows])
