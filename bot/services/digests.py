@@ -165,14 +165,14 @@ class DigestService:
         with read_only(factory) as session:
             due = [p for p in self._periods(session) if not self._claimed(session, p.key)]
             composed = self._compose(session, due)
-        sent: list[str] = []
+        handled: list[str] = []
         with transaction(factory) as session:
             self._first_sweep(session)
             for period, outgoing in zip(due, composed, strict=True):
                 if self._claim(session, period.key):
                     self._send(session, outgoing)
-                    sent.append(period.key)
-        return sent
+                    handled.append(period.key)
+        return handled
 
     # what ------------------------------------------------------------------------------------
 
