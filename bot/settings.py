@@ -30,6 +30,13 @@ class Region(StrEnum):
     NORTHERN_IRELAND = "northern-ireland"
 
 
+class QuietDigest(StrEnum):
+    """What a digest does for a period in which nothing changed."""
+
+    LINE = "line"  # one line: no change, and how many disputes are open and overdue
+    SKIP = "skip"  # nothing is sent
+
+
 class ConversationKind(StrEnum):
     """Where a dispute's own conversation lives in Slack."""
 
@@ -88,6 +95,7 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(8, ge=1, le=100, **_env("RESOLVE_OUTBOX_MAX_ATTEMPTS"))
     outbox_pacing_seconds: float = Field(1.0, ge=0, le=10, **_env("RESOLVE_OUTBOX_PACING_SECONDS"))
     digest_time: str = Field("08:30", pattern=r"^\d{2}:\d{2}$", **_env("RESOLVE_DIGEST_TIME"))
+    digest_quiet: QuietDigest = Field(QuietDigest.LINE, **_env("RESOLVE_DIGEST_QUIET"))
     clock_start: datetime | None = Field(None, **_env("RESOLVE_CLOCK_START"))
     clock_speed: float = Field(1.0, gt=0, le=1_000_000, **_env("RESOLVE_CLOCK_SPEED"))
     data_keys: str | None = Field(None, repr=False, **_env("RESOLVE_DATA_KEYS"))
@@ -209,6 +217,7 @@ def parse_working_hours(value: str) -> tuple[time, time]:
 _ALLOWED = {
     "RESOLVE_REGION": "one of " + ", ".join(r.value for r in Region),
     "RESOLVE_CONVERSATION": "one of " + ", ".join(c.value for c in ConversationKind),
+    "RESOLVE_DIGEST_QUIET": "one of " + ", ".join(q.value for q in QuietDigest),
     "DATABASE_URL": DATABASE_URL_FORMS,
     "PORT": "a port number from 1 to 65535",
     "RESOLVE_BIND": "an IP address to listen on, such as 0.0.0.0, 127.0.0.1 or ::",

@@ -73,6 +73,11 @@ def test_an_impossible_digest_time(value: str) -> None:
     assert line == "RESOLVE_DIGEST_TIME is not valid: a time of day such as 08:30."
 
 
+def test_an_unknown_quiet_digest_choice() -> None:
+    line = one_line_exit_2(resolve("db", "upgrade", RESOLVE_DIGEST_QUIET="sometimes"))
+    assert line == "RESOLVE_DIGEST_QUIET is not valid: one of line, skip."
+
+
 def test_a_bind_address_that_is_not_an_ip_address() -> None:
     line = one_line_exit_2(resolve("run", RESOLVE_BIND="everywhere", SLACK_BOT_TOKEN="xoxb-t"))
     assert line.startswith("RESOLVE_BIND is not valid: an IP address to listen on")

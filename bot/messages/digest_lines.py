@@ -54,23 +54,28 @@ def escalated_line(move: StageTransition, count: int) -> Line:
     return Line(dispute.reference, agencies(dispute), note)
 
 
-def awaiting_line(dispute: Dispute, waiting: list[str], calendar: WorkingCalendar) -> Line:
-    """A stage notice some agencies have not acknowledged, since the stage began."""
-    since = calendar.describe(dispute.current_transition.created_at)
+def awaiting_line(
+    dispute: Dispute, waiting: list[str], stage: StageTransition, calendar: WorkingCalendar
+) -> Line:
+    """A stage notice some agencies had not acknowledged at the cut-off, since `stage` began."""
+    since = calendar.describe(stage.created_at)
     note = (
-        f"{stage_label(dispute, dispute.protocol_snapshot)} · awaiting "
+        f"{stage_label(dispute, dispute.protocol_snapshot, stage.to_stage)} · awaiting "
         f"{', '.join(waiting)} since {since}"
     )
     return Line(dispute.reference, agencies(dispute), note)
 
 
 def overdue_line(
-    dispute: Dispute, deadline: datetime, now: datetime, calendar: WorkingCalendar
+    dispute: Dispute, deadline: datetime, stage: int, cutoff: datetime, calendar: WorkingCalendar
 ) -> Line:
+    """A dispute past its deadline at the cut-off, at the stage it was then at."""
     protocol = dispute.protocol_snapshot
-    note = f"{stage_label(dispute, protocol)} · {overdue_by(deadline, now, calendar)}"
-    if dispute.deadline_at is None and dispute.stage_index < protocol.final_index:
-        note += f", awaiting referral to {protocol.stage(dispute.stage_index + 1).title}"
+    note = f"{stage_label(dispute, protocol, stage)} · {overdue_by(deadline, cutoff, calendar)}"
+    unmoved = dispute.is_open and stage == dispute.stage_index
+    awaiting_referral = unmoved and dispute.deadline_at is None
+    if awaiting_referral and stage < protocol.final_index:
+        note += f", awaiting referral to {protocol.stage(stage + 1).title}"
     return Line(dispute.reference, agencies(dispute), note)
 
 

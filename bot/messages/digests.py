@@ -8,7 +8,7 @@ they sit between, and leaves the detail to the dispute's conversation and record
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.messages.blocks import (
     SECTION_LIMIT,
@@ -48,7 +48,8 @@ class Listing:
 
 @dataclass(frozen=True)
 class Digest:
-    """What one digest period holds; lists are in the order they should be read."""
+    """What one digest period holds, every figure as at `fires_at`; lists are in the order
+    they should be read."""
 
     weekly: bool
     fires_at: datetime
@@ -65,17 +66,35 @@ class Digest:
     agencies: list[tuple[str, int]]
     stages: list[tuple[str, int]]
 
+    @property
+    def quiet(self) -> bool:
+        """Nothing changed in the period: nothing new, escalated, resolved, acknowledged or
+        discussed."""
+        changes = (self.new, self.escalated, self.resolved)
+        return not any(x.total for x in changes) and not self.acknowledgements + self.discussions
+
 
 def plural(count: int, noun: str) -> str:
     return f"{count:,} {noun if count == 1 else noun + 's'}"
 
 
+def _day(instant: datetime, calendar: WorkingCalendar) -> str:
+    day = calendar.local(instant).date()
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
 def title(digest: Digest, calendar: WorkingCalendar) -> str:
-    day = calendar.local(digest.fires_at).date()
+    """Named as people name the period: the day a daily digest is for, or the Monday of the
+    week a weekly one looks back over."""
     if digest.weekly:
-        iso = day.isocalendar()
-        return f"Weekly digest for week {iso.week} of {iso.year}"
-    return f"Daily digest for {day:%A} {day.day} {day:%B %Y}"
+        start = calendar.local(digest.since).date()
+        monday = start - timedelta(days=start.weekday())
+        return f"Weekly digest: week commencing {monday.day} {monday:%B %Y}"
+    return f"Daily digest for {_day(digest.fires_at, calendar)}"
+
+
+def as_at(digest: Digest, calendar: WorkingCalendar) -> str:
+    return f"Figures as at {calendar.describe(digest.fires_at)}"
 
 
 def _line(line: Line) -> str:
@@ -126,10 +145,11 @@ def totals(digest: Digest) -> str:
 def digest_message(digest: Digest, calendar: WorkingCalendar) -> Message:
     heading = title(digest, calendar)
     activity = (
+        f"{as_at(digest, calendar)}. "
         f"Since {calendar.describe(digest.since)}: *{totals(digest)}*. "
         f"{plural(digest.acknowledgements, 'acknowledgement')} and "
         f"{plural(digest.discussions, 'discussion')} logged. "
-        f"{plural(digest.open_count, 'dispute')} open now."
+        f"{plural(digest.open_count, 'dispute')} open."
     )
     blocks = [
         header(heading),
@@ -163,3 +183,19 @@ def chart_comment(digest: Digest, calendar: WorkingCalendar) -> str:
     return (
         f"{title(digest, calendar)}: open disputes by stage, and new disputes each week by theme."
     )
+
+
+def quiet_line(digest: Digest, calendar: WorkingCalendar) -> str:
+    """'Tuesday 24 November 2026: no change; 3 disputes open, none overdue.'"""
+    overdue = f"{digest.overdue.total:,} overdue" if digest.overdue.total else "none overdue"
+    return (
+        f"{_day(digest.fires_at, calendar)}: no change; "
+        f"{plural(digest.open_count, 'dispute') if digest.open_count else 'no disputes'} open, "
+        f"{overdue}."
+    )
+
+
+def quiet_message(digest: Digest, calendar: WorkingCalendar) -> Message:
+    """A day with no change, in one line; the cut-off is the digest time, as every day."""
+    line = quiet_line(digest, calendar)
+    return message(line, [section(line, block_id="digest-quiet")])

@@ -1,5 +1,10 @@
 """The digest's figures as SQL aggregates, and its lists capped in SQL with their full counts.
 
+Every figure is as at one cut-off instant, the moment the digest fell due: what is open,
+awaited, overdue and at which stage is read from the history (when each dispute was opened and
+closed, its stage transitions and acknowledgements), so nothing that happened after the cut-off
+shows, however late the digest is sent.
+
 However many disputes are stored, the digest reads a fixed number of queries, each returning
 either counts or at most `LIST_LIMIT` rows; only the disputes shown are loaded as objects, with
 their protocol snapshots. Labels come from one snapshot per protocol: the one its newest dispute
@@ -23,16 +28,14 @@ from sqlalchemy import (
     or_,
     select,
     union,
-    union_all,
 )
-from sqlalchemy.orm import Session, aliased, joinedload, selectinload, undefer
+from sqlalchemy.orm import Session, aliased, joinedload, undefer
 
 from bot.messages.digests import LIST_LIMIT
 from models.audit import AuditEvent
 from models.directory import Agency, Person
 from models.dispute import (
     Dispute,
-    DisputeStatus,
     Resolution,
     StageNotice,
     StageTransition,
@@ -85,15 +88,38 @@ class Tallies:
         self.newest[key] = max(self.newest.get(key, last), last)
 
 
-def current_transition_id(dispute_id: ColumnElement[int]) -> Any:
-    """The id of the dispute's latest stage transition, found through the dispute_id index."""
+def transition_at(dispute_id: ColumnElement[int], cutoff: datetime) -> Any:
+    """The id of the dispute's latest stage transition before the cut-off: its stage then."""
     later = aliased(StageTransition)
-    return select(func.max(later.id)).where(later.dispute_id == dispute_id).scalar_subquery()
+    return (
+        select(func.max(later.id))
+        .where(later.dispute_id == dispute_id, later.created_at < cutoff)
+        .scalar_subquery()
+    )
 
 
-def open_ids() -> Select[tuple[int]]:
-    """Open disputes' ids, answered from the (status, deadline_at) index alone."""
-    return select(Dispute.id).where(Dispute.status == DisputeStatus.OPEN)
+def stage_at(cutoff: datetime) -> Any:
+    """A dispute's stage index as at the cut-off, from its latest transition before it."""
+    return (
+        select(StageTransition.to_stage)
+        .where(StageTransition.dispute_id == Dispute.id, StageTransition.created_at < cutoff)
+        .order_by(StageTransition.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def open_at(cutoff: datetime) -> ColumnElement[bool]:
+    """Opened before the cut-off and not closed by it."""
+    return and_(
+        Dispute.opened_at < cutoff,
+        or_(Dispute.closed_at.is_(None), Dispute.closed_at >= cutoff),
+    )
+
+
+def open_ids(cutoff: datetime) -> Select[tuple[int]]:
+    """The ids of the disputes open at the cut-off."""
+    return select(Dispute.id).where(open_at(cutoff))
 
 
 def capped_ids(session: Session, statement: Select[Any], *order: Any) -> ListHead:
@@ -109,8 +135,8 @@ def disputes_by_id(session: Session, ids: Sequence[int]) -> dict[int, Dispute]:
     return {d.id: d for d in found}
 
 
-def open_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(open_ids().subquery())) or 0
+def open_count(session: Session, cutoff: datetime) -> int:
+    return session.scalar(select(func.count()).select_from(open_ids(cutoff).subquery())) or 0
 
 
 def escalated(session: Session, since: datetime, until: datetime) -> ListHead:
@@ -165,22 +191,24 @@ def resolved(session: Session, since: datetime, until: datetime) -> ListHead:
     return ListHead([found[row[0]] for row in ids.rows], ids.total)
 
 
-def _waiting_on_current_stage() -> ColumnElement[bool]:
+def _waiting_at(cutoff: datetime) -> ColumnElement[bool]:
+    """Notices of the stage each dispute open at the cut-off was then at, unacknowledged then."""
     return and_(
-        StageNotice.acknowledged_at.is_(None),
-        StageNotice.transition_id == current_transition_id(StageNotice.dispute_id),
-        StageNotice.dispute_id.in_(open_ids()),
+        or_(StageNotice.acknowledged_at.is_(None), StageNotice.acknowledged_at >= cutoff),
+        StageNotice.transition_id == transition_at(StageNotice.dispute_id, cutoff),
+        StageNotice.dispute_id.in_(open_ids(cutoff)),
     )
 
 
-def awaiting(session: Session) -> ListHead:
-    """Open disputes whose current stage some agency has not acknowledged, by dispute, with the
-    agencies still to acknowledge, alphabetically."""
+def awaiting(session: Session, cutoff: datetime) -> ListHead:
+    """Disputes open at the cut-off whose stage then some agency had not acknowledged, by
+    dispute: the dispute, the agencies still to acknowledge alphabetically, and that stage's
+    transition."""
     ids = capped_ids(
         session,
-        select(StageNotice.dispute_id)
-        .where(_waiting_on_current_stage())
-        .group_by(StageNotice.dispute_id),
+        select(StageNotice.dispute_id, StageNotice.transition_id)
+        .where(_waiting_at(cutoff))
+        .group_by(StageNotice.dispute_id, StageNotice.transition_id),
         StageNotice.dispute_id,
     )
     shown = [row[0] for row in ids.rows]
@@ -189,44 +217,41 @@ def awaiting(session: Session) -> ListHead:
         select(StageNotice.dispute_id, Agency.name)
         .join(Person, Person.id == StageNotice.person_id)
         .join(Agency, Agency.id == Person.agency_id)
-        .where(_waiting_on_current_stage(), StageNotice.dispute_id.in_(shown))
+        .where(_waiting_at(cutoff), StageNotice.dispute_id.in_(shown))
     ):
         waiting.setdefault(dispute_id, set()).add(agency)
-    loaded = {
-        d.id: d
-        for d in session.scalars(
-            select(Dispute)
-            .where(Dispute.id.in_(shown))
-            .options(*_SHOWN, selectinload(Dispute.transitions))
+    loaded = disputes_by_id(session, shown)
+    stages = {
+        t.id: t
+        for t in session.scalars(
+            select(StageTransition).where(StageTransition.id.in_([row[1] for row in ids.rows]))
         )
     }
-    return ListHead([(loaded[i], sorted(waiting[i])) for i in shown], ids.total)
+    return ListHead([(loaded[i], sorted(waiting[i]), stages[t]) for i, t in ids.rows], ids.total)
 
 
-def overdue(session: Session, now: datetime) -> ListHead:
-    """Open disputes whose current stage's deadline has passed, longest overdue first.
+def overdue(session: Session, cutoff: datetime) -> ListHead:
+    """Disputes open at the cut-off whose stage's deadline then had passed, longest overdue
+    first: the dispute, the deadline, and the stage index then.
 
-    An open dispute's deadline is its current stage's, except when a lapse left it awaiting a
-    referral: the dispute's own deadline is then cleared and the transition keeps the stage's.
-    So the first are found through the (status, deadline_at) index by their own deadline, and
-    only those without one are looked up by their current transition.
+    Each stage's transition keeps its deadline, also when a lapse left the dispute awaiting a
+    referral and cleared the dispute's own, so the transition current at the cut-off says.
     """
-    passed = select(Dispute.id.label("id"), Dispute.deadline_at.label("deadline")).where(
-        Dispute.status == DisputeStatus.OPEN, Dispute.deadline_at <= now
-    )
-    referral = (
-        select(Dispute.id.label("id"), StageTransition.deadline_at.label("deadline"))
-        .join(StageTransition, StageTransition.id == current_transition_id(Dispute.id))
-        .where(
-            Dispute.status == DisputeStatus.OPEN,
-            Dispute.deadline_at.is_(None),
-            StageTransition.deadline_at <= now,
+    late = (
+        select(
+            Dispute.id.label("id"),
+            StageTransition.deadline_at.label("deadline"),
+            StageTransition.to_stage.label("stage"),
         )
+        .join(StageTransition, StageTransition.id == transition_at(Dispute.id, cutoff))
+        .where(open_at(cutoff), StageTransition.deadline_at <= cutoff)
+        .subquery()
     )
-    late = union_all(passed, referral).subquery()
-    ids = capped_ids(session, select(late.c.id, late.c.deadline), late.c.deadline, late.c.id)
+    ids = capped_ids(
+        session, select(late.c.id, late.c.deadline, late.c.stage), late.c.deadline, late.c.id
+    )
     loaded = disputes_by_id(session, [row[0] for row in ids.rows])
-    return ListHead([(loaded[i], deadline) for i, deadline in ids.rows], ids.total)
+    return ListHead([(loaded[i], deadline, stage) for i, deadline, stage in ids.rows], ids.total)
 
 
 def activity(session: Session, since: datetime, until: datetime) -> dict[str, int]:
@@ -277,7 +302,8 @@ class Group:
 
 @dataclass(frozen=True)
 class Stored:
-    """Every open dispute, and every one opened since the earliest bound, in one grouped scan.
+    """Every dispute open at the cut-off, and every one opened since the earliest bound, in one
+    grouped scan, each at its stage as at the cut-off.
 
     The bounds are the digest periods' and the chart weeks' edges, so any period or week made
     of them is a union of buckets.
@@ -287,16 +313,16 @@ class Stored:
     groups: list[Group]
 
     @classmethod
-    def read(cls, session: Session, bounds: Sequence[datetime]) -> Stored:
+    def read(cls, session: Session, bounds: Sequence[datetime], cutoff: datetime) -> Stored:
         edges = sorted(set(bounds))
         bucket = case(
             *((Dispute.opened_at < edge, n) for n, edge in enumerate(edges)),
             else_=len(edges),
         )
-        is_open = Dispute.status == DisputeStatus.OPEN
+        is_open = open_at(cutoff)
         columns = (
             Dispute.protocol_key,
-            Dispute.stage_index,
+            func.coalesce(stage_at(cutoff), Dispute.stage_index),
             Dispute.category,
             Dispute.raiser_agency_id,
             Dispute.counterpart_agency_id,
@@ -305,7 +331,7 @@ class Stored:
         )
         rows = session.execute(
             select(*columns, func.count(), func.min(Dispute.id), func.max(Dispute.id))
-            .where(or_(is_open, Dispute.opened_at >= edges[0]))
+            .where(Dispute.opened_at < cutoff, or_(is_open, Dispute.opened_at >= edges[0]))
             .group_by(*columns)
         )
         return cls(edges, [Group(*row) for row in rows])
@@ -346,22 +372,19 @@ def new_first(
 
 
 def settled_or_moved(session: Session, since: datetime, until: datetime, tally: Tallies) -> None:
-    """Adds to `tally` the disputes no longer open that were escalated or resolved in the
-    period but not opened in it (those are counted already)."""
+    """Adds to `tally` the disputes not open at the period's end that were escalated or
+    resolved in the period but not opened in it (those are counted already)."""
     moved = select(StageTransition.dispute_id).where(
         StageTransition.from_stage.is_not(None),
         StageTransition.created_at >= since,
         StageTransition.created_at < until,
-        StageTransition.dispute_id.not_in(open_ids()),
     )
     settled = select(Resolution.dispute_id).where(
-        Resolution.resolved_at >= since,
-        Resolution.resolved_at < until,
-        Resolution.dispute_id.not_in(open_ids()),
+        Resolution.resolved_at >= since, Resolution.resolved_at < until
     )
     columns = (
         Dispute.protocol_key,
-        Dispute.stage_index,
+        func.coalesce(stage_at(until), Dispute.stage_index),
         Dispute.category,
         Dispute.raiser_agency_id,
         Dispute.counterpart_agency_id,
@@ -370,7 +393,7 @@ def settled_or_moved(session: Session, since: datetime, until: datetime, tally: 
         select(*columns, func.count(), func.max(Dispute.id))
         .where(
             Dispute.id.in_(union(moved, settled)),
-            Dispute.status != DisputeStatus.OPEN,
+            ~open_at(until),
             or_(Dispute.opened_at < since, Dispute.opened_at >= until),
         )
         .group_by(*columns)

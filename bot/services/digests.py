@@ -7,8 +7,15 @@ next sweep. Only the latest period of each kind is sent: after an outage the lea
 picture, not a burst of stale digests.
 
 A period covers the time since the previous digest of its kind was due (not since one was last
-sent), so consecutive periods neither overlap nor leave gaps; what is open, awaited and overdue is
-as at the moment of sending.
+sent), so consecutive periods neither overlap nor leave gaps. Every figure in a digest is as at
+the moment it fell due, its cut-off: what happened between then and sending waits for the next.
+
+No digest covers time before the bot first ran. The first sweep on an empty `digest_runs` table
+records that instant as a row of its own, and the earliest row there is the first start; a
+period that fell due before it is not sent. An installation that has sent digests before keeps
+its history, since its earliest run is older still.
+
+A daily period in which nothing changed is one line, or nothing at all, by setting.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -32,10 +39,11 @@ from bot.messages.disputes import numbered_stage, theme_label
 from bot.services import digest_facts as facts
 from bot.services.digest_chart import weekly_chart
 from bot.services.notifications import Notifier
-from bot.settings import Settings
+from bot.settings import QuietDigest, Settings
 from bot.working_days import WorkingCalendar
 from models.schedule import DigestRun
 
+FIRST_START = "first-start"  # the digest_runs row recording when the bot first swept
 LOOKBACK = timedelta(days=28)  # always holds two digest times of each kind, holidays or not
 CHART_WEEKS = 6
 
@@ -98,16 +106,19 @@ class DigestService:
         earlier = (day - timedelta(days=n) for n in range(1, day.weekday() + 1))
         return not any(self.calendar.is_working_day(d) for d in earlier)
 
-    def _periods(self) -> list[Period]:
-        """The latest daily and weekly period that has come round, whether sent or not."""
+    def _periods(self, session: Session) -> list[Period]:
+        """The latest daily and weekly period that has come round since the bot first started,
+        whether sent or not."""
         daily = self._digest_times(self.clock.now())
         weekly = [fire for fire in daily if self._opens_week(fire)]
         day = self.calendar.local(daily[-1]).date()
         iso = self.calendar.local(weekly[-1]).date().isocalendar()
-        return [
+        started = session.scalar(select(func.min(DigestRun.created_at))) or self.clock.now()
+        latest = [
             Period(f"daily:{day.isoformat()}", False, daily[-1], daily[-2]),
             Period(f"weekly:{iso.year}-W{iso.week:02d}", True, weekly[-1], weekly[-2]),
         ]
+        return [period for period in latest if period.fires_at >= started]
 
     @staticmethod
     def _claimed(session: Session, key: str) -> bool:
@@ -131,9 +142,16 @@ class DigestService:
         ).scalar_one_or_none()
         return claimed is not None
 
+    def _first_sweep(self, session: Session) -> None:
+        """Records the first start, unless some run (this marker included) already has."""
+        if session.scalar(select(DigestRun.id).limit(1)) is None:
+            self._claim(session, FIRST_START)
+
     def run_due(self, session: Session) -> list[str]:
-        """Queues every digest due now and not yet sent, in `session`; returns the periods."""
-        periods = [period for period in self._periods() if self._claim(session, period.key)]
+        """Queues every digest due now and not yet sent, in `session`; returns the periods
+        handled (a quiet day skipped by setting among them)."""
+        self._first_sweep(session)
+        periods = [p for p in self._periods(session) if self._claim(session, p.key)]
         for outgoing in self._compose(session, periods):
             self._send(session, outgoing)
         return [period.key for period in periods]
@@ -145,39 +163,45 @@ class DigestService:
         digest over a large history never holds up the people using the bot meanwhile.
         """
         with read_only(factory) as session:
-            due = [p for p in self._periods() if not self._claimed(session, p.key)]
+            due = [p for p in self._periods(session) if not self._claimed(session, p.key)]
             composed = self._compose(session, due)
-        sent: list[str] = []
+        handled: list[str] = []
         with transaction(factory) as session:
+            self._first_sweep(session)
             for period, outgoing in zip(due, composed, strict=True):
                 if self._claim(session, period.key):
                     self._send(session, outgoing)
-                    sent.append(period.key)
-        return sent
+                    handled.append(period.key)
+        return handled
 
     # what ------------------------------------------------------------------------------------
 
-    def _compose(self, session: Session, periods: list[Period]) -> list[Outgoing]:
-        """Each period's digest, from facts about what is stored now read once for them all."""
-        if not periods:
-            return []
-        now = self.clock.now()
-        bounds = [edge for p in periods for edge in (p.since, p.fires_at, *self._mondays(p))]
-        shared = Shared(
-            stored=facts.Stored.read(session, bounds),
-            open_count=facts.open_count(session),
-            awaiting=facts.awaiting(session),
-            overdue=facts.overdue(session, now),
-        )
-        return [self._outgoing(session, period, shared) for period in periods]
+    def _compose(self, session: Session, periods: list[Period]) -> list[Outgoing | None]:
+        """Each period's digest (None for a quiet day skipped by setting), from facts read once
+        for every period with the same cut-off."""
+        shared: dict[datetime, Shared] = {}
+        for cutoff in {p.fires_at for p in periods}:
+            alike = [p for p in periods if p.fires_at == cutoff]
+            bounds = [edge for p in alike for edge in (p.since, cutoff, *self._mondays(p))]
+            shared[cutoff] = Shared(
+                stored=facts.Stored.read(session, bounds, cutoff),
+                open_count=facts.open_count(session, cutoff),
+                awaiting=facts.awaiting(session, cutoff),
+                overdue=facts.overdue(session, cutoff),
+            )
+        return [self._outgoing(session, p, shared[p.fires_at]) for p in periods]
 
-    def _outgoing(self, session: Session, period: Period, shared: Shared) -> Outgoing:
+    def _outgoing(self, session: Session, period: Period, shared: Shared) -> Outgoing | None:
         """The message to the leads (or admins); for a weekly one, the chart after it.
 
         The chart needs a channel to upload to: with neither a leads' nor an admins' channel the
         admins get the message directly and no chart.
         """
         digest = self._gather(session, period, shared)
+        if not period.weekly and digest.quiet:
+            if self.settings.digest_quiet == QuietDigest.SKIP:
+                return None
+            return Outgoing(views.quiet_message(digest, self.calendar), None, None)
         channel = self.settings.leads_channel or self.settings.admins_channel
         if not (period.weekly and channel):
             return Outgoing(views.digest_message(digest, self.calendar), None, None)
@@ -191,14 +215,15 @@ class DigestService:
         }
         return Outgoing(views.digest_message(digest, self.calendar), channel, payload)
 
-    def _send(self, session: Session, outgoing: Outgoing) -> None:
+    def _send(self, session: Session, outgoing: Outgoing | None) -> None:
+        if outgoing is None:
+            return
         self.notifier.leads(session, outgoing.message)
         if outgoing.channel is not None and outgoing.chart is not None:
             self.notifier.file(session, outgoing.channel, outgoing.chart)
 
     def _gather(self, session: Session, period: Period, shared: Shared) -> views.Digest:
-        """What happened in the period, and what is open, awaited and overdue now."""
-        now = self.clock.now()
+        """What happened in the period, and what was open, awaited and overdue at its end."""
         since, until = period.since, period.fires_at
         new_total, first_new = shared.stored.new_count(since, until)
         new = facts.new_first(session, since, until, first_new)
@@ -231,15 +256,15 @@ class DigestService:
             ),
             awaiting=views.Listing(
                 [
-                    digest_lines.awaiting_line(d, waiting, self.calendar)
-                    for d, waiting in awaiting.rows
+                    digest_lines.awaiting_line(d, waiting, stage, self.calendar)
+                    for d, waiting, stage in awaiting.rows
                 ],
                 awaiting.total,
             ),
             overdue=views.Listing(
                 [
-                    digest_lines.overdue_line(d, deadline, now, self.calendar)
-                    for d, deadline in overdue.rows
+                    digest_lines.overdue_line(d, deadline, stage, until, self.calendar)
+                    for d, deadline, stage in overdue.rows
                 ],
                 overdue.total,
             ),
@@ -268,7 +293,7 @@ class DigestService:
         ]
 
     def _chart(self, session: Session, period: Period, stored: facts.Stored) -> bytes:
-        """Open disputes by stage now, and new disputes in each of the last full ISO weeks."""
+        """Open disputes by stage at the cut-off, and new disputes in each of the last weeks."""
         mondays = self._mondays(period)
         open_tally = stored.tallies()
         weekly = [
@@ -298,7 +323,7 @@ class DigestService:
 
 @dataclass(frozen=True)
 class Shared:
-    """What every digest due at one moment reads alike: the grouped scan, and the lists of now."""
+    """What every digest with one cut-off reads alike: the grouped scan, and the lists then."""
 
     stored: facts.Stored
     open_count: int

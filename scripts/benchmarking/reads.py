@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, delete, event, insert, select
+from sqlalchemy import Engine, delete, event, func, insert, select
 from sqlalchemy.orm import Session
 
 from benchmarking.world import NOW
@@ -27,7 +27,7 @@ from bot.messages import disputes as views
 from bot.messages.home import HOME_ITEMS, LIST_ITEMS, UPCOMING_WINDOW, home_view, list_message
 from bot.runtime import Runtime
 from bot.services.digest_chart import weekly_chart
-from bot.services.digests import DigestService
+from bot.services.digests import FIRST_START, DigestService
 from bot.services.queries import my_disputes, upcoming_deadlines
 from bot.services.report import ReportService
 from models.directory import Person
@@ -140,9 +140,10 @@ def status_p95_ms(rt: Runtime, ids: list[int], during: Callable[[], Any]) -> tup
 
 
 def _forget_digests(rt: Runtime, before: int) -> None:
-    """Unclaims the periods and drops what the digests queued, so they can run again."""
+    """Unclaims the periods and drops what the digests queued, so they can run again; the
+    record of the bot's first start stays, so the periods still count as due."""
     with transaction(rt.factory) as session:
-        session.execute(delete(DigestRun))
+        session.execute(delete(DigestRun).where(DigestRun.period != FIRST_START))
         session.execute(delete(OutboxMessage).where(OutboxMessage.id > before))
 
 
@@ -154,6 +155,10 @@ def digests(rt: Runtime) -> DigestFigures:
         settings=rt.settings.model_copy(update={"leads_channel": "C0LEADS"}),
         notifier=rt.notifier,
     )
+    with transaction(rt.factory) as session:  # running since before the oldest dispute
+        if session.scalar(select(DigestRun.id).where(DigestRun.period == FIRST_START)) is None:
+            oldest = session.scalar(select(func.min(Dispute.opened_at)))
+            session.add(DigestRun(period=FIRST_START, created_at=oldest or rt.clock.now()))
     with rt.factory() as session:
         ids = list(session.scalars(select(Dispute.id).where(Dispute.status == "open").limit(200)))
         before = session.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id.desc())) or 0

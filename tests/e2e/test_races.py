@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import FrozenClock
 from bot.database import make_engine, make_session_factory, transaction
 from bot.runtime import build_runtime
-from bot.services.digests import DigestService
+from bot.services.digests import FIRST_START, DigestService
 from bot.services.notifications import Notifier
 from bot.settings import load_settings
 from bot.slack_emulator import SlackEmulator
@@ -84,7 +84,7 @@ def test_racing_replicas_claim_each_digest_period_once(
                 select(OutboxMessage.kind, func.count()).group_by(OutboxMessage.kind)
             ).all()
         )
-    assert runs == ["daily:2026-11-30", "weekly:2026-W49"]
+    assert runs == ["daily:2026-11-30", FIRST_START, "weekly:2026-W49"]
     # The daily and weekly messages to the leads, and one weekly chart: nothing twice.
     assert queued == {OutboxKind.CHANNEL.value: 2, OutboxKind.FILE.value: 1}
 

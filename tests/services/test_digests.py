@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import FrozenClock
 from bot.database import transaction
 from bot.messages.digest_lines import overdue_by
-from bot.services.digests import DigestService
+from bot.services.digests import FIRST_START, DigestService
 from bot.services.disputes import DisputeService
 from bot.services.notifications import Notifier
-from bot.settings import Settings, load_settings
+from bot.settings import QuietDigest, Settings, load_settings
 from bot.slack_emulator import validate_blocks
 from bot.working_days import WorkingCalendar
 from models.directory import Person
@@ -36,6 +36,18 @@ PNG = b"\x89PNG\r\n\x1a\n"
 def make_digests(clock: FrozenClock, calendar: WorkingCalendar, settings: Settings):
     notifier = Notifier(clock=clock, calendar=calendar, settings=settings)
     return DigestService(clock=clock, calendar=calendar, settings=settings, notifier=notifier)
+
+
+def running_since(factory: sessionmaker[Session], started: datetime) -> None:
+    """Records that the bot first started at `started`, as its first sweep would have."""
+    with transaction(factory) as session:
+        session.add(DigestRun(period=FIRST_START, created_at=started))
+
+
+@pytest.fixture(autouse=True)
+def running_since_january(factory: sessionmaker[Session]) -> None:
+    """The bot has been running since 1 January 2026, so every period here may be sent."""
+    running_since(factory, london(2026, 1, 1, 9, 0))
 
 
 @pytest.fixture
@@ -70,7 +82,7 @@ def rows(session: Session, kind: OutboxKind | None = None) -> list[OutboxMessage
 
 
 def periods(session: Session) -> set[str]:
-    return set(session.scalars(select(DigestRun.period)))
+    return set(session.scalars(select(DigestRun.period).where(DigestRun.period != FIRST_START)))
 
 
 def block(payload: dict[str, Any], block_id: str) -> str:
@@ -101,7 +113,10 @@ def test_the_daily_digest_is_due_at_digest_time_on_a_working_day_and_not_before(
     assert digests.run_due(session) == ["daily:2026-11-24"]
     daily = rows(session, OutboxKind.CHANNEL)[-1]
     assert daily.channel == LEADS
-    assert "Since Monday 23 November 2026 at 8:30am (GMT)" in block(daily.payload, "digest-summary")
+    assert (
+        daily.payload["text"]
+        == "Tuesday 24 November 2026: no change; no disputes open, none overdue."
+    )
 
 
 def test_no_daily_digest_at_the_weekend(session, digests, clock):
@@ -112,8 +127,9 @@ def test_no_daily_digest_at_the_weekend(session, digests, clock):
         assert digests.run_due(session) == []
     clock.set(london(2026, 11, 30, 8, 30))
     assert digests.run_due(session) == ["daily:2026-11-30", "weekly:2026-W49"]
-    monday = rows(session, OutboxKind.CHANNEL)[-2]
-    assert "Since Friday 27 November 2026 at 8:30am" in block(monday.payload, "digest-summary")
+    monday, weekly = rows(session, OutboxKind.CHANNEL)[-2:]
+    assert monday.payload["text"].startswith("Monday 30 November 2026: no change;")
+    assert "Since Monday 23 November 2026 at 8:30am" in block(weekly.payload, "digest-summary")
 
 
 def test_no_digest_on_bank_holidays_and_the_weekly_waits_for_the_first_working_day(
@@ -130,7 +146,8 @@ def test_no_digest_on_bank_holidays_and_the_weekly_waits_for_the_first_working_d
     clock.set(london(2026, 12, 29, 8, 30))
     assert digests.run_due(session) == ["daily:2026-12-29", "weekly:2026-W53"]
     daily, weekly = rows(session, OutboxKind.CHANNEL)[-2:]
-    assert "Since Thursday 24 December 2026 at 8:30am" in block(daily.payload, "digest-summary")
+    assert daily.payload["text"].startswith("Tuesday 29 December 2026: no change;")
+    assert weekly.payload["text"].startswith("Weekly digest: week commencing 21 December 2026:")
     assert "Since Monday 21 December 2026 at 8:30am" in block(weekly.payload, "digest-summary")
     assert rows(session, OutboxKind.FILE)[-1].payload["filename"] == "digest-2026-W53.png"
 
@@ -181,7 +198,7 @@ def test_after_an_outage_only_the_latest_period_of_each_kind_is_sent(session, di
         "weekly:2026-W50",
     }
     daily, weekly = rows(session, OutboxKind.CHANNEL)[-2:]
-    assert "Since Tuesday 8 December 2026 at 8:30am" in block(daily.payload, "digest-summary")
+    assert daily.payload["text"].startswith("Wednesday 9 December 2026: no change;")
     assert "Since Monday 30 November 2026 at 8:30am" in block(weekly.payload, "digest-summary")
 
 
@@ -254,7 +271,11 @@ def test_the_daily_digest_counts_what_happened_since_yesterday(scenario):
         "2 awaiting acknowledgement, 1 overdue."
     )
     summary = block(daily, "digest-summary")
-    assert "1 acknowledgement and 1 discussion logged. 3 disputes open now." in summary
+    assert summary.startswith(
+        "Figures as at Tuesday 24 November 2026 at 8:30am (GMT). "
+        "Since Monday 23 November 2026 at 8:30am (GMT): "
+    )
+    assert "1 acknowledgement and 1 discussion logged. 3 disputes open." in summary
     assert block(daily, "digest-new") == (
         "*New* (2)\n"
         f"• *RPD-2026-0004* · {HEALTH} ↔ {CSC} · Implementation of a child protection plan\n"
@@ -296,9 +317,10 @@ def test_the_daily_digest_counts_what_happened_since_yesterday(scenario):
 
 def test_the_weekly_digest_covers_the_week_to_monday_and_carries_a_chart(session, scenario):
     weekly = scenario[1]
+    # As at Monday's cut-off, before Monday's disputes and escalation: none awaited then.
     assert weekly["text"] == (
-        "Weekly digest for week 48 of 2026: 2 new, 0 escalated, 1 resolved, "
-        "2 awaiting acknowledgement, 1 overdue."
+        "Weekly digest: week commencing 16 November 2026: 2 new, 0 escalated, 1 resolved, "
+        "0 awaiting acknowledgement, 1 overdue."
     )
     assert "Since Monday 16 November 2026 at 8:30am (GMT)" in block(weekly, "digest-summary")
     assert "2 acknowledgements and 0 discussions logged" in block(weekly, "digest-summary")
@@ -310,7 +332,7 @@ def test_the_weekly_digest_covers_the_week_to_monday_and_carries_a_chart(session
     assert (daily_row.kind, weekly_row.kind, chart.kind) == ("channel", "channel", "file")
     assert chart.channel == LEADS
     assert chart.payload["filename"] == "digest-2026-W48.png"
-    assert chart.payload["title"] == "Weekly digest for week 48 of 2026"
+    assert chart.payload["title"] == "Weekly digest: week commencing 16 November 2026"
     assert base64.b64decode(chart.payload["content_b64"]).startswith(PNG)
 
 
@@ -365,6 +387,15 @@ def test_a_dispute_awaiting_referral_is_overdue_from_its_lapsed_deadline(
     clock.set(london(2026, 11, 30, 17, 1))
     assert service.escalate_lapsed(session=session, dispute=dispute) is None
     assert dispute.deadline_at is None
+    clock.set(london(2026, 12, 1, 10, 0))
+    service.log_discussion(
+        session=session,
+        dispute=dispute,
+        actor=people["pol_dc"],
+        occurred=clock.now(),
+        participants="Both",
+        discussion="Agreed to refer",
+    )
     clock.set(london(2026, 12, 2, 8, 30))
     assert digests.run_due(session) == ["daily:2026-12-02", "weekly:2026-W49"]
     overdue = block(rows(session)[0].payload, "digest-overdue")
@@ -382,7 +413,103 @@ def test_without_a_channel_the_admins_get_the_digest_directly_and_no_chart(
     assert digests.run_due(session) == ["daily:2026-11-23", "weekly:2026-W48"]
     sent = rows(session)
     assert [(r.kind, r.person_id) for r in sent] == [("direct", admin.id), ("direct", admin.id)]
-    assert session.scalar(select(func.count()).select_from(DigestRun)) == 2
+    assert periods(session) == {"daily:2026-11-23", "weekly:2026-W48"}
+
+
+def test_periods_are_named_as_people_name_them(session, digests, clock):
+    clock.set(london(2026, 12, 29, 8, 30))  # the first working day after Christmas
+    assert digests.run_due(session) == ["daily:2026-12-29", "weekly:2026-W53"]
+    daily, weekly = rows(session, OutboxKind.CHANNEL)
+    assert daily.payload["text"].startswith("Tuesday 29 December 2026: no change;")
+    assert weekly.payload["text"].startswith("Weekly digest: week commencing 21 December 2026: ")
+    assert block(weekly.payload, "digest-summary").startswith(
+        "Figures as at Tuesday 29 December 2026 at 8:30am (GMT). "
+        "Since Monday 21 December 2026 at 8:30am (GMT): "
+    )
+    chart = rows(session, OutboxKind.FILE)[0].payload
+    assert chart["title"] == "Weekly digest: week commencing 21 December 2026"
+
+
+def test_every_figure_is_as_at_the_digest_time_however_late_it_is_sent(
+    session, service, people, digests, clock
+):
+    clock.set(london(2026, 11, 23, 10, 0))
+    first = open_dispute(service, session, people["pol_dc"], people["csc_sw"])
+    clock.set(london(2026, 11, 23, 11, 0))
+    second = open_dispute(service, session, people["hv"], people["csc_sw"])
+    # After Tuesday's digest time, before the digest goes: none of this belongs in it.
+    clock.set(london(2026, 11, 24, 9, 0))
+    late = open_dispute(service, session, people["pol_dc"], people["hv"])
+    clock.set(london(2026, 11, 24, 9, 15))
+    service.acknowledge(session=session, dispute=second, actor=people["csc_sw"])
+    service.escalate(session=session, dispute=first, actor=people["pol_dc"], reason="Stuck")
+    clock.set(london(2026, 11, 24, 9, 30))
+    service.resolve(
+        session=session, dispute=second, actor=people["hv"], outcome="resolved", summary="Ok"
+    )
+    clock.set(london(2026, 11, 24, 11, 0))
+    assert digests.run_due(session) == ["daily:2026-11-24", "weekly:2026-W48"]
+    daily, weekly = (row.payload for row in rows(session, OutboxKind.CHANNEL))
+    assert daily["text"] == (
+        "Daily digest for Tuesday 24 November 2026: 2 new, 0 escalated, 0 resolved, "
+        "2 awaiting acknowledgement, 0 overdue."
+    )
+    summary = block(daily, "digest-summary")
+    assert summary.startswith("Figures as at Tuesday 24 November 2026 at 8:30am (GMT). ")
+    assert "0 acknowledgements and 0 discussions logged. 2 disputes open." in summary
+    awaiting = block(daily, "digest-awaiting")
+    assert first.reference in awaiting and second.reference in awaiting
+    assert "Stage 2" not in awaiting
+    assert tallies(daily)["Stage reached"] == (
+        "Stage 1 of 5: Referrer and receiving professional: 2"
+    )
+    assert late.reference not in json.dumps([daily, weekly])
+
+
+def test_a_first_start_does_not_back_fill_the_periods_before_it(factory, digests, clock):
+    with transaction(factory) as session:
+        session.execute(delete(DigestRun))
+    # A new installation's first sweep on Monday 23 November at 10:00, after digest time.
+    with transaction(factory) as session:
+        assert digests.run_due(session) == []
+        assert session.scalars(select(DigestRun.created_at)).all() == [clock.now()]
+    clock.set(london(2026, 11, 24, 8, 30))
+    with transaction(factory) as session:
+        assert digests.run_due(session) == ["daily:2026-11-24"]
+    clock.set(london(2026, 11, 30, 8, 30))
+    with transaction(factory) as session:
+        assert digests.run_due(session) == ["daily:2026-11-30", "weekly:2026-W49"]
+
+
+def quiet_day(service: DisputeService, session: Session, people, clock) -> None:
+    """One dispute, overdue since Friday 20 November at 17:00, and no change on Monday."""
+    clock.set(london(2026, 11, 13, 10, 0))
+    dispute = open_dispute(service, session, people["pol_dc"], people["csc_sw"])
+    clock.set(london(2026, 11, 16, 9, 0))
+    service.acknowledge(session=session, dispute=dispute, actor=people["csc_sw"])
+    clock.set(london(2026, 11, 24, 8, 30))
+
+
+def test_a_day_with_no_change_is_one_line(session, service, people, digests, clock):
+    quiet_day(service, session, people, clock)
+    assert digests.run_due(session) == ["daily:2026-11-24", "weekly:2026-W48"]
+    daily = rows(session, OutboxKind.CHANNEL)[0].payload
+    line = "Tuesday 24 November 2026: no change; 1 dispute open, 1 overdue."
+    assert daily["text"] == line
+    assert [b["text"]["text"] for b in daily["blocks"]] == [line]
+
+
+def test_a_day_with_no_change_is_skipped_by_setting(session, service, people, clock, calendar):
+    digests = make_digests(
+        clock, calendar, load_settings(leads_channel=LEADS, digest_quiet=QuietDigest.SKIP)
+    )
+    quiet_day(service, session, people, clock)
+    assert digests.run_due(session) == ["daily:2026-11-24", "weekly:2026-W48"]
+    sent = rows(session, OutboxKind.CHANNEL)
+    assert [m.payload["text"].split(":")[0] for m in sent] == ["Weekly digest"]
+    clock.set(london(2026, 11, 25, 8, 30))
+    assert digests.run_due(session) == ["daily:2026-11-25"]
+    assert len(rows(session, OutboxKind.CHANNEL)) == 1
 
 
 @pytest.mark.parametrize(
