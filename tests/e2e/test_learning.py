@@ -122,7 +122,7 @@ def test_learning_reaches_the_committee_and_a_reviewed_press_is_recorded_in_plac
     assert "already reviewed by Joe Park" in bot.replies("chair")[-1]["text"]
     assert decided(bot) == [("reviewed", admin_id)] and audit_count(bot) == events
 
-    bot.slack.command(bot.ids["csc_sw"], f"record {REF}")
+    bot.slack.command(bot.ids["csc_sw"], f"record {REF} md")
     record = bot.emulator.files()[-1]["content"].decode()
     assert "Learning reviewed by Joe Park on Monday 23 November 2026 at 12:00pm (GMT)" in record
 

@@ -32,7 +32,7 @@ def buttons(message: dict) -> dict[str, dict]:
 
 
 def record(bot: Bot) -> str:
-    bot.slack.command(bot.ids["pol_dc"], f"record {REF}")
+    bot.slack.command(bot.ids["pol_dc"], f"record {REF} md")
     return bot.emulator.files()[-1]["content"].decode()
 
 

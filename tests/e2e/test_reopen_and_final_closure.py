@@ -35,7 +35,7 @@ def escalate(bot: Bot, times: int) -> None:
 
 
 def record(bot: Bot) -> str:
-    bot.slack.command(bot.ids["pol_dc"], f"record {REF}")
+    bot.slack.command(bot.ids["pol_dc"], f"record {REF} md")
     return bot.emulator.files()[-1]["content"].decode()
 
 
