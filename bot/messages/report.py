@@ -19,10 +19,11 @@ def _number(value: float | None, unit: str) -> str:
     return "none yet" if value is None else f"{value:g} {unit}"
 
 
-def _spread(spread: Spread, unit: str) -> str:
+def _spread(spread: Spread, unit: str, counted: str) -> str:
+    """'median 5.5 working days, 90th percentile 9 working days, over 8 resolved disputes'."""
     return (
-        f"median {_number(spread.median, unit)}, 90th percentile {_number(spread.p90, unit)} "
-        f"(over {spread.count})"
+        f"median {_number(spread.median, unit)}, 90th percentile {_number(spread.p90, unit)}, "
+        f"over {spread.count} {counted}"
     )
 
 
@@ -60,7 +61,8 @@ def report_markdown(figures: ReportFigures) -> str:
         *_table(("outcome", "disputes"), f.outcomes),
         "",
         "## Time to resolution",
-        f"Working days from opening to resolution: {_spread(f.to_resolution, 'working days')}.",
+        "Working days from opening to resolution: "
+        f"{_spread(f.to_resolution, 'working days', 'resolved disputes')}.",
         "",
         "## Timescale compliance per stage",
         *_table(
@@ -70,7 +72,7 @@ def report_markdown(figures: ReportFigures) -> str:
         "",
         "## Acknowledgements",
         f"Working hours from a stage's start to its acknowledgement: "
-        f"{_spread(f.acknowledgement, 'working hours')}; "
+        f"{_spread(f.acknowledgement, 'working hours', 'acknowledgements')}; "
         f"{f.unacknowledged} notices not acknowledged by the period's end.",
         "",
         "## Escalations",

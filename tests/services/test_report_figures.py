@@ -194,6 +194,10 @@ def test_the_figures_match_answers_worked_out_independently(seeded, session, cal
     assert figures.to_resolution.count == len(spans) == 8
     assert figures.to_resolution.median == median(spans)
     assert figures.to_resolution.p90 == nearest_rank_p90(spans)
+    assert (
+        f"median {median(spans):g} working days, 90th percentile {nearest_rank_p90(spans):g} "
+        "working days, over 8 resolved disputes"
+    ) in report_markdown(figures)
 
     acks = seeded["acks"]
     assert figures.acknowledgement.count == len(acks) == 9
