@@ -28,7 +28,6 @@ from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
@@ -39,6 +38,7 @@ from bot.messages.disputes import numbered_stage, theme_label
 from bot.services import digest_facts as facts
 from bot.services.digest_chart import weekly_chart
 from bot.services.notifications import Notifier
+from bot.services.period_claims import claim_period, period_claimed
 from bot.settings import QuietDigest, Settings
 from bot.working_days import WorkingCalendar
 from models.schedule import DigestRun
@@ -120,38 +120,17 @@ class DigestService:
         ]
         return [period for period in latest if period.fires_at >= started]
 
-    @staticmethod
-    def _claimed(session: Session, key: str) -> bool:
-        return session.scalar(select(DigestRun.id).where(DigestRun.period == key)) is not None
-
-    def _claim(self, session: Session, key: str) -> bool:
-        """Inserts the period's row; False when another run or replica already holds it.
-
-        On PostgreSQL a concurrent claimer waits on the unique index for the first to commit,
-        then inserts nothing; the transaction stays usable either way.
-        """
-        if self._claimed(session, key):
-            return False
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        claimed = session.execute(
-            insert(DigestRun)
-            .values(period=key, created_at=self.clock.now())
-            .on_conflict_do_nothing(index_elements=["period"])
-            .returning(DigestRun.id)
-        ).scalar_one_or_none()
-        return claimed is not None
-
     def _first_sweep(self, session: Session) -> None:
         """Records the first start, unless some run (this marker included) already has."""
         if session.scalar(select(DigestRun.id).limit(1)) is None:
-            self._claim(session, FIRST_START)
+            claim_period(session, FIRST_START, self.clock.now())
 
     def run_due(self, session: Session) -> list[str]:
         """Queues every digest due now and not yet sent, in `session`; returns the periods
         handled (a quiet day skipped by setting among them)."""
         self._first_sweep(session)
-        periods = [p for p in self._periods(session) if self._claim(session, p.key)]
+        now = self.clock.now()
+        periods = [p for p in self._periods(session) if claim_period(session, p.key, now)]
         for outgoing in self._compose(session, periods):
             self._send(session, outgoing)
         return [period.key for period in periods]
@@ -163,13 +142,13 @@ class DigestService:
         digest over a large history never holds up the people using the bot meanwhile.
         """
         with read_only(factory) as session:
-            due = [p for p in self._periods(session) if not self._claimed(session, p.key)]
+            due = [p for p in self._periods(session) if not period_claimed(session, p.key)]
             composed = self._compose(session, due)
         handled: list[str] = []
         with transaction(factory) as session:
             self._first_sweep(session)
             for period, outgoing in zip(due, composed, strict=True):
-                if self._claim(session, period.key):
+                if claim_period(session, period.key, self.clock.now()):
                     self._send(session, outgoing)
                     handled.append(period.key)
         return handled

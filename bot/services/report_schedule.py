@@ -13,8 +13,6 @@ import base64
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
@@ -22,11 +20,11 @@ from bot.database import read_only, transaction
 from bot.messages.blocks import section
 from bot.messages.report import summary_blocks
 from bot.services.notifications import Notifier
+from bot.services.period_claims import claim_period, period_claimed
 from bot.services.report_documents import ReportDocument, report_documents
 from bot.services.report_periods import month_start
 from bot.settings import Settings
 from bot.working_days import WorkingCalendar
-from models.schedule import DigestRun
 
 
 @dataclass(frozen=True)
@@ -66,31 +64,13 @@ class ReportSchedule:
         last = start - timedelta(days=1)
         return ReportPeriod(f"report:{first.isoformat()}..{last.isoformat()}", first, last, due)
 
-    @staticmethod
-    def _claimed(session: Session, key: str) -> bool:
-        return session.scalar(select(DigestRun.id).where(DigestRun.period == key)) is not None
-
-    def _claim(self, session: Session, key: str) -> bool:
-        """Inserts the period's row; False when another run or replica already holds it."""
-        if self._claimed(session, key):
-            return False
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        claimed = session.execute(
-            insert(DigestRun)
-            .values(period=key, created_at=self.clock.now())
-            .on_conflict_do_nothing(index_elements=["period"])
-            .returning(DigestRun.id)
-        ).scalar_one_or_none()
-        return claimed is not None
-
     def send_due(self, factory: sessionmaker[Session]) -> list[str]:
         """Queues the latest period's report if it is due and not yet sent; its key if so."""
         period = self.latest_period()
         if self.clock.now() < period.due_at:
             return []
         with read_only(factory) as session:
-            if self._claimed(session, period.key):
+            if period_claimed(session, period.key):
                 return []
             documents = report_documents(
                 session,
@@ -102,7 +82,7 @@ class ReportSchedule:
                 generated_by="Resolve, as scheduled",
             )
         with transaction(factory) as session:
-            if not self._claim(session, period.key):
+            if not claim_period(session, period.key, self.clock.now()):
                 return []
             self._queue(session, period, documents)
         return [period.key]
