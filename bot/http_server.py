@@ -92,12 +92,16 @@ class SlackHTTPServer:
         return self
 
     def stop(self) -> None:
-        """Wakes the server's loop to close every socket at once, then stops its workers.
+        """Lets the workers finish the requests in hand, then wakes the server's loop to close
+        every socket at once.
 
-        A worker's own wake-up can run the closing before this one is written, closing the
-        wake-up pipe under it; the closing is then done (again, harmlessly) from here.
+        The workers go first: a worker that has just answered wakes the loop through its
+        wake-up pipe, which must still be open then. A worker's own wake-up can still run the
+        closing before this one is written, closing the pipe under it; the closing is then done
+        (again, harmlessly) from here.
         """
         server = self._server
+        server.task_dispatcher.shutdown(timeout=5)
 
         def close_all() -> None:
             wasyncore.close_all(server._map, ignore_all=True)
@@ -108,4 +112,3 @@ class SlackHTTPServer:
             close_all()
         if self._thread is not None:
             self._thread.join(timeout=5)
-        server.task_dispatcher.shutdown(timeout=5)
