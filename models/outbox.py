@@ -23,6 +23,7 @@ class OutboxKind(StrEnum):
     """What delivering the row does in Slack."""
 
     DIRECT = "direct"  # a direct message to one person
+    REMINDER = "reminder"  # a direct message that reminds: one a person a half day
     CHANNEL = "channel"  # a message in a named channel
     CONVERSATION = "conversation"  # a message in the dispute's own private conversation
     SYNC_MEMBERS = "sync_members"  # make the dispute's conversation hold exactly its members
