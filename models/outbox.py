@@ -33,7 +33,11 @@ class OutboxKind(StrEnum):
 
 class OutboxMessage(Base):
     __tablename__ = "outbox_messages"
-    __table_args__ = (Index("ix_outbox_due", "status", "not_before"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "not_before"),
+        # Whether someone was already reminded this half day (bot.services.reminder_spacing).
+        Index("ix_outbox_person_kind_due", "person_id", "kind", "not_before"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
