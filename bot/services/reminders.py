@@ -123,14 +123,15 @@ class ReminderPlanner:
         now: datetime,
     ) -> None:
         """A duty with its own timescale: a reminder a working day before it falls due (halfway
-        when that is already past), then a report once it is overdue."""
+        through the working hours left when that is already past), then a report once it is
+        overdue."""
         due = item.due_at
         if due is None or due <= now:
             return
         dispute = transition.dispute
         before = self.calendar.before(due, ONE_WORKING_DAY)
         if before <= now:
-            before = now + (due - now) / 2
+            before = self.calendar.working_share(now, due, 0.5)
         before = self.in_hours(protocol, dispute, before)
         if now < before < due:
             self.add(session, transition, ReminderKind.DUTY, before, item.key, 1)
