@@ -16,6 +16,7 @@ from typing import IO, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 
 from bot.settings import SettingsError
 
@@ -31,7 +32,7 @@ _PATTERNS = [
     re.compile(r"\b(?:payload|text|child_ref|summary)=[^&\s]+"),
 ]
 
-LIBRARY_LOGGERS = ("slack_bolt", "slack_sdk", "waitress")
+LIBRARY_LOGGERS = ("slack_bolt", "slack_sdk", "resolve.slack", "waitress")
 
 
 def redact(text: str) -> str:
@@ -147,26 +148,52 @@ def configure_logging(level: str, log_format: str, stream: IO[str] | None = None
     quiet_libraries(numeric)
 
 
-def quiet_libraries(level: int) -> None:
-    """Keeps Slack's libraries and waitress at INFO or above: at DEBUG they log payloads.
+class RoutineLibraryLines(logging.Filter):
+    """Drops library warnings that are true of every start and ask nothing of an operator.
 
-    Alembic says each migration it checks, the scheduler each job it runs, and WeasyPrint each
-    step of drawing a PDF, at INFO: that would bury the bot's own lines (and a report's
-    output), so they show only when DEBUG is asked for.
+    Bolt warns that its token "will be unused" whenever SLACK_BOT_TOKEN is set, because the app
+    is handed a client built from that same token on purpose.
     """
+
+    LINES = frozenset({warning_client_prioritized_and_token_skipped()})
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() not in self.LINES
+
+
+_ROUTINE = RoutineLibraryLines()
+
+
+def quiet_libraries(level: int) -> None:
+    """What libraries may say: their warnings by default, their routine lines only when DEBUG
+    (`--verbose`) is asked for, and never Slack's payloads.
+
+    Slack's libraries log whole payloads at DEBUG, so they stay at INFO even then; at INFO they
+    say each Socket Mode reconnection and retry, which is routine. The scheduler says each job
+    it runs at INFO and, at WARNING, each run it skips or coalesces because the last is still
+    going: by design here (the database says what is due), so only its errors show by default.
+    Alembic says each migration it checks and WeasyPrint each step of drawing a PDF.
+    """
+    verbose = level <= logging.DEBUG
     for name in LIBRARY_LOGGERS:
-        logging.getLogger(name).setLevel(max(level, logging.INFO))
-    logging.getLogger("alembic").setLevel(max(level, logging.WARNING))
-    routine = level if level <= logging.DEBUG else max(level, logging.WARNING)
-    for name in ("apscheduler", "weasyprint", "fontTools"):
-        logging.getLogger(name).setLevel(routine)
+        logging.getLogger(name).setLevel(logging.INFO if verbose else max(level, logging.WARNING))
+    for name in ("slack_bolt", "resolve.slack"):
+        if verbose:
+            logging.getLogger(name).removeFilter(_ROUTINE)
+        else:
+            logging.getLogger(name).addFilter(_ROUTINE)
+    logging.getLogger("alembic").setLevel(level if verbose else max(level, logging.WARNING))
+    logging.getLogger("apscheduler").setLevel(level if verbose else max(level, logging.ERROR))
+    for name in ("weasyprint", "fontTools"):
+        logging.getLogger(name).setLevel(level if verbose else max(level, logging.WARNING))
 
 
-def configure_from_environment(default_level: str = "INFO") -> None:
+def configure_from_environment(default_level: str = "INFO", *, verbose: bool = False) -> None:
     """RESOLVE_LOG_LEVEL and RESOLVE_LOG_FORMAT; a bad value stops the command in one line.
 
     `default_level` applies when RESOLVE_LOG_LEVEL is not set (the demo prints a transcript, so
-    it logs only warnings unless asked for more).
+    it logs only warnings unless asked for more); `verbose` (`--verbose`) means DEBUG whatever
+    the variable says.
     """
     try:
         settings = LogSettings()
@@ -181,4 +208,4 @@ def configure_from_environment(default_level: str = "INFO") -> None:
     except UnicodeDecodeError:
         raise SettingsError("The .env file is not UTF-8 text: save it as UTF-8.") from None
     level = settings.level if "level" in settings.model_fields_set else default_level
-    configure_logging(level, settings.format)
+    configure_logging("DEBUG" if verbose else level, settings.format)

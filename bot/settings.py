@@ -102,6 +102,9 @@ class Settings(BaseSettings):
     child_ref_pattern: str = Field(DEFAULT_CHILD_REF_PATTERN, **_env("RESOLVE_CHILD_REF_PATTERN"))
     retention: str = Field("6 years", **_env("RESOLVE_RETENTION"))
     reopen_within: str = Field(DEFAULT_REOPEN_WITHIN, **_env("RESOLVE_REOPEN_WITHIN"))
+    child_protection_contact: str | None = Field(
+        None, min_length=1, max_length=300, **_env("RESOLVE_CHILD_PROTECTION_CONTACT")
+    )
     report_every_months: int = Field(6, **_env("RESOLVE_REPORT_EVERY_MONTHS"))
 
     @field_validator("data_keys")
@@ -228,6 +231,8 @@ _ALLOWED = {
     "RESOLVE_CLOCK_START": "an ISO-8601 instant with its offset, such as 2026-12-01T09:00:00+00:00",
     "RESOLVE_CLOCK_SPEED": "simulated seconds per real second, more than 0 (e.g. 3600)",
     "RESOLVE_RETENTION": "a period such as '6 years', '18 months' or ISO-8601 'P6Y'",
+    "RESOLVE_CHILD_PROTECTION_CONTACT": "the line to call for a child at immediate risk, such "
+    "as 'the MASH on 0300 123 4567', up to 300 characters",
     "RESOLVE_REPORT_EVERY_MONTHS": "one of 1, 2, 3, 4, 6 or 12 (months), so reports cover the "
     "year evenly",
 }

@@ -85,6 +85,35 @@ class WorkingCalendar:
             day += timedelta(days=1)
         return total
 
+    def add_working_time(self, start: datetime, span: timedelta) -> datetime:
+        """The instant `span` of working time after `start`, counting only opening to close on
+        working days: 2 hours from 4pm on a Friday is 10am on Monday."""
+        moment = self.local(self.next_working_moment(start))
+        left = span
+        while True:
+            closes = datetime.combine(moment.date(), self.closes, tzinfo=self.zone)
+            if left <= closes - moment:
+                return (moment + left).astimezone(UTC)
+            left -= closes - moment
+            moment = self.local(self._at(self.add_working_days(moment.date(), 1), self.opens))
+
+    def working_share(self, start: datetime, end: datetime, share: float) -> datetime:
+        """The instant `share` of the working time from `start` to `end` has passed: halfway
+        through a stage is half its working hours, not half the nights and weekends in it."""
+        hours = self.working_hours_between(start, end) * share
+        return self.add_working_time(start, timedelta(seconds=round(hours * 3600)))
+
+    def half_day(self, instant: datetime) -> tuple[datetime, datetime]:
+        """The half working day `instant` falls in, as UTC [start, end): opening to midway, or
+        midway to the next opening, so a message at close of business is the afternoon's."""
+        local = self.local(self.next_working_moment(instant))
+        day = local.date()
+        opens = datetime.combine(day, self.opens, tzinfo=self.zone)
+        midway = opens + (datetime.combine(day, self.closes, tzinfo=self.zone) - opens) / 2
+        if local < midway:
+            return opens.astimezone(UTC), midway.astimezone(UTC)
+        return midway.astimezone(UTC), self._at(self.add_working_days(day, 1), self.opens)
+
     def before(self, deadline: datetime, timescale: Timescale) -> datetime:
         """The instant a span before `deadline`: same local time N working days earlier."""
         if timescale.working_days is not None:

@@ -23,6 +23,7 @@ class OutboxKind(StrEnum):
     """What delivering the row does in Slack."""
 
     DIRECT = "direct"  # a direct message to one person
+    REMINDER = "reminder"  # a direct message that reminds: one a person a half day
     CHANNEL = "channel"  # a message in a named channel
     CONVERSATION = "conversation"  # a message in the dispute's own private conversation
     SYNC_MEMBERS = "sync_members"  # make the dispute's conversation hold exactly its members
@@ -32,7 +33,11 @@ class OutboxKind(StrEnum):
 
 class OutboxMessage(Base):
     __tablename__ = "outbox_messages"
-    __table_args__ = (Index("ix_outbox_due", "status", "not_before"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "not_before"),
+        # Whether someone was already reminded this half day (bot.services.reminder_spacing).
+        Index("ix_outbox_person_kind_due", "person_id", "kind", "not_before"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))

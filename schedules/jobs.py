@@ -6,21 +6,34 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from bot.flows.sweep import Sweeper
+from bot.flows.sweep import Sweeper, SweepReport
 from bot.runtime import Runtime
 
 log = logging.getLogger("resolve.jobs")
 
 
+_SAID = (
+    ("escalated", "stage escalated", "stages escalated"),
+    ("awaiting_referral", "stage awaiting referral", "stages awaiting referral"),
+    ("reminders_sent", "reminder sent", "reminders sent"),
+)
+
+
+def sweep_line(report: SweepReport) -> str | None:
+    """One line naming only what happened ("Sweep: 3 stages escalated, 2 reminders sent"); None
+    for a sweep that found nothing due, so a quiet partnership's log stays empty."""
+    said = [
+        f"{count} {one if count == 1 else many}"
+        for field, one, many in _SAID
+        if (count := getattr(report, field))
+    ]
+    return "Sweep: " + ", ".join(said) if said else None
+
+
 def deadline_sweep(sweeper: Sweeper) -> None:
-    report = sweeper.run_once()
-    if report.escalated or report.reminders_sent or report.awaiting_referral:
-        log.info(
-            "sweep: %d escalated, %d awaiting referral, %d reminders sent",
-            report.escalated,
-            report.awaiting_referral,
-            report.reminders_sent,
-        )
+    line = sweep_line(sweeper.run_once())
+    if line is not None:
+        log.info(line)
 
 
 def outbox_delivery(rt: Runtime) -> None:

@@ -68,3 +68,11 @@ def fail(message: str, *, code: int = 1) -> NoReturn:
 
 
 pass_context = click.make_pass_decorator(Context, ensure=True)
+
+
+verbose_option = click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Log everything, the scheduler's and Slack's routine lines too (RESOLVE_LOG_LEVEL=DEBUG).",
+)

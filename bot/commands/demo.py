@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from bot.commands.common import Context, fail, pass_context
+from bot.commands.common import Context, fail, pass_context, verbose_option
 from bot.logging_setup import configure_from_environment
 from bot.parsing import WhenError, parse_when
 
@@ -26,11 +26,13 @@ from bot.parsing import WhenError, parse_when
     default=None,
     help='When the story starts, e.g. "21/12/2026 09:30" (default: the next working day at 09:30).',
 )
+@verbose_option
 @pass_context
-def demo_command(ctx: Context, protocol_key: str, start: str | None) -> None:
+def demo_command(ctx: Context, protocol_key: str, start: str | None, verbose: bool) -> None:
     """Run one dispute through every stage against a local Slack emulator, time fast-forwarded,
     printing what each person sees and the final record."""
-    configure_from_environment(default_level="WARNING")  # the transcript is the output
+    # The transcript is the output: only warnings unless more is asked for.
+    configure_from_environment(default_level="WARNING", verbose=verbose)
     if ctx.catalog.get(protocol_key) is None:
         fail(f"There is no protocol '{protocol_key}'. Available: {', '.join(ctx.catalog.keys())}.")
     calendar = ctx.calendar

@@ -17,6 +17,7 @@ WHAT = {
     OutboxKind.SYNC_MEMBERS: "set up the dispute's private conversation and its members",
     OutboxKind.CONVERSATION: "post in the dispute's conversation",
     OutboxKind.DIRECT: "direct message",
+    OutboxKind.REMINDER: "reminder by direct message",
     OutboxKind.CHANNEL: "message in a channel",
     OutboxKind.UPDATE_NOTICE: "redraw a stage notice",
     OutboxKind.FILE: "file upload",

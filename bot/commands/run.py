@@ -11,8 +11,9 @@ from slack_sdk.errors import SlackClientError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import create_app
-from bot.commands.common import NO_KEYS, Context, fail, pass_context
+from bot.commands.common import NO_KEYS, Context, fail, pass_context, verbose_option
 from bot.http_server import SlackHTTPServer
+from bot.logging_setup import configure_from_environment
 from bot.readiness import database_readiness
 from bot.runtime import build_runtime
 from bot.services.digests import DigestService
@@ -69,9 +70,12 @@ def connect_socket_mode(handler: SocketModeHandler, settings: Settings) -> None:
 
 
 @click.command("run")
+@verbose_option
 @pass_context
-def run_command(ctx: Context) -> None:
+def run_command(ctx: Context, verbose: bool) -> None:
     """Run the bot: Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT at /slack/events."""
+    if verbose:
+        configure_from_environment(verbose=True)
     settings = ctx.settings
     check_can_run(settings)
     rt = build_runtime(settings)

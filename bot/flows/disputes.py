@@ -16,6 +16,7 @@ from bot.messages import disputes as views
 from bot.messages import duties as duty_views
 from bot.messages import replies
 from bot.messages.blocks import Block
+from bot.messages.risk import at_immediate_risk, immediate_risk_warning
 from bot.services.disputes import ActionInput, DutyTick, StageEntry
 from bot.services.duty_list import side_of, ticks
 from models.directory import Person
@@ -61,6 +62,9 @@ def open_dispute(
     ctx.notifier.stage_entered(session, entry)
     duties = ctx.notifier.duty_checklist(session, dispute, "raiser")
     reply = views.opened_reply(dispute, dispute.protocol_snapshot, ctx.calendar, duties)
+    if at_immediate_risk(dispute.protocol_snapshot, dispute.urgency):
+        contact = ctx.notifier.settings.child_protection_contact
+        reply["blocks"].insert(1, immediate_risk_warning(contact))
     ctx.notifier.direct(session, raiser, reply, dispute=dispute)
     if pattern := ctx.service.pattern_completed(session, dispute):
         ctx.notifier.pattern_found(session, pattern)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot.flows.context import FlowContext
 from bot.services.duty_list import current_duties
+from bot.services.reminder_spacing import RemindLater
 from bot.services.reminders import ONE_WORKING_DAY
 from models.dispute import Dispute
 from models.schedule import Reminder, ReminderKind
@@ -111,6 +112,13 @@ def _senders(ctx: FlowContext) -> dict[ReminderKind, Send]:
 
 def send_reminder(
     ctx: FlowContext, session: Session, dispute: Dispute, reminder: Reminder, now: datetime
-) -> bool:
-    """Sends one reminder and plans the next of its kind; False if it no longer applies."""
-    return _senders(ctx)[ReminderKind(reminder.kind)](ctx, session, dispute, reminder, now)
+) -> bool | None:
+    """Sends one reminder and plans the next of its kind; False if it no longer applies, None
+    when it would reach someone a second time this half day: then nothing of it is written and
+    it falls due again at the next half day, to be written afresh."""
+    try:
+        with session.begin_nested():
+            return _senders(ctx)[ReminderKind(reminder.kind)](ctx, session, dispute, reminder, now)
+    except RemindLater as later:
+        reminder.due_at = later.until
+        return None

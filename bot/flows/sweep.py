@@ -103,6 +103,9 @@ class Sweeper:
             report.deferred += 1
             return
         sent = send_reminder(self.ctx, session, dispute, reminder, now)
+        if sent is None:  # would remind someone twice in a half day: due again at the next
+            report.deferred += 1
+            return
         reminder.status = ReminderStatus.SENT if sent else ReminderStatus.CANCELLED
         reminder.sent_at = now if sent else None
         if sent:

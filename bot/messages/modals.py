@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.messages import procedures
 from bot.messages.blocks import Block, clip, context, escape, section
+from bot.messages.risk import at_immediate_risk, immediate_risk_warning
 from models.dispute import DiscussionVersion
 from models.payloads import ActionMeta
 from models.protocol import (
@@ -29,6 +30,7 @@ RESOLVE = "resolve_dispute"
 CORRECT = "correct_discussion"
 COUNTERPART_PICKED = "open_counterpart_picked"
 CATEGORY_PICKED = "open_category_picked"
+URGENCY_PICKED = "open_urgency_picked"
 VALUE = "value"
 
 
@@ -92,10 +94,17 @@ def _modal(
 
 
 def open_modal(
-    protocol: Protocol, *, counterpart_note: str | None = None, category: str | None = None
+    protocol: Protocol,
+    *,
+    counterpart_note: str | None = None,
+    category: str | None = None,
+    urgency: str | None = None,
+    risk_contact: str | None = None,
 ) -> View:
     """The form a professional fills in to raise a disagreement with another agency; choosing a
-    category that asks for more (a conference dissent, say) redraws it with those fields."""
+    category that asks for more (a conference dissent, say) redraws it with those fields, and
+    choosing immediate risk redraws it with where to go now (`risk_contact`, the partnership's
+    child protection line)."""
     chosen = protocol.category(category) if category else None
     capacity = chosen.counterpart if chosen else None
     blocks: list[Block] = [
@@ -114,7 +123,7 @@ def open_modal(
     ]
     if counterpart_note:
         blocks.append(context(counterpart_note))
-    blocks += _dispute_inputs(protocol, chosen)
+    blocks += _dispute_inputs(protocol, chosen, urgency, risk_contact)
     blocks += not_for(protocol)
     return _modal(OPEN, "Open a dispute", "Open dispute", blocks, ActionMeta(protocol=protocol.key))
 
@@ -150,9 +159,26 @@ def _ask_input(ask: Ask) -> Block:
     return _input(ask.field, ask.label, element, hint=ask.hint)
 
 
-def _dispute_inputs(protocol: Protocol, chosen: Category | None) -> list[Block]:
-    """What the dispute is about, for whom, how urgent, and where it starts."""
+def _urgency_input(protocol: Protocol, urgency: str | None, contact: str | None) -> list[Block]:
+    """The urgency buttons, redrawn on each choice; immediate risk brings its warning below."""
     urgencies = [_option(u.key, u.label) for u in protocol.urgencies]
+    initial = next((o for o in urgencies if o["value"] == urgency), urgencies[0])
+    element = {
+        "type": "radio_buttons",
+        "action_id": URGENCY_PICKED,
+        "options": urgencies,
+        "initial_option": initial,
+    }
+    blocks = [_input("urgency", "Urgency", element, dispatch=True)]
+    if at_immediate_risk(protocol, initial["value"]):
+        blocks.append(immediate_risk_warning(contact))
+    return blocks
+
+
+def _dispute_inputs(
+    protocol: Protocol, chosen: Category | None, urgency: str | None, contact: str | None
+) -> list[Block]:
+    """What the dispute is about, for whom, how urgent, and where it starts."""
     starts = [
         _option(s.key, f"{n}. {s.title}") for n, s in enumerate(protocol.stages[:-1], start=1)
     ]
@@ -170,15 +196,7 @@ def _dispute_inputs(protocol: Protocol, chosen: Category | None) -> list[Block]:
             "Summary of the disagreement",
             _plain("What was decided, and why you disagree", multiline=True),
         ),
-        _input(
-            "urgency",
-            "Urgency",
-            {
-                "type": "radio_buttons",
-                "options": urgencies,
-                "initial_option": urgencies[0],
-            },
-        ),
+        *_urgency_input(protocol, urgency, contact),
         _input(
             "stated_timescale",
             "Timescale that protects the child",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.messages.blocks import actions, button, context, escape, section
 from bot.messages.disputes import (
     ACKNOWLEDGE,
@@ -16,19 +18,41 @@ from bot.messages.disputes import (
 from bot.working_days import WorkingCalendar
 from models.directory import Person
 from models.dispute import Dispute
-from models.protocol import Protocol
+from models.protocol import Protocol, ReminderPoint
+
+
+def _lead(
+    point: ReminderPoint | None, deadline: datetime, now: datetime, calendar: WorkingCalendar
+) -> str:
+    """What the reminder means, in words: "Halfway", or how soon the deadline is by the
+    calendar ("Due tomorrow"), never a percentage."""
+    if point is not None and point.fraction == 0.5:
+        return "Halfway"
+    days = (calendar.local(deadline).date() - calendar.local(now).date()).days
+    if days <= 0:
+        return "Due today"
+    if days == 1:
+        return "Due tomorrow"
+    if days < 7:
+        return f"Due {calendar.local(deadline):%A}"
+    return "Reminder"
 
 
 def deadline_reminder(
-    dispute: Dispute, protocol: Protocol, label: str, calendar: WorkingCalendar
+    dispute: Dispute, protocol: Protocol, label: str, calendar: WorkingCalendar, now: datetime
 ) -> Message:
+    """A reminder point of the stage (`label` is how the protocol wrote it), as sent at `now`."""
     assert dispute.deadline_at is not None
+    points = protocol.stage(dispute.stage_index).reminders
+    point = next((p for p in points if p.text == label), None)
+    lead = _lead(point, dispute.deadline_at, now, calendar)
+    due = calendar.describe(dispute.deadline_at)
     text = (
-        f":alarm_clock: Reminder ({escape(label)}): *{dispute.reference}* is at "
-        f"{stage_label(dispute, protocol)} and is due by {calendar.describe(dispute.deadline_at)}."
+        f":alarm_clock: *{lead}:* *{dispute.reference}* ({stage_label(dispute, protocol)}) "
+        f"is due by {due}."
     )
     return message(
-        f"Reminder: {dispute.reference} is due by {calendar.describe(dispute.deadline_at)}.",
+        f"{lead}: {dispute.reference} is due by {due}.",
         [
             section(text),
             section(next_step(dispute, protocol, calendar)),

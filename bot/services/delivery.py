@@ -296,7 +296,7 @@ class OutboxDelivery:
         if kind is OutboxKind.FILE:
             assert row.channel is not None
             return self._upload(row.channel, row.payload)
-        if kind is OutboxKind.DIRECT:
+        if kind in (OutboxKind.DIRECT, OutboxKind.REMINDER):
             person = session.get(Person, row.person_id)
             if person is None:
                 raise Permanent("nobody to send it to: the directory has no partnership admin")

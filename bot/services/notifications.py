@@ -27,6 +27,7 @@ from bot.services.duty_list import (
     ticks,
 )
 from bot.services.outbox_retry import requeue_conversation_setup
+from bot.services.reminder_spacing import one_a_half_day
 from bot.settings import Settings
 from bot.working_days import WorkingCalendar
 from models.directory import Agency, Person
@@ -76,6 +77,17 @@ class Notifier:
 
     def direct(self, session: Session, person: Person, payload: dict[str, Any], **kw: Any) -> None:
         self._add(session, OutboxKind.DIRECT, payload, person=person, **kw)
+
+    def remind(
+        self, session: Session, dispute: Dispute, person: Person, payload: dict[str, Any]
+    ) -> None:
+        """A reminder to one person, at most one a half day unless the dispute's route runs at
+        any hour; raises RemindLater otherwise (see bot.services.reminder_spacing). Callers
+        write one reminder to a person once."""
+        urgency = dispute.protocol_snapshot.urgency(dispute.urgency)
+        if urgency is None or not urgency.any_hour:
+            one_a_half_day(session, self.calendar, person, self.clock.now())
+        self._add(session, OutboxKind.REMINDER, payload, dispute=dispute, person=person)
 
     def file(self, session: Session, channel: str, payload: dict[str, Any]) -> None:
         """A file upload (the weekly chart); payload as OutboxDelivery expects for FILE rows."""
@@ -259,17 +271,19 @@ class Notifier:
 
     def remind_deadline(self, session: Session, dispute: Dispute, label: str) -> None:
         protocol = dispute.protocol_snapshot
-        payload = nudges.deadline_reminder(dispute, protocol, label, self.calendar)
+        payload = nudges.deadline_reminder(
+            dispute, protocol, label, self.calendar, self.clock.now()
+        )
         for person in self.acting(dispute):
-            self.direct(session, person, payload, dispute=dispute)
+            self.remind(session, dispute, person, payload)
 
     def remind_acknowledge(
         self, session: Session, dispute: Dispute, people: list[Person], sequence: int
     ) -> None:
         protocol = dispute.protocol_snapshot
         payload = nudges.acknowledgement_reminder(dispute, protocol, sequence, self.calendar)
-        for person in people:
-            self.direct(session, person, payload, dispute=dispute)
+        for person in {p.id: p for p in people}.values():
+            self.remind(session, dispute, person, payload)
 
     def not_acknowledged(
         self, session: Session, dispute: Dispute, people: list[Person], reminders: int
@@ -283,7 +297,7 @@ class Notifier:
         payload = nudges.final_review(dispute, protocol, self.calendar)
         self.admins(session, payload, dispute=dispute)
         for person in self.acting(dispute):
-            self.direct(session, person, payload, dispute=dispute)
+            self.remind(session, dispute, person, payload)
 
     def referral_due(self, session: Session, dispute: Dispute) -> None:
         """To those the protocol lets make the referral; to the parties and those acting when
@@ -297,22 +311,26 @@ class Notifier:
             *self.acting(dispute),
         ]
         for person in {p.id: p for p in people}.values():
-            self.direct(session, person, payload, dispute=dispute)
+            self.remind(session, dispute, person, payload)
 
     def check_in(self, session: Session, dispute: Dispute, every: str) -> None:
         """The urgent route's regular joint problem-solving, to those acting at the stage."""
         payload = nudges.check_in(dispute, dispute.protocol_snapshot, every, self.calendar)
         for person in self.acting(dispute):
-            self.direct(session, person, payload, dispute=dispute)
+            self.remind(session, dispute, person, payload)
 
     def remind_duty(self, session: Session, dispute: Dispute, item: BoundDuty) -> bool:
-        """Each side yet to tick the duty hears it is due soon; False when all have ticked."""
+        """Each side yet to tick the duty hears it is due soon; False when all have ticked. One
+        person acting for both sides hears it once, for the first."""
         done = ticks(session, dispute)
         waiting = [side for side in item.sides if (item.key, side) not in done]
+        told: set[int] = set()
         for side in waiting:
             payload = duty_views.duty_due_soon(dispute, item, side, done, self.calendar)
             for person in acting_for(dispute, side):
-                self.direct(session, person, payload, dispute=dispute)
+                if person.id not in told:
+                    told.add(person.id)
+                    self.remind(session, dispute, person, payload)
         return bool(waiting)
 
     def duty_overdue(self, session: Session, dispute: Dispute, item: BoundDuty) -> bool:
@@ -324,7 +342,7 @@ class Notifier:
         payload = duty_views.duty_overdue(dispute, item, waiting, self.calendar)
         people = {p.id: p for side in waiting for p in acting_for(dispute, side)}
         for person in people.values():
-            self.direct(session, person, payload, dispute=dispute)
+            self.remind(session, dispute, person, payload)
         self.leads(session, payload, dispute=dispute)
         return True
 

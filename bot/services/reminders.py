@@ -44,9 +44,15 @@ class ReminderPlanner:
             return due
         return self.calendar.next_working_moment(due)
 
-    def _point(self, point: ReminderPoint, start: datetime, deadline: datetime) -> datetime:
+    def _point(
+        self, point: ReminderPoint, start: datetime, deadline: datetime, *, any_hour: bool
+    ) -> datetime:
+        """A share of the stage is a share of its working time, so "halfway" means half the
+        hours people can act in; on a route that runs at any hour, every hour counts."""
         if point.fraction is not None:
-            return start + (deadline - start) * point.fraction
+            if any_hour:
+                return start + (deadline - start) * point.fraction
+            return self.calendar.working_share(start, deadline, point.fraction)
         assert point.before is not None
         return self.calendar.before(deadline, point.before)
 
@@ -77,15 +83,17 @@ class ReminderPlanner:
         cancel_pending(session, dispute)
         stage = protocol.stage(transition.to_stage)
         deadline = transition.deadline_at
+        urgency = protocol.urgency(dispute.urgency)
+        any_hour = urgency is not None and urgency.any_hour
         if deadline is not None:
             for point in stage.reminders:
-                due = self.in_hours(protocol, dispute, self._point(point, now, deadline))
+                at = self._point(point, now, deadline, any_hour=any_hour)
+                due = self.in_hours(protocol, dispute, at)
                 if now < due < deadline:
                     self.add(session, transition, ReminderKind.DEADLINE, due, point.text)
         if transition.acting_notices:
             due = self.in_hours(protocol, dispute, self.calendar.due(now, protocol.acknowledgement))
             self.add(session, transition, ReminderKind.ACKNOWLEDGE, due, "acknowledgement")
-        urgency = protocol.urgency(dispute.urgency)
         if urgency is not None and urgency.check_in_every is not None:
             due = self.calendar.opening_after(now, urgency.check_in_every)
             self.add(
@@ -115,14 +123,15 @@ class ReminderPlanner:
         now: datetime,
     ) -> None:
         """A duty with its own timescale: a reminder a working day before it falls due (halfway
-        when that is already past), then a report once it is overdue."""
+        through the working hours left when that is already past), then a report once it is
+        overdue."""
         due = item.due_at
         if due is None or due <= now:
             return
         dispute = transition.dispute
         before = self.calendar.before(due, ONE_WORKING_DAY)
         if before <= now:
-            before = now + (due - now) / 2
+            before = self.calendar.working_share(now, due, 0.5)
         before = self.in_hours(protocol, dispute, before)
         if now < before < due:
             self.add(session, transition, ReminderKind.DUTY, before, item.key, 1)

@@ -172,8 +172,9 @@ def open_resolve_form(context: BoltContext, client: WebClient, body: Body) -> No
 
 
 def open_form_changed(rt: Runtime, body: Body, client: WebClient) -> None:
-    """Redraws the open form when the counterpart or the category changes: the chosen person's
-    agency from the directory, and the details the chosen category asks for."""
+    """Redraws the open form when the counterpart, the category or the urgency changes: the
+    chosen person's agency from the directory, the details the chosen category asks for, and
+    the warning that immediate risk needs the child protection procedures now."""
     view = body["view"]
     action = body["actions"][0]
     protocol = rt.catalog.get(rt.settings.protocol)  # never the one a form's metadata names
@@ -189,11 +190,21 @@ def open_form_changed(rt: Runtime, body: Body, client: WebClient) -> None:
         category = (action.get("selected_option") or {}).get("value")
     else:
         category = field(view, "category")
+    if action.get("action_id") == modals.URGENCY_PICKED:
+        urgency = (action.get("selected_option") or {}).get("value")
+    else:
+        urgency = field(view, "urgency")
     note = _counterpart_note(rt, client, picked) if picked else None
     client.views_update(
         view_id=view["id"],
         hash=view.get("hash"),
-        view=modals.open_modal(protocol, counterpart_note=note, category=category),
+        view=modals.open_modal(
+            protocol,
+            counterpart_note=note,
+            category=category,
+            urgency=urgency,
+            risk_contact=rt.settings.child_protection_contact,
+        ),
     )
 
 
@@ -233,5 +244,5 @@ def register(app: App, rt: Runtime) -> None:
         ack()
         open_form_changed(rt, body, client)
 
-    for changed in (modals.COUNTERPART_PICKED, modals.CATEGORY_PICKED):
+    for changed in (modals.COUNTERPART_PICKED, modals.CATEGORY_PICKED, modals.URGENCY_PICKED):
         app.action(changed)(on_open_form_changed)

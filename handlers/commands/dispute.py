@@ -84,7 +84,10 @@ def open_form(rt: Runtime, acting: Acting, sub: Subcommand, client: WebClient, b
         raise DomainError(
             f"The configured protocol '{rt.settings.protocol}' is missing: ask your admin."
         )
-    client.views_open(trigger_id=body["trigger_id"], view=modals.open_modal(protocol))
+    contact = rt.settings.child_protection_contact
+    client.views_open(
+        trigger_id=body["trigger_id"], view=modals.open_modal(protocol, risk_contact=contact)
+    )
 
 
 def log_discussion(

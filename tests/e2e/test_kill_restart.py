@@ -229,7 +229,12 @@ def test_killed_and_restarted_replicas_escalate_once_and_lose_no_message(
         rows = session.scalars(
             select(OutboxMessage).where(
                 OutboxMessage.kind.in_(
-                    [OutboxKind.DIRECT, OutboxKind.CHANNEL, OutboxKind.CONVERSATION]
+                    [
+                        OutboxKind.DIRECT,
+                        OutboxKind.REMINDER,
+                        OutboxKind.CHANNEL,
+                        OutboxKind.CONVERSATION,
+                    ]
                 )
             )
         ).all()

@@ -15,11 +15,13 @@ from click.testing import CliRunner
 from slack_bolt import App, BoltRequest
 
 from bot.cli import cli
+from bot.flows.sweep import Sweeper
 from bot.logging_setup import configure_from_environment, configure_logging, redact
 from bot.slack_emulator.driver import sign
-from tests.conftest import leaked_lines
+from schedules.jobs import deadline_sweep
+from tests.conftest import leaked_lines, london
 from tests.e2e.conftest import SECRET, Bot
-from tests.e2e.test_journey import CHILD
+from tests.e2e.test_journey import CHILD, open_dispute
 
 HOOK = "https://hooks.slack.com/commands/T0RESOLVE/1234/abcdEFGH"
 
@@ -148,17 +150,33 @@ def test_the_suite_scan_finds_a_child_reference_in_a_log_line() -> None:
     assert leaked_lines(lines, {"AB/77x9q"}) == lines[1:]
 
 
+@pytest.mark.provokes_errors("logs a scheduler error line to check it still shows")
 def test_the_schedulers_routine_lines_show_only_at_debug(logged: io.StringIO) -> None:
     configure_logging("INFO", "plain", logged)
     logging.getLogger("apscheduler.executors.default").info('Job "deadline_sweep" executed')
     logging.getLogger("apscheduler.scheduler").warning("Run time of job was missed")
-    logging.getLogger("resolve.jobs").info("sweep: 2 escalated")
+    logging.getLogger("apscheduler.scheduler").warning("skipped: maximum number of running")
+    logging.getLogger("apscheduler.executors.default").error('Job "digests" raised an exception')
+    logging.getLogger("resolve.jobs").info("Sweep: 2 stages escalated")
     text = logged.getvalue()
-    assert "executed" not in text
-    assert "was missed" in text and "sweep: 2 escalated" in text
+    assert "executed" not in text and "was missed" not in text and "skipped" not in text
+    assert "raised an exception" in text and "Sweep: 2 stages escalated" in text
     configure_logging("DEBUG", "plain", logged)
     logging.getLogger("apscheduler.executors.default").info('Job "outbox_delivery" executed')
     assert 'Job "outbox_delivery" executed' in logged.getvalue()
+
+
+def test_a_sweep_logs_one_line_only_when_something_happened(bot: Bot, logged: io.StringIO) -> None:
+    configure_logging("INFO", "plain", logged)
+    rt = bot.rt
+    sweeper = Sweeper(factory=rt.factory, service=rt.service, notifier=rt.notifier, clock=rt.clock)
+    open_dispute(bot)  # Monday 23 Nov 10:00; due Monday 30 Nov 17:00
+    deadline_sweep(sweeper)
+    assert "Sweep" not in logged.getvalue()
+    bot.clock.set(london(2026, 11, 30, 17, 0))
+    deadline_sweep(sweeper)
+    swept = [line for line in logged.getvalue().splitlines() if "Sweep" in line]
+    assert len(swept) == 1 and swept[0].endswith("Sweep: 1 stage escalated")
 
 
 def test_the_demo_logs_only_warnings_unless_asked_for_more(
