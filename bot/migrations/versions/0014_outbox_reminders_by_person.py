@@ -1,6 +1,6 @@
 """Outbox reminders by person: finds whether someone was already reminded this half day
 
-Revision ID: 0014c
+Revision ID: 0014
 Revises: 0013
 """
 
@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0014c"
+revision: str = "0014"
 down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
