@@ -145,6 +145,10 @@ def page_rows(results: list[Result]) -> Rows:
         ("App Home median", [f"{p.home_median_ms:.1f}" for p in figures]),
         ("App Home p95", [f"{p.home_p95_ms:.1f}" for p in figures]),
         ("  floor: its SELECTs replayed bare", [f"{p.home_floor_ms:.1f}" for p in figures]),
+        ("/dispute list CPU time, median", [f"{p.list_cpu_ms:.1f}" for p in figures]),
+        ("  floor: its SELECTs replayed bare", [f"{p.list_floor_cpu_ms:.1f}" for p in figures]),
+        ("App Home CPU time, median", [f"{p.home_cpu_ms:.1f}" for p in figures]),
+        ("  floor: its SELECTs replayed bare", [f"{p.home_floor_cpu_ms:.1f}" for p in figures]),
         (
             f"/dispute list, {CLIENTS} clients at once (requests/s)",
             [f"{p.list_per_second:.0f}" for p in figures],
