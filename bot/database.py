@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from bot.schema_version import applied_revisions, newest_revisions
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 READ_ONLY = "resolve_read_only"  # a connection option: begin without taking SQLite's write lock
@@ -97,6 +100,8 @@ def read_only(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config  # only where migrating: see bot.schema_version
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
@@ -105,4 +110,16 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str) -> None:
     """Brings the schema to the newest migration; safe to run on every start."""
+    from alembic import command  # only where migrating: see bot.schema_version
+
     command.upgrade(alembic_config(url), "head")
+
+
+def schema_is_current(url: str) -> bool:
+    """Whether the database is at the newest migration, asked without Alembic."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return applied_revisions(connection) == newest_revisions()
+    finally:
+        engine.dispose()

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, SimulatedClock, SystemClock
-from bot.database import make_engine, make_session_factory, upgrade
+from bot.database import make_engine, make_session_factory, schema_is_current, upgrade
 from bot.flows.context import FlowContext
 from bot.protocols import ProtocolCatalog
 from bot.services.child_refs import ChildRefDetector
@@ -61,7 +61,7 @@ def build_runtime(
     """Wires the bot; tests pass their own clock and a client aimed at the Slack emulator."""
     if settings.keyring is not None:
         use_keys(settings.keyring)
-    if migrate:
+    if migrate and not schema_is_current(settings.database_url):
         upgrade(settings.database_url)
     clock = clock or clock_from(settings)
     calendar = WorkingCalendar.from_settings(settings)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-import holidays
 
 from bot.settings import Region, Settings
 from models.timescale import Timescale
+
+if TYPE_CHECKING:
+    import holidays
 
 _SUBDIVISION = {
     Region.ENGLAND_AND_WALES: "ENG",
@@ -38,6 +40,10 @@ class WorkingCalendar:
 
     @cached_property
     def _holidays(self) -> holidays.HolidayBase:
+        # About 4 MB resident once imported: loaded when a date is first counted, not by a
+        # server that has not yet had to.
+        import holidays
+
         return holidays.country_holidays("GB", subdiv=_SUBDIVISION[self.region])
 
     def holiday_name(self, day: date) -> str | None:

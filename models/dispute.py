@@ -64,8 +64,11 @@ class Dispute(Base):
     # The sweep asks for open disputes due by now: equality then range, so its cost follows what
     # is due, not how many disputes are stored. The partnership report reads the disputes opened
     # in a period and groups them by these columns from the index alone, never the wide rows.
+    # The Home tab and `/dispute list` rank one person's open disputes (status, then their ids)
+    # by deadline and part from the listing index alone, whatever each row's snapshot weighs.
     __table_args__ = (
         Index("ix_disputes_due", "status", "deadline_at"),
+        Index("ix_disputes_listed", "status", "id", "deadline_at", "raiser_id", "counterpart_id"),
         Index(
             "ix_disputes_opened",
             "opened_at",

@@ -17,13 +17,15 @@ import json
 import os
 import re
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Text, TypeDecorator
 
 from models.base import JSONDocument
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 PREFIX = "v1"
 _KEY_ID = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
@@ -50,7 +52,14 @@ class KeyRing:
         if len(set(ids)) != len(ids):
             raise DataKeyError("each key needs its own id")
         self.keys = keys
-        self._by_id = {k.key_id: AESGCM(k.secret) for k in keys}
+
+    @cached_property
+    def _by_id(self) -> dict[str, AESGCM]:
+        # The cipher library and OpenSSL under it hold about 7 MB resident: loaded when the
+        # first value is sealed or opened, not by a process that has not yet touched one.
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        return {k.key_id: AESGCM(k.secret) for k in self.keys}
 
     @classmethod
     def parse(cls, spec: str) -> KeyRing:
@@ -79,7 +88,7 @@ class KeyRing:
         """A new key in the form RESOLVE_DATA_KEYS takes."""
         if not _KEY_ID.match(key_id):
             raise DataKeyError("a key id is 1 to 16 letters, digits, '-' or '_'")
-        return f"{key_id}:{base64.b64encode(AESGCM.generate_key(bit_length=256)).decode()}"
+        return f"{key_id}:{base64.b64encode(os.urandom(32)).decode()}"
 
     @property
     def current_id(self) -> str:
@@ -98,6 +107,8 @@ class KeyRing:
                 f"a stored value was sealed with key '{key_id}', which RESOLVE_DATA_KEYS does not "
                 "hold: add it back (after the newest key) until `resolve keys rotate` has run"
             )
+        from cryptography.exceptions import InvalidTag
+
         raw = base64.b64decode(body)
         try:
             return cipher.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], None).decode()

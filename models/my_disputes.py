@@ -7,21 +7,37 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from models.dispute import Dispute, StageNotice
+from models.protocol import Protocol
 
 T = TypeVar("T")
 
 
 class Capped(list[T]):
-    """The first rows of a longer list, in order, knowing how many the whole list holds."""
+    """The first rows of a longer list, in order, knowing how many the whole list holds.
 
-    def __init__(self, rows: Iterable[T] = (), total: int | None = None) -> None:
+    `protocols` holds the protocol snapshot of each listed dispute by dispute id, when the
+    query that filled the list decoded them once for the page.
+    """
+
+    def __init__(
+        self,
+        rows: Iterable[T] = (),
+        total: int | None = None,
+        protocols: dict[int, Protocol] | None = None,
+    ) -> None:
         super().__init__(rows)
         self.total = len(self) if total is None else total
+        self.protocols = protocols or {}
 
 
 def total_of(rows: list[Any]) -> int:
     """How many rows the whole list holds, when `rows` may be only its first few."""
     return rows.total if isinstance(rows, Capped) else len(rows)
+
+
+def protocols_of(*lists: list[Any]) -> dict[int, Protocol]:
+    """The protocol snapshots the lists' queries decoded, by dispute id."""
+    return {k: v for rows in lists if isinstance(rows, Capped) for k, v in rows.protocols.items()}
 
 
 @dataclass(frozen=True)

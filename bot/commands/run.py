@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from ipaddress import ip_address
 from urllib.parse import urlparse
 
@@ -12,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import create_app
 from bot.commands.common import NO_KEYS, Context, fail, pass_context, verbose_option
+from bot.database import schema_is_current
 from bot.http_server import SlackHTTPServer
 from bot.logging_setup import configure_from_environment
 from bot.readiness import database_readiness
@@ -69,6 +72,15 @@ def connect_socket_mode(handler: SocketModeHandler, settings: Settings) -> None:
         )
 
 
+def upgrade_apart() -> None:
+    """Brings the schema up to date in a short-lived `resolve db upgrade` with the same settings,
+    so the server never holds Alembic (about 11 MB, more once it has run). The child says what
+    went wrong in one line; this process then stops with the same exit code."""
+    done = subprocess.run([sys.executable, "-m", "bot", "db", "upgrade"], check=False)
+    if done.returncode != 0:
+        raise SystemExit(done.returncode)
+
+
 @click.command("run")
 @verbose_option
 @pass_context
@@ -78,7 +90,9 @@ def run_command(ctx: Context, verbose: bool) -> None:
         configure_from_environment(verbose=True)
     settings = ctx.settings
     check_can_run(settings)
-    rt = build_runtime(settings)
+    if not schema_is_current(settings.database_url):
+        upgrade_apart()
+    rt = build_runtime(settings, migrate=False)
     digests = DigestService(
         clock=rt.clock, calendar=rt.calendar, settings=settings, notifier=rt.notifier
     )

@@ -24,7 +24,8 @@ from bot.messages.blocks import (
 from bot.messages.disputes import ACKNOWLEDGE, Message, message, parties, stage_label
 from bot.working_days import WorkingCalendar
 from models.dispute import Dispute, StageNotice
-from models.my_disputes import MyDisputes, total_of
+from models.my_disputes import MyDisputes, protocols_of, total_of
+from models.protocol import Protocol
 
 UPCOMING_WINDOW = timedelta(days=14)
 HOME_ITEMS = 15
@@ -36,13 +37,22 @@ NO_OPEN = "You have no open disputes."
 
 
 class _Labels:
-    """The short labels a page repeats for each dispute."""
+    """The short labels a page repeats for each dispute.
 
-    def __init__(self, calendar: WorkingCalendar) -> None:
+    Protocols come from what the page's queries decoded; a dispute they did not cover reads
+    its own snapshot.
+    """
+
+    def __init__(self, calendar: WorkingCalendar, protocols: dict[int, Protocol]) -> None:
         self.calendar = calendar
+        self.protocols = protocols
+
+    def protocol(self, dispute: Dispute) -> Protocol:
+        found = self.protocols.get(dispute.id)
+        return found if found is not None else dispute.protocol_snapshot
 
     def stage(self, dispute: Dispute) -> str:
-        label = stage_label(dispute, dispute.protocol_snapshot)
+        label = stage_label(dispute, self.protocol(dispute))
         return escape(clip(label, LABEL_LIMIT))
 
     def deadline(self, dispute: Dispute) -> str:
@@ -52,7 +62,7 @@ class _Labels:
 
     def acknowledgement_due(self, notice: StageNotice) -> datetime:
         """When the protocol expects the acknowledgement, counted from the stage's start."""
-        protocol = notice.transition.dispute.protocol_snapshot
+        protocol = self.protocol(notice.transition.dispute)
         return self.calendar.due(notice.transition.created_at, protocol.acknowledgement)
 
     def line(self, dispute: Dispute) -> str:
@@ -65,7 +75,7 @@ def _plural(count: int, word: str) -> str:
 
 
 def _more(hidden: int) -> Block:
-    return context(f"and {hidden} more: use `/dispute list`")
+    return context(f"and {hidden:,} more: use `/dispute list`")
 
 
 def _packed(lines: list[str], title: str | None = None) -> list[Block]:
@@ -111,6 +121,10 @@ def _relative(deadline: datetime, now: datetime, calendar: WorkingCalendar) -> s
     return "tomorrow" if days == 1 else f"in {days} days"
 
 
+def _protocols(my: MyDisputes, *more: list[Dispute]) -> dict[int, Protocol]:
+    return protocols_of(my.awaiting, *(group for _, group in _groups(my)), *more)
+
+
 def _groups(my: MyDisputes) -> list[tuple[str, list[Dispute]]]:
     return [
         ("You raised", my.raised),
@@ -123,7 +137,7 @@ def home_view(
     my: MyDisputes, upcoming: list[Dispute], *, calendar: WorkingCalendar, now: datetime
 ) -> dict[str, Any]:
     """The Home tab for one person: what to acknowledge, what is open, what falls due soon."""
-    labels = _Labels(calendar)
+    labels = _Labels(calendar, _protocols(my, upcoming))
     blocks: list[Block] = [
         header("Your professional differences"),
         context(
@@ -169,7 +183,7 @@ def home_view(
 
 def list_message(my: MyDisputes, *, calendar: WorkingCalendar) -> Message:
     """The `/dispute list` reply: the same groups as the Home tab, as lines of text."""
-    labels = _Labels(calendar)
+    labels = _Labels(calendar, _protocols(my))
     text = (
         f"You have {_plural(my.open_count, 'open dispute')}; "
         f"{total_of(my.awaiting):,} waiting for your acknowledgement."

@@ -1,49 +1,86 @@
 """Read-only views of the disputes one person is part of, for the Home tab and `/dispute list`.
 
-Each query filters in SQL, caps each list in SQL with its full count alongside, and loads the
-parties and protocol snapshot of the rows it returns, so a page costs a fixed number of round
-trips and a bounded number of rows however many disputes the person has.
+Each list is counted and capped in SQL: a count, then the first rows soonest deadline first,
+so a page costs a fixed number of round trips and a bounded number of rows however many
+disputes the person has. Counting and choosing read `ix_disputes_listed` alone: on SQLite a
+dispute's row carries its protocol snapshot, several KB spilling onto overflow pages, and
+reading a column past it for a thousand disputes costs more than the rest of the page. A capped
+"first rows" query also lets SQLite keep only that many while sorting, where ranking every row
+with window functions sorts them all.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import Select, Subquery, case, func, select
-from sqlalchemy.orm import Session, contains_eager, joinedload, undefer
+from sqlalchemy import ColumnElement, Select, Text, case, cast, func, select
+from sqlalchemy.orm import Load, Session, aliased, contains_eager
 
 from models.directory import Person
 from models.dispute import Dispute, DisputeMember, DisputeStatus, StageNotice, StageTransition
 from models.my_disputes import Capped, MyDisputes
+from models.protocol import Protocol
+from models.snapshots import protocol_from_snapshot
 
-T = TypeVar("T")
+# The disputes a list counts and chooses from; the rows it shows are loaded apart.
+_Listed = aliased(Dispute, name="listed")
+# What a line on either page shows; the wide and encrypted columns stay unread.
+_LINE = (Dispute.reference, Dispute.stage_index, Dispute.deadline_at, Dispute.status)
+_SNAPSHOT = cast(Dispute.protocol, Text).label("snapshot")
+
+Conditions = tuple[ColumnElement[bool], ...]
 
 
-def _soonest_first(statement: Select[tuple[T]]) -> Select[tuple[T]]:
+def _soonest(dispute: Any) -> tuple[Any, ...]:
     """Soonest deadline first; disputes with no deadline (final stage, awaiting referral) last."""
-    return statement.order_by(Dispute.deadline_at.is_(None), Dispute.deadline_at, Dispute.id)
+    return (dispute.deadline_at.is_(None), dispute.deadline_at, dispute.id)
 
 
-_SHOWN = (
-    joinedload(Dispute.raiser).joinedload(Person.agency),
-    joinedload(Dispute.counterpart).joinedload(Person.agency),
-    undefer(Dispute.protocol),
-)
+def _open_among(ids: Select[tuple[int]]) -> Conditions:
+    """Open disputes among `ids`, in the shape `ix_disputes_listed` answers: status, then id."""
+    return (_Listed.status == DisputeStatus.OPEN, _Listed.id.in_(ids))
 
 
-def _member_of(person: Person) -> Subquery:
-    """The disputes `person` is a member of, each once: the membership index drives the query."""
-    return (
-        select(DisputeMember.dispute_id)
-        .where(DisputeMember.person_id == person.id)
-        .distinct()
-        .subquery("member_of")
-    )
+def _member_of(person: Person) -> Select[tuple[int]]:
+    """The disputes `person` is a member of (one membership per person and dispute)."""
+    return select(DisputeMember.dispute_id).where(DisputeMember.person_id == person.id)
 
 
-def _soonest_window() -> tuple[Any, ...]:
-    return (Dispute.deadline_at.is_(None), Dispute.deadline_at, Dispute.id)
+def _first(conditions: Conditions, limit: int | None) -> Select[tuple[int]]:
+    """The ids of the first `limit` listed disputes meeting `conditions`, soonest first."""
+    chosen = select(_Listed.id).where(*conditions).order_by(*_soonest(_Listed))
+    return chosen if limit is None else chosen.limit(limit)
+
+
+def _count(session: Session, conditions: Conditions) -> int:
+    return session.scalar(select(func.count()).select_from(_Listed).where(*conditions)) or 0
+
+
+def _protocols(rows: Iterable[tuple[int, str]]) -> dict[int, Protocol]:
+    """Each dispute's protocol snapshot by dispute id, each distinct snapshot decoded once: a
+    page's disputes mostly share one or two, so decoding per row would cost more than the SQL."""
+    parsed: dict[str, Protocol] = {}
+    protocols = {}
+    for dispute_id, text in rows:
+        if text not in parsed:
+            parsed[text] = protocol_from_snapshot(json.loads(text))
+        protocols[dispute_id] = parsed[text]
+    return protocols
+
+
+def _disputes(session: Session, chosen: Select[tuple[int]], total: int) -> Capped[Dispute]:
+    """The chosen disputes, soonest first, with what their lines show and their protocols."""
+    rows = session.execute(
+        select(Dispute, _SNAPSHOT)
+        .where(Dispute.id.in_(chosen))
+        .options(Load(Dispute).load_only(*_LINE))
+        .order_by(*_soonest(Dispute))
+    ).all()
+    protocols = _protocols((dispute.id, snapshot) for dispute, snapshot in rows)
+    return Capped([dispute for dispute, _ in rows], total, protocols)
 
 
 def awaiting_acknowledgement(
@@ -52,7 +89,8 @@ def awaiting_acknowledgement(
     """Notices on the current stage of open disputes that `person` has not acknowledged, soonest
     deadline first: the first `limit` of them, and how many there are in all.
 
-    A notice from a stage the dispute has since left no longer asks anything of anyone.
+    A notice from a stage the dispute has since left no longer asks anything of anyone. A person
+    has at most one notice per stage, so choosing the disputes chooses the notices.
     """
     current = (
         select(func.max(StageTransition.id))
@@ -60,72 +98,48 @@ def awaiting_acknowledgement(
         .correlate(StageNotice)
         .scalar_subquery()
     )
-    ranked = (
-        select(
-            StageNotice.id.label("id"),
-            func.row_number().over(order_by=_soonest_window()).label("place"),
-            func.count().over().label("total"),
-        )
-        .join(StageNotice.transition)
-        .join(StageTransition.dispute)
-        .where(
-            StageNotice.person_id == person.id,
-            StageNotice.acknowledged_at.is_(None),
-            StageNotice.transition_id == current,
-            Dispute.status == DisputeStatus.OPEN,
-        )
-        .subquery()
+    waiting = (
+        StageNotice.person_id == person.id,
+        StageNotice.acknowledged_at.is_(None),
+        StageNotice.transition_id == current,
     )
+    among = _open_among(select(StageNotice.dispute_id).where(*waiting))
+    total = _count(session, among)
+    if not total:
+        return Capped()
     dispute = contains_eager(StageNotice.transition).contains_eager(StageTransition.dispute)
-    statement = (
-        select(StageNotice, ranked.c.total)
-        .join(ranked, ranked.c.id == StageNotice.id)
+    rows = session.execute(
+        select(StageNotice, _SNAPSHOT)
         .join(StageNotice.transition)
         .join(StageTransition.dispute)
+        .where(*waiting, StageNotice.dispute_id.in_(_first(among, limit)))
         .options(
+            dispute.load_only(*_LINE, Dispute.raiser_id, Dispute.counterpart_id),
             dispute.joinedload(Dispute.raiser).joinedload(Person.agency),
             dispute.joinedload(Dispute.counterpart).joinedload(Person.agency),
-            dispute.undefer(Dispute.protocol),
         )
-    )
-    if limit is not None:
-        statement = statement.where(ranked.c.place <= limit)
-    rows = session.execute(statement.order_by(ranked.c.place)).unique().all()
-    return Capped([row[0] for row in rows], rows[0][1] if rows else 0)
+        .order_by(*_soonest(Dispute))
+    ).all()
+    protocols = _protocols((notice.dispute_id, snapshot) for notice, snapshot in rows)
+    return Capped([notice for notice, _ in rows], total, protocols)
 
 
 def my_disputes(session: Session, person: Person, *, limit: int | None = None) -> MyDisputes:
-    """`person`'s open disputes by their part in each, soonest deadline first: in one query,
-    the first `limit` of each group and how many each group holds."""
+    """`person`'s open disputes by their part in each, soonest deadline first: how many each
+    group holds, in one query, and the first `limit` of each."""
     part = case(
-        (Dispute.raiser_id == person.id, "raised"),
-        (Dispute.counterpart_id == person.id, "counterpart"),
+        (_Listed.raiser_id == person.id, "raised"),
+        (_Listed.counterpart_id == person.id, "counterpart"),
         else_="involved",
     )
-    mine = (
-        select(
-            Dispute.id.label("id"),
-            part.label("part"),
-            func.row_number().over(partition_by=part, order_by=_soonest_window()).label("place"),
-            func.count().over(partition_by=part).label("total"),
-        )
-        .select_from(_member_of(person))
-        .join(Dispute, Dispute.id == _member_of(person).c.dispute_id)
-        .where(Dispute.status == DisputeStatus.OPEN)
-        .subquery()
-    )
-    statement = (
-        select(Dispute, mine.c.part, mine.c.total)
-        .join(mine, mine.c.id == Dispute.id)
-        .options(*_SHOWN)
-    )
-    if limit is not None:
-        statement = statement.where(mine.c.place <= limit)
-    groups: dict[str, Capped[Dispute]] = {"raised": Capped(), "counterpart": Capped()}
-    groups["involved"] = Capped()
-    for dispute, group, total in session.execute(_soonest_first(statement)).unique():
-        groups[group].append(dispute)
-        groups[group].total = total
+    among = _open_among(_member_of(person))
+    totals = dict(session.execute(select(part, func.count()).where(*among).group_by(part)).all())
+    groups = {
+        name: _disputes(session, _first((*among, part == name), limit), totals[name])
+        if totals.get(name)
+        else Capped()
+        for name in ("raised", "counterpart", "involved")
+    }
     return MyDisputes(
         raised=groups["raised"],
         counterpart=groups["counterpart"],
@@ -139,26 +153,10 @@ def upcoming_deadlines(
 ) -> Capped[Dispute]:
     """`person`'s open disputes whose stage ends between `now` and `now + within`, soonest first:
     the first `limit` of them, and how many there are in all."""
-    member = _member_of(person)
-    ranked = (
-        select(
-            Dispute.id.label("id"),
-            func.row_number().over(order_by=_soonest_window()).label("place"),
-            func.count().over().label("total"),
-        )
-        .select_from(member)
-        .join(Dispute, Dispute.id == member.c.dispute_id)
-        .where(
-            Dispute.status == DisputeStatus.OPEN,
-            Dispute.deadline_at >= now,
-            Dispute.deadline_at <= now + within,
-        )
-        .subquery()
+    due = (
+        *_open_among(_member_of(person)),
+        _Listed.deadline_at >= now,
+        _Listed.deadline_at <= now + within,
     )
-    statement = (
-        select(Dispute, ranked.c.total).join(ranked, ranked.c.id == Dispute.id).options(*_SHOWN)
-    )
-    if limit is not None:
-        statement = statement.where(ranked.c.place <= limit)
-    rows = session.execute(statement.order_by(ranked.c.place)).unique().all()
-    return Capped([row[0] for row in rows], rows[0][1] if rows else 0)
+    total = _count(session, due)
+    return _disputes(session, _first(due, limit), total) if total else Capped()

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, event, func, insert, select
 from sqlalchemy.orm import Session
 
+from benchmarking.clients import CLIENTS, replayed, requests_per_second
 from benchmarking.world import NOW
 from bot.database import read_only, transaction
 from bot.messages import disputes as views
@@ -36,6 +37,7 @@ from models.outbox import OutboxMessage
 from models.schedule import DigestRun
 
 PAGE_RUNS = 30
+CLIENT_RUNS = 10  # requests each concurrent client makes
 STATUS_PAUSE = 0.02  # seconds between one client's `/dispute status` requests
 BUSY_PERSON = "csc_hos@northshire.example"
 
@@ -71,6 +73,14 @@ class PageFigures:
     home_median_ms: float
     home_p95_ms: float
     home_floor_ms: float
+    list_cpu_ms: float
+    list_floor_cpu_ms: float
+    home_cpu_ms: float
+    home_floor_cpu_ms: float
+    list_per_second: float
+    list_floor_per_second: float
+    home_per_second: float
+    home_floor_per_second: float
 
 
 @contextmanager
@@ -296,8 +306,21 @@ def _timed(runs: int, work: Callable[[], Any]) -> tuple[float, float]:
     return statistics.median(samples) * 1000, _percentile(samples, 0.95) * 1000
 
 
+def _cpu_ms(runs: int, work: Callable[[], Any]) -> float:
+    """The median CPU time of `work` in this thread, SQLite's included: unlike the time on the
+    clock, it does not grow when other processes share the cores."""
+    samples = []
+    for _ in range(runs):
+        started = time.thread_time()
+        work()
+        samples.append(time.thread_time() - started)
+    return statistics.median(samples) * 1000
+
+
 def pages(rt: Runtime, person_id: int) -> PageFigures:
-    """`/dispute list` and the App Home for one busy person: server time, and the SQL floor."""
+    """`/dispute list` and the App Home for one busy person: server time one request at a time
+    (on the clock and in CPU), requests a second with CLIENTS asking at once, and the floor of
+    each: its SQL alone."""
 
     def in_session(render: Callable[[Session, Person], Any]) -> Callable[[], Any]:
         def work() -> Any:
@@ -328,15 +351,25 @@ def pages(rt: Runtime, person_id: int) -> PageFigures:
         person = session.get(Person, person_id)
         assert person is not None
         open_disputes = my_disputes(session, person, limit=1).open_count
-    floors = []
+    floors, bare = [], []
     for work in (list_work, home_work):
         with captured(rt.engine) as statements:
             work()
         floors.append(
             statistics.median(floor_seconds(rt.engine, statements) for _ in range(PAGE_RUNS))
         )
+        bare.append(replayed(rt.engine, statements))
     list_median, list_p95 = _timed(PAGE_RUNS, list_work)
     home_median, home_p95 = _timed(PAGE_RUNS, home_work)
+    together = {
+        name: requests_per_second(work, clients=CLIENTS, each=CLIENT_RUNS)
+        for name, work in (
+            ("list", list_work),
+            ("list floor", bare[0]),
+            ("home", home_work),
+            ("home floor", bare[1]),
+        )
+    }
     return PageFigures(
         open_disputes=open_disputes,
         list_median_ms=list_median,
@@ -345,4 +378,12 @@ def pages(rt: Runtime, person_id: int) -> PageFigures:
         home_median_ms=home_median,
         home_p95_ms=home_p95,
         home_floor_ms=floors[1] * 1000,
+        list_cpu_ms=_cpu_ms(PAGE_RUNS, list_work),
+        list_floor_cpu_ms=_cpu_ms(PAGE_RUNS, bare[0]),
+        home_cpu_ms=_cpu_ms(PAGE_RUNS, home_work),
+        home_floor_cpu_ms=_cpu_ms(PAGE_RUNS, bare[1]),
+        list_per_second=together["list"],
+        list_floor_per_second=together["list floor"],
+        home_per_second=together["home"],
+        home_floor_per_second=together["home floor"],
     )

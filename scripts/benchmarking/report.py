@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from benchmarking.clients import CLIENTS
 from benchmarking.measures import IDLE_RUNS, INDEXES
 from benchmarking.reads import PAGE_RUNS
 from benchmarking.run import Result
@@ -46,8 +47,8 @@ def report(results: list[Result], disputes: int, lapsing: int, traced: int) -> N
     )
     busy = results[0].pages.open_disputes
     table(
-        f"/dispute list and App Home for one person with {busy:,} open disputes, "
-        f"{PAGE_RUNS} runs (ms)",
+        f"/dispute list and App Home for one person with {busy:,} open disputes: "
+        f"{PAGE_RUNS} runs (ms) one at a time, then {CLIENTS} clients at once",
         page_rows(results),
         names,
         width,
@@ -144,4 +145,18 @@ def page_rows(results: list[Result]) -> Rows:
         ("App Home median", [f"{p.home_median_ms:.1f}" for p in figures]),
         ("App Home p95", [f"{p.home_p95_ms:.1f}" for p in figures]),
         ("  floor: its SELECTs replayed bare", [f"{p.home_floor_ms:.1f}" for p in figures]),
+        ("/dispute list CPU time, median", [f"{p.list_cpu_ms:.1f}" for p in figures]),
+        ("  floor: its SELECTs replayed bare", [f"{p.list_floor_cpu_ms:.1f}" for p in figures]),
+        ("App Home CPU time, median", [f"{p.home_cpu_ms:.1f}" for p in figures]),
+        ("  floor: its SELECTs replayed bare", [f"{p.home_floor_cpu_ms:.1f}" for p in figures]),
+        (
+            f"/dispute list, {CLIENTS} clients at once (requests/s)",
+            [f"{p.list_per_second:.0f}" for p in figures],
+        ),
+        ("  floor: its SELECTs replayed bare", [f"{p.list_floor_per_second:.0f}" for p in figures]),
+        (
+            f"App Home, {CLIENTS} clients at once (requests/s)",
+            [f"{p.home_per_second:.0f}" for p in figures],
+        ),
+        ("  floor: its SELECTs replayed bare", [f"{p.home_floor_per_second:.0f}" for p in figures]),
     ]

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import Engine, text
 
+from benchmarking.clients import CLIENTS
 from benchmarking.measures import (
     Escalation,
     analyse,
@@ -98,7 +99,10 @@ def run_database(database: str, url: str, disputes: int, lapsing: int, traced: i
     say(
         database,
         f"/dispute list for {page.open_disputes:,} open disputes: median "
-        f"{page.list_median_ms:.1f} ms; App Home {page.home_median_ms:.1f} ms",
+        f"{page.list_median_ms:.1f} ms (floor {page.list_floor_ms:.1f}), "
+        f"{page.list_per_second:.0f}/s with {CLIENTS} clients; App Home "
+        f"{page.home_median_ms:.1f} ms (floor {page.home_floor_ms:.1f}), "
+        f"{page.home_per_second:.0f}/s",
     )
     lapse_at = NOW + timedelta(minutes=5)
     escalation, _ = escalate(rt, sweeper, seeder, lapsing, lapse_at, traced=False)

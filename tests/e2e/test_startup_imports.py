@@ -1,7 +1,9 @@
 """`resolve run` starts without the libraries only some of its work needs: the chart library
 (and numpy under it) loads when a weekly digest draws, the date reader when someone types a date,
-the PDF and Markdown libraries when someone asks for a record as a PDF, and the demo and the
-Slack emulator only for `resolve demo`."""
+the PDF and Markdown libraries when someone asks for a record as a PDF, the cipher library when a
+child's details are first sealed or opened, the bank holidays when a date is first counted, the
+demo and the Slack emulator only for `resolve demo`, and Alembic (with Mako and Pygments under
+it) only in the short-lived process that migrates a database that needs it."""
 
 from __future__ import annotations
 
@@ -24,6 +26,11 @@ NOT_AT_START = (
     "markdown_it",
     "bot.demo",
     "bot.slack_emulator",
+    "cryptography",
+    "holidays",
+    "alembic",
+    "mako",
+    "pygments",
 )
 
 
@@ -61,7 +68,7 @@ def imported_until_serving(database_url: str, tmp_path: Path) -> set[str]:
     }
 
 
-def test_resolve_run_serves_without_the_chart_library_the_date_reader_or_the_demo(
+def test_resolve_run_serves_without_the_libraries_only_some_requests_need(
     database_url: str, engine: object, tmp_path: Path
 ) -> None:
     modules = imported_until_serving(database_url, tmp_path)
@@ -69,3 +76,35 @@ def test_resolve_run_serves_without_the_chart_library_the_date_reader_or_the_dem
     within = tuple(f"{name}." for name in NOT_AT_START)
     loaded = sorted(m for m in modules if m in NOT_AT_START or m.startswith(within))
     assert not loaded, f"imported at start: {loaded[:10]}"
+
+
+def test_a_database_never_migrated_is_brought_up_to_date_before_serving(tmp_path: Path) -> None:
+    database = tmp_path / "fresh.sqlite3"
+    with SlackEmulator() as emulator:
+        port = free_port()
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{database}",
+            "SLACK_BOT_TOKEN": "xoxb-fresh",
+            "SLACK_SIGNING_SECRET": "fresh-secret",
+            "SLACK_API_URL": emulator.base_url,
+            "PORT": str(port),
+            "RESOLVE_BIND": "127.0.0.1",
+        }
+        log = tmp_path / "run.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "bot", "run"], env=env, stdout=out, stderr=out, cwd=tmp_path
+            )
+            try:
+                deadline = time.monotonic() + 60
+                while fetch_or_none(f"http://127.0.0.1:{port}/health") is None:
+                    assert process.poll() is None, log.read_text()
+                    assert time.monotonic() < deadline, "resolve run did not start"
+                    time.sleep(0.02)
+                ready = fetch_or_none(f"http://127.0.0.1:{port}/ready")
+            finally:
+                process.terminate()
+                process.wait(timeout=30)
+    assert ready == (200, "ready")
+    assert "Database schema is up to date." in log.read_text()

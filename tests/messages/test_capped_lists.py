@@ -57,3 +57,12 @@ def test_thousands_are_written_with_separators(service, session, people, calenda
     reply = list_message(busy, calendar=calendar)
     assert reply["text"].startswith("You have 1,154 open disputes;")
     assert f"…and 1,104 {SEE_HOME}" in texts(reply)
+
+
+def test_the_home_tab_writes_thousands_with_separators_too(
+    service, session, people, calendar, clock
+):
+    (dispute,) = open_many(service, session, people, 1, escalate=False)
+    busy = MyDisputes(involved=Capped([dispute] * HOME_ITEMS, total=1_154))
+    view = home_view(busy, [], calendar=calendar, now=clock.now())
+    assert "and 1,139 more: use `/dispute list`" in texts(view)

@@ -204,5 +204,7 @@ def test_the_home_tab_costs_the_same_few_queries_however_busy(
             view = home_for(fresh, manager, calendar, clock)
             list_message(my_disputes(fresh, manager), calendar=calendar)
     assert texts(view).count("RPD-2026-") >= count
-    # Home: awaiting, open disputes, upcoming; the list: awaiting, open disputes.
-    assert len(statements) == 5
+    # Each list is counted, then its first rows loaded: on the Home tab awaiting, the one group
+    # the manager's disputes fall in (counted with the other groups) and upcoming; in the list
+    # awaiting and that group.
+    assert len(statements) == 6 + 4
