@@ -153,10 +153,6 @@ def disputes_by_id(session: Session, ids: Sequence[int]) -> dict[int, Dispute]:
     return {d.id: d for d in found}
 
 
-def open_count(session: Session, cutoff: datetime) -> int:
-    return session.scalar(select(func.count()).select_from(open_ids(cutoff).subquery())) or 0
-
-
 def escalated(session: Session, since: datetime, until: datetime) -> ListHead:
     """Each dispute escalated in the period once: its latest move and how many it made.
 
@@ -355,6 +351,10 @@ class Stored:
         """Whether the group's disputes were opened in [since, until), both of them bounds."""
         i = group.bucket
         return 0 < i < len(self.bounds) and since <= self.bounds[i - 1] and self.bounds[i] <= until
+
+    def open_count(self) -> int:
+        """How many disputes were open at the cut-off."""
+        return sum(g.count for g in self.groups if g.open)
 
     def new_count(self, since: datetime, until: datetime) -> tuple[int, int | None]:
         """How many disputes were opened in the period, and the lowest id among them."""
