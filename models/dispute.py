@@ -62,10 +62,11 @@ class ReferenceCounter(Base):
 class Dispute(Base):
     __tablename__ = "disputes"
     # The sweep asks for open disputes due by now: equality then range, so its cost follows what
-    # is due, not how many disputes are stored. The partnership report reads the disputes opened
-    # in a period and groups them by these columns from the index alone, never the wide rows.
+    # is due, not how many disputes are stored. The digests and the partnership report read the
+    # disputes opened or open in a period from ix_disputes_opened alone: on SQLite the snapshot
+    # stored before these columns spills into overflow pages, which reading the row would walk.
     # The Home tab and `/dispute list` rank one person's open disputes (status, then their ids)
-    # by deadline and part from the listing index alone, whatever each row's snapshot weighs.
+    # by deadline and party from the listing index alone, whatever each row's snapshot weighs.
     __table_args__ = (
         Index("ix_disputes_due", "status", "deadline_at"),
         Index("ix_disputes_listed", "status", "id", "deadline_at", "raiser_id", "counterpart_id"),
@@ -76,6 +77,10 @@ class Dispute(Base):
             "category",
             "raiser_agency_id",
             "counterpart_agency_id",
+            "closed_at",
+            "stage_index",
+            "urgency",
+            "reference",
         ),
     )
 
@@ -173,9 +178,23 @@ class StageTransition(Base):
     """The dispute entering a stage: when, why, by whom, and the deadline it was given."""
 
     __tablename__ = "stage_transitions"
+    # A dispute's stage, deadline and moves as at any instant, newest first, from the history
+    # index alone; the moves in a period (digests) from the moves index alone.
+    __table_args__ = (
+        Index(
+            "ix_stage_transitions_history",
+            "dispute_id",
+            "id",
+            "created_at",
+            "to_stage",
+            "deadline_at",
+            "trigger",
+        ),
+        Index("ix_stage_transitions_moves", "created_at", "dispute_id", "from_stage", "trigger"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"), index=True)
+    dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"))
     from_stage: Mapped[int | None] = mapped_column(Integer)
     to_stage: Mapped[int] = mapped_column(Integer)
     trigger: Mapped[str] = mapped_column(String(32))

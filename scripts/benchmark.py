@@ -8,9 +8,10 @@
    a second sweep escalates --traced more lapsed stages. That sweep is separate because
    tracemalloc slows Python about threefold; the sweep commits every 200 disputes, so its peak
    follows the batch rather than the total (--traced 10000 shows it).
-4. With everything stored: the daily and weekly digests (time, tracemalloc peak, and the floor:
-   their SELECTs replayed bare), `/dispute status` p95 from another thread while they build,
-   and `/dispute list` and the App Home for a head of service in 1,154 open disputes.
+4. With everything stored: the daily and weekly digests and the partnership report's summary
+   and CSV (time, tracemalloc peak, and the floor: their SELECTs replayed bare), `/dispute
+   status` p95 from another thread while each builds, and `/dispute list` and the App Home for
+   a head of service in 1,154 open disputes.
 
 Rows go in with bulk inserts rather than through the dispute service, so seeding stays quick.
 Each database runs in a fresh process, so each memory figure is its own. It prints figures and

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from dataclasses import astuple, fields
+from dataclasses import fields
 
 from bot.messages.blocks import Block, section
 from bot.services.csv_cells import neutralise
@@ -92,7 +92,8 @@ def report_csv(lines: Iterable[DisputeLine]) -> str:
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for line in lines:
-        writer.writerow(["" if v is None else neutralise(v) for v in astuple(line)])
+        values = (getattr(line, name) for name in CSV_COLUMNS)  # astuple would deep-copy each
+        writer.writerow(["" if v is None else neutralise(v) for v in values])
     return buffer.getvalue()
 
 

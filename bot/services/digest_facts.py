@@ -98,14 +98,32 @@ def transition_at(dispute_id: ColumnElement[int], cutoff: datetime) -> Any:
     )
 
 
-def stage_at(cutoff: datetime) -> Any:
-    """A dispute's stage index as at the cut-off, from its latest transition before it."""
+def as_at(column: Any, dispute_id: ColumnElement[int], cutoff: datetime) -> Any:
+    """`column` of the dispute's latest stage transition before the cut-off, read from the
+    history index alone."""
     return (
-        select(StageTransition.to_stage)
-        .where(StageTransition.dispute_id == Dispute.id, StageTransition.created_at < cutoff)
+        select(column)
+        .where(StageTransition.dispute_id == dispute_id, StageTransition.created_at < cutoff)
         .order_by(StageTransition.id.desc())
         .limit(1)
         .scalar_subquery()
+    )
+
+
+def stage_at(cutoff: datetime) -> Any:
+    """A dispute's stage index as at the cut-off.
+
+    Moving a dispute sets its stage index and adds the transition to it in one step, so the
+    index is its latest transition's stage: only a dispute moved at or after the cut-off needs
+    its history read.
+    """
+    moved_since = select(StageTransition.dispute_id).where(StageTransition.created_at >= cutoff)
+    return case(
+        (
+            Dispute.id.in_(moved_since),
+            func.coalesce(as_at(StageTransition.to_stage, Dispute.id, cutoff), Dispute.stage_index),
+        ),
+        else_=Dispute.stage_index,
     )
 
 
@@ -133,10 +151,6 @@ def disputes_by_id(session: Session, ids: Sequence[int]) -> dict[int, Dispute]:
     """The disputes a list shows, with their agencies and protocol snapshot."""
     found = session.scalars(select(Dispute).where(Dispute.id.in_(ids)).options(*_SHOWN))
     return {d.id: d for d in found}
-
-
-def open_count(session: Session, cutoff: datetime) -> int:
-    return session.scalar(select(func.count()).select_from(open_ids(cutoff).subquery())) or 0
 
 
 def escalated(session: Session, since: datetime, until: datetime) -> ListHead:
@@ -191,10 +205,14 @@ def resolved(session: Session, since: datetime, until: datetime) -> ListHead:
     return ListHead([found[row[0]] for row in ids.rows], ids.total)
 
 
+def _unacknowledged_at(cutoff: datetime) -> ColumnElement[bool]:
+    return or_(StageNotice.acknowledged_at.is_(None), StageNotice.acknowledged_at >= cutoff)
+
+
 def _waiting_at(cutoff: datetime) -> ColumnElement[bool]:
     """Notices of the stage each dispute open at the cut-off was then at, unacknowledged then."""
     return and_(
-        or_(StageNotice.acknowledged_at.is_(None), StageNotice.acknowledged_at >= cutoff),
+        _unacknowledged_at(cutoff),
         StageNotice.transition_id == transition_at(StageNotice.dispute_id, cutoff),
         StageNotice.dispute_id.in_(open_ids(cutoff)),
     )
@@ -211,21 +229,19 @@ def awaiting(session: Session, cutoff: datetime) -> ListHead:
         .group_by(StageNotice.dispute_id, StageNotice.transition_id),
         StageNotice.dispute_id,
     )
-    shown = [row[0] for row in ids.rows]
+    shown, transitions = [row[0] for row in ids.rows], [row[1] for row in ids.rows]
     waiting: dict[int, set[str]] = {}
     for dispute_id, agency in session.execute(
         select(StageNotice.dispute_id, Agency.name)
         .join(Person, Person.id == StageNotice.person_id)
         .join(Agency, Agency.id == Person.agency_id)
-        .where(_waiting_at(cutoff), StageNotice.dispute_id.in_(shown))
+        .where(_unacknowledged_at(cutoff), StageNotice.transition_id.in_(transitions))
     ):
         waiting.setdefault(dispute_id, set()).add(agency)
     loaded = disputes_by_id(session, shown)
     stages = {
         t.id: t
-        for t in session.scalars(
-            select(StageTransition).where(StageTransition.id.in_([row[1] for row in ids.rows]))
-        )
+        for t in session.scalars(select(StageTransition).where(StageTransition.id.in_(transitions)))
     }
     return ListHead([(loaded[i], sorted(waiting[i]), stages[t]) for i, t in ids.rows], ids.total)
 
@@ -237,19 +253,14 @@ def overdue(session: Session, cutoff: datetime) -> ListHead:
     Each stage's transition keeps its deadline, also when a lapse left the dispute awaiting a
     referral and cleared the dispute's own, so the transition current at the cut-off says.
     """
+    deadline = as_at(StageTransition.deadline_at, Dispute.id, cutoff)
     late = (
-        select(
-            Dispute.id.label("id"),
-            StageTransition.deadline_at.label("deadline"),
-            StageTransition.to_stage.label("stage"),
-        )
-        .join(StageTransition, StageTransition.id == transition_at(Dispute.id, cutoff))
-        .where(open_at(cutoff), StageTransition.deadline_at <= cutoff)
+        select(Dispute.id.label("id"), deadline.label("deadline"))
+        .where(open_at(cutoff), deadline <= cutoff)
         .subquery()
     )
-    ids = capped_ids(
-        session, select(late.c.id, late.c.deadline, late.c.stage), late.c.deadline, late.c.id
-    )
+    stage = as_at(StageTransition.to_stage, late.c.id, cutoff)
+    ids = capped_ids(session, select(late.c.id, late.c.deadline, stage), late.c.deadline, late.c.id)
     loaded = disputes_by_id(session, [row[0] for row in ids.rows])
     return ListHead([(loaded[i], deadline, stage) for i, deadline, stage in ids.rows], ids.total)
 
@@ -322,7 +333,7 @@ class Stored:
         is_open = open_at(cutoff)
         columns = (
             Dispute.protocol_key,
-            func.coalesce(stage_at(cutoff), Dispute.stage_index),
+            stage_at(cutoff),
             Dispute.category,
             Dispute.raiser_agency_id,
             Dispute.counterpart_agency_id,
@@ -340,6 +351,10 @@ class Stored:
         """Whether the group's disputes were opened in [since, until), both of them bounds."""
         i = group.bucket
         return 0 < i < len(self.bounds) and since <= self.bounds[i - 1] and self.bounds[i] <= until
+
+    def open_count(self) -> int:
+        """How many disputes were open at the cut-off."""
+        return sum(g.count for g in self.groups if g.open)
 
     def new_count(self, since: datetime, until: datetime) -> tuple[int, int | None]:
         """How many disputes were opened in the period, and the lowest id among them."""
@@ -384,7 +399,7 @@ def settled_or_moved(session: Session, since: datetime, until: datetime, tally: 
     )
     columns = (
         Dispute.protocol_key,
-        func.coalesce(stage_at(until), Dispute.stage_index),
+        stage_at(until),
         Dispute.category,
         Dispute.raiser_agency_id,
         Dispute.counterpart_agency_id,

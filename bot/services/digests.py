@@ -162,9 +162,10 @@ class DigestService:
         for cutoff in {p.fires_at for p in periods}:
             alike = [p for p in periods if p.fires_at == cutoff]
             bounds = [edge for p in alike for edge in (p.since, cutoff, *self._mondays(p))]
+            stored = facts.Stored.read(session, bounds, cutoff)
             shared[cutoff] = Shared(
-                stored=facts.Stored.read(session, bounds, cutoff),
-                open_count=facts.open_count(session, cutoff),
+                stored=stored,
+                open_count=stored.open_count(),
                 awaiting=facts.awaiting(session, cutoff),
                 overdue=facts.overdue(session, cutoff),
             )

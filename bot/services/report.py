@@ -105,6 +105,14 @@ def _ranked(counts: dict[str, int]) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
 
 
+def _learning(themes: dict[str, list[int]]) -> list[tuple[str, int, int]]:
+    """Themes with learning recorded or referred, most learning first."""
+    ranked = sorted(themes.items(), key=lambda pair: (-pair[1][0], -pair[1][1], pair[0]))
+    return [
+        (label, learned, referred) for label, (learned, referred) in ranked if learned or referred
+    ]
+
+
 class ReportService:
     """Works out the report's figures and rows for a period, reading only."""
 
@@ -127,17 +135,23 @@ class ReportService:
             Dispute.category,
             window.stage_reached(),
             Resolution.outcome,
+            Resolution.learning.is_not(None),
+            Resolution.refer_to_partnership,
         )
         categories: dict[str, int] = {}
         stages: dict[tuple[str, int], int] = {}
         outcomes: dict[str, int] = {}
-        for key, category, index, result, n in counts:
+        learning: dict[str, list[int]] = {}
+        for key, category, index, result, learned, referred, n in counts:
             protocol = protocols[key]
             label = theme_label(protocol, category)
             categories[label] = categories.get(label, 0) + n
             stages[key, index] = stages.get((key, index), 0) + n
             name = Outcome(result).label if result else OPEN
             outcomes[name] = outcomes.get(name, 0) + n
+            themes = learning.setdefault(label, [0, 0])
+            themes[0] += n if learned else 0
+            themes[1] += n if referred else 0
         pairs, pair_count = facts.agency_pairs(session, window)
         spans = facts.resolution_spans(session, window)
         acknowledged = facts.acknowledgements(session, window)
@@ -169,37 +183,13 @@ class ReportService:
             unacknowledged=sum(1 for _, b in acknowledged if b is None),
             lapse_escalations=escalations.get(Trigger.LAPSED.value, (0, 0)),
             hand_escalations=escalations.get(Trigger.MANUAL.value, (0, 0)),
-            learning=self._learning(session, window, protocols),
+            learning=_learning(learning),
         )
 
     @staticmethod
     def _stage(protocols: dict[str, Protocol], key: str, index: int) -> str:
         protocol = protocols[key]
         return f"{protocol.name}: {numbered_stage(protocol, index)}"
-
-    @staticmethod
-    def _learning(
-        session: Session, window: facts.Window, protocols: dict[str, Protocol]
-    ) -> list[tuple[str, int, int]]:
-        rows = facts.grouped(
-            session,
-            window,
-            Dispute.protocol_key,
-            Dispute.category,
-            Resolution.learning.is_not(None),
-            Resolution.refer_to_partnership,
-        )
-        themes: dict[str, list[int]] = {}
-        for key, category, learned, referred, n in rows:
-            counts = themes.setdefault(theme_label(protocols[key], category), [0, 0])
-            counts[0] += n if learned else 0
-            counts[1] += n if referred else 0
-        ranked = sorted(themes.items(), key=lambda pair: (-pair[1][0], -pair[1][1], pair[0]))
-        return [
-            (label, learned, referred)
-            for label, (learned, referred) in ranked
-            if learned or referred
-        ]
 
     def lines(self, session: Session, first_day: date, last_day: date) -> Iterator[DisputeLine]:
         """The CSV's rows, a thousand disputes at a time."""

@@ -130,9 +130,19 @@ def partnership(results: list[Result]) -> Rows:
     return [
         ("disputes in the report", [f"{t.disputes:,}" for t in figures]),
         ("summary: SQL aggregates (s)", [f"{t.summary_seconds:.2f}" for t in figures]),
+        (
+            "  floor: its SELECTs replayed bare (s)",
+            [f"{t.summary_floor_seconds:.2f}" for t in figures],
+        ),
         ("  tracemalloc peak (MB)", [f"{t.summary_peak_mb:.1f}" for t in figures]),
         ("CSV: one row per dispute (s)", [f"{t.csv_seconds:.2f}" for t in figures]),
+        ("  floor: its SELECTs replayed bare (s)", [f"{t.csv_floor_seconds:.2f}" for t in figures]),
         ("  tracemalloc peak (MB)", [f"{t.csv_peak_mb:.1f}" for t in figures]),
+        (
+            "/dispute status p95, report building (ms)",
+            [f"{t.status_during_p95_ms:.1f}" for t in figures],
+        ),
+        ("  requests timed meanwhile", [f"{t.status_during_requests}" for t in figures]),
     ]
 
 

@@ -92,8 +92,10 @@ def run_database(database: str, url: str, disputes: int, lapsing: int, traced: i
     say(
         database,
         f"partnership report over {timings.disputes:,} disputes: summary "
-        f"{timings.summary_seconds:.2f} s ({timings.summary_peak_mb:.0f} MB peak), CSV "
-        f"{timings.csv_seconds:.2f} s ({timings.csv_peak_mb:.0f} MB peak)",
+        f"{timings.summary_seconds:.2f} s (SQL floor {timings.summary_floor_seconds:.2f} s, "
+        f"{timings.summary_peak_mb:.0f} MB peak), CSV {timings.csv_seconds:.2f} s (SQL floor "
+        f"{timings.csv_floor_seconds:.2f} s, {timings.csv_peak_mb:.0f} MB peak); "
+        f"/dispute status p95 {timings.status_during_p95_ms:.1f} ms meanwhile",
     )
     page = pages(rt, make_busy(rt, min(BUSY_OPEN, disputes // 4)))
     say(
