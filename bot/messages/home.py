@@ -21,7 +21,15 @@ from bot.messages.blocks import (
     header,
     section,
 )
-from bot.messages.disputes import ACKNOWLEDGE, Message, message, parties, stage_label
+from bot.messages.dates import when
+from bot.messages.disputes import (
+    ACKNOWLEDGE,
+    Message,
+    acknowledgement_due,
+    message,
+    parties,
+    stage_label,
+)
 from bot.working_days import WorkingCalendar
 from models.dispute import Dispute, StageNotice
 from models.my_disputes import MyDisputes, total_of
@@ -48,12 +56,7 @@ class _Labels:
     def deadline(self, dispute: Dispute) -> str:
         if dispute.deadline_at is None:
             return "no deadline"
-        return f"deadline {self.calendar.describe(dispute.deadline_at)}"
-
-    def acknowledgement_due(self, notice: StageNotice) -> datetime:
-        """When the protocol expects the acknowledgement, counted from the stage's start."""
-        protocol = notice.transition.dispute.protocol_snapshot
-        return self.calendar.due(notice.transition.created_at, protocol.acknowledgement)
+        return f"deadline {when(self.calendar, dispute.deadline_at)}"
 
     def line(self, dispute: Dispute) -> str:
         """'• *RPD-2026-0001* · Stage 2 of 5: First line managers · deadline ...'."""
@@ -87,12 +90,12 @@ def _capped(lines: list[str], limit: int, total: int) -> tuple[list[str], int]:
 def _awaiting_item(notice: StageNotice, labels: _Labels, now: datetime) -> Block:
     """One notice with its own Acknowledge button, so nobody has to find the original message."""
     dispute = notice.transition.dispute
-    due = labels.acknowledgement_due(notice)
-    when = labels.calendar.describe(due)
+    due = acknowledgement_due(notice, labels.calendar)
+    shown = when(labels.calendar, due)
     ask = (
-        f":warning: Acknowledgement overdue since {when}"
+        f":warning: Acknowledgement overdue since {shown}"
         if due <= now
-        else f"Acknowledge by {when}"
+        else f"Acknowledge by {shown}"
     )
     block = section(
         f"*{dispute.reference}* · {labels.stage(dispute)}\n"
@@ -127,7 +130,7 @@ def home_view(
     blocks: list[Block] = [
         header("Your professional differences"),
         context(
-            f"Updated {calendar.describe(now)}. Child references are never shown here; "
+            f"Updated {when(calendar, now)}. Child references are never shown here; "
             "they stay in each dispute's private conversation."
         ),
         divider(),
@@ -153,7 +156,7 @@ def home_view(
     blocks += [divider(), header(f"Deadlines in the next {UPCOMING_WINDOW.days} days")]
     lines, hidden = _capped(
         [
-            f"• *{d.reference}* · {labels.stage(d)} · {calendar.describe(d.deadline_at)} "
+            f"• *{d.reference}* · {labels.stage(d)} · {when(calendar, d.deadline_at)} "
             f"({_relative(d.deadline_at, now, calendar)})"
             for d in upcoming
             if d.deadline_at is not None
@@ -180,7 +183,7 @@ def list_message(my: MyDisputes, *, calendar: WorkingCalendar) -> Message:
             "Waiting for your acknowledgement",
             [
                 f"• *{n.transition.dispute.reference}* · {labels.stage(n.transition.dispute)} · "
-                f"acknowledge by {calendar.describe(labels.acknowledgement_due(n))}"
+                f"acknowledge by {when(calendar, acknowledgement_due(n, calendar))}"
                 for n in my.awaiting
             ],
         ),
