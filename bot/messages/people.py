@@ -44,20 +44,17 @@ def acting_lines(dispute: Dispute, reader: Person | None = None) -> list[str]:
 
 
 def opposite_numbers(dispute: Dispute, reader: Person) -> list[Person]:
-    """Those acting at the reader's stage for the other side, when the reader acts there for a
+    """Those acting at the current stage for the other side, when the reader acts there for a
     side without being a party: a manager's counterpart in the other agency."""
     parties = {dispute.raiser_id, dispute.counterpart_id}
     if reader.id in parties:
         return []
-    for transition in reversed(dispute.transitions):
-        mine = next(
-            (n for n in transition.acting_notices if n.person_id == reader.id), None
-        )
-        if mine is None or mine.side not in SIDES:
-            continue
-        return [
-            n.person
-            for n in transition.acting_notices
-            if n.side == other_side(mine.side) and n.person_id not in parties
-        ]
-    return []
+    notices = dispute.current_transition.acting_notices
+    mine = next((n for n in notices if n.person_id == reader.id and n.side in SIDES), None)
+    if mine is None:
+        return []
+    return [
+        n.person
+        for n in notices
+        if n.side == other_side(mine.side) and n.person_id not in parties
+    ]
