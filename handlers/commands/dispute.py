@@ -14,6 +14,7 @@ from bot.messages import disputes as views
 from bot.messages import duties as duty_views
 from bot.messages import learning as learning_views
 from bot.messages import modals, procedures, replies
+from bot.messages.dates import when
 from bot.messages.home import LIST_ITEMS, list_message
 from bot.messages.record import record_filename
 from bot.runtime import Runtime
@@ -223,7 +224,7 @@ def send_record(
     )
     return ephemeral(
         f"I've sent you the record of {reference} as {kind} ({filename}) in our direct "
-        f"messages ({rt.calendar.describe(rt.clock.now())}). {other}."
+        f"messages ({when(rt.calendar, rt.clock.now())}). {other}."
     )
 
 
