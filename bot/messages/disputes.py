@@ -262,9 +262,7 @@ def information_notice(
     blocks = [
         header(f"{ref}: for your information"),
         section(
-            f"*{label}* under _{escape(protocol.name)}_, between "
-            f"{escape(dispute.raiser_agency.name)} and {escape(dispute.counterpart_agency.name)}."
-            f"\n{escape(_clip_summary(dispute.summary))}"
+            f"*{label}* under _{escape(protocol.name)}_.\n{escape(_clip_summary(dispute.summary))}"
         ),
         summary_fields(dispute, protocol, calendar),
         acting_section(dispute, notice.person),

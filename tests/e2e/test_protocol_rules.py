@@ -127,6 +127,11 @@ def test_directors_are_informed_can_read_but_cannot_act(bot: Bot) -> None:
         assert "Northshire Police and Northshire Children's Social Care" in shown
         assert "only the partnership chair or scrutineer can refer it" in shown
         assert CHILD not in str(notice)
+        # Whom to talk to: both parties by mention, and the reader never by their own name.
+        assert "<@U0POLDC> (Detective Constable, Northshire Police)" in shown
+        assert "<@U0CSCSW> (Social Worker, Northshire Children's Social Care)" in shown
+        director = {"csc_dir": "Meg Lowe", "pol_dir": "Ian Grant"}[key]
+        assert director not in shown and f"<@{bot.ids[key]}>" not in shown
     # The chair acts and is asked to acknowledge, as before.
     assert any("your action is needed" in t.lower() for t in texts(bot, "chair"))
 
