@@ -211,7 +211,9 @@ class Notifier:
         self._add(session, OutboxKind.UPDATE_NOTICE, payload, dispute=dispute, notice=notice)
         if dispute.raiser_id != notice.person_id:
             text = replies.acknowledged_news(notice, self.calendar)
-            self.direct(session, dispute.raiser, views.plain_message(text), dispute=dispute)
+            people = views.acting_section(dispute, dispute.raiser)
+            news = views.message(text, [views.section(text), people])
+            self.direct(session, dispute.raiser, news, dispute=dispute)
 
     def resolved(self, session: Session, resolution: Resolution) -> None:
         dispute = resolution.dispute

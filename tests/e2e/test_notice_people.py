@@ -105,10 +105,12 @@ def test_acknowledging_reads_as_english_and_keeps_the_date_in_the_readers_time(b
     assert "Please acknowledge by" not in json.dumps(redrawn["blocks"])
     assert_not_named(redrawn, "Ben Okafor", "U0CSCSW")
 
-    news = bot.dms("pol_dc")[-1]["text"]
-    assert news.startswith(
+    news = bot.dms("pol_dc")[-1]
+    assert news["text"].startswith(
         f"<@U0CSCSW> (Social Worker, Northshire Children's Social Care) acknowledged {REF} on {at}."
     )
+    assert "• you (Detective Constable, Northshire Police)" in shown(news)
+    assert_not_named(news, "Lucy Moss", "U0POLDC")
 
 
 def test_an_escalation_notice_gives_a_manager_their_opposite_number_and_the_stage_start(
