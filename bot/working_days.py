@@ -20,6 +20,11 @@ _SUBDIVISION = {
 }
 
 
+def long_date(day: date) -> str:
+    """A day in the one style every text uses: 'Monday 4 January 2027'."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
 class WorkingCalendar:
     """Answers 'when is this due?' the way the protocols count: close of business, working days."""
 
@@ -185,4 +190,4 @@ class WorkingCalendar:
         """A form people read on a phone: 'Monday 4 January 2027 at 5:00pm (GMT)'."""
         local = self.local(instant)
         clock = local.strftime("%I:%M%p").lstrip("0").lower()
-        return f"{local:%A} {local.day} {local:%B %Y} at {clock} ({local:%Z})"
+        return f"{long_date(local.date())} at {clock} ({local:%Z})"

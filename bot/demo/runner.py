@@ -167,7 +167,7 @@ class Demo:
             raiser = self._practitioner(session, AgencyKind.POLICE)
             counterpart = self._practitioner(session, AgencyKind.CHILDRENS_SOCIAL_CARE)
             raiser_id, counterpart_id = raiser.slack_user_id, counterpart.slack_user_id
-            self.out(f"Resolve demo: the {protocol.name} protocol ({protocol.partnership}).")
+            self.out(f"Resolve demo: {protocol.name} ({protocol.partnership}).")
             self.out(f"{raiser.described} disagrees with {counterpart.described}.")
         assert raiser_id and counterpart_id
         return raiser_id, counterpart_id

@@ -8,28 +8,35 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from bot.messages.dates import as_fallback
 from bot.slack_emulator import SlackEmulator
 
 _MRKDWN = re.compile(r"[*_`]|:[a-z_]+: ?")
+_MENTION = re.compile(r"<@([A-Z0-9]+)>")
 
 
-def plain(text: str) -> str:
-    """Block Kit mrkdwn as a person reads it (no asterisks or emoji codes)."""
+def plain(text: str, names: dict[str, str] | None = None) -> str:
+    """Block Kit mrkdwn as a person reads it (no asterisks or emoji codes): a date as its UK
+    fallback, a mention as '@' and the name Slack would show."""
+    text = as_fallback(text)
+    text = _MENTION.sub(lambda m: f"@{(names or {}).get(m[1], m[1]).split(',')[0]}", text)
     return _MRKDWN.sub("", text).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def render_blocks(blocks: list[dict[str, Any]]) -> list[str]:
+def render_blocks(
+    blocks: list[dict[str, Any]], names: dict[str, str] | None = None
+) -> list[str]:
     lines: list[str] = []
     for block in blocks:
         kind = block.get("type")
         if kind in ("header", "section") and block.get("text"):
-            lines += plain(block["text"]["text"]).splitlines()
+            lines += plain(block["text"]["text"], names).splitlines()
         if kind == "section" and block.get("fields"):
             for item in block["fields"]:
-                label, _, value = plain(item["text"]).partition("\n")
+                label, _, value = plain(item["text"], names).partition("\n")
                 lines.append(f"{label}: {'; '.join(value.splitlines())}")
         if kind == "context":
-            lines += [plain(e.get("text", "")) for e in block.get("elements", [])]
+            lines += [plain(e.get("text", ""), names) for e in block.get("elements", [])]
         if kind == "actions":
             buttons = [f"[{e['text']['text']}]" for e in block.get("elements", []) if "text" in e]
             lines.append(" ".join(buttons))
@@ -73,12 +80,13 @@ class Transcript:
         updates = self.emulator.calls("chat.update")
         for call in updates[self._updates :]:
             self.out(f"  {when} · a notice is updated in place:")
-            for line in render_blocks(call.params.get("blocks") or []):
+            for line in render_blocks(call.params.get("blocks") or [], self.names):
                 self.out(f"      {line}")
         self._updates = len(updates)
 
     def _print(self, when: str, audience: str, message: dict[str, Any]) -> None:
         self.out(f"  {when} → {audience}")
-        lines = render_blocks(message.get("blocks") or []) or [plain(message.get("text", ""))]
+        blocks = message.get("blocks") or []
+        lines = render_blocks(blocks, self.names) or [plain(message.get("text", ""), self.names)]
         for line in lines:
             self.out(f"      {line}")

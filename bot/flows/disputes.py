@@ -189,6 +189,7 @@ def escalate(
         entry.transition.reason,
         ctx.calendar,
         duties,
+        reader=actor,
     )
     ctx.notifier.direct(session, actor, moved, dispute=dispute)
     return entry

@@ -20,8 +20,9 @@ from bot.messages.blocks import (
     header,
     section,
 )
+from bot.messages.dates import when
 from bot.messages.disputes import Message, message
-from bot.working_days import WorkingCalendar
+from bot.working_days import WorkingCalendar, long_date
 
 LIST_LIMIT = 12  # disputes shown per list; the rest are counted
 COUNT_LIMIT = 10  # rows shown per tally
@@ -79,8 +80,7 @@ def plural(count: int, noun: str) -> str:
 
 
 def _day(instant: datetime, calendar: WorkingCalendar) -> str:
-    day = calendar.local(instant).date()
-    return f"{day:%A} {day.day} {day:%B %Y}"
+    return long_date(calendar.local(instant).date())
 
 
 def title(digest: Digest, calendar: WorkingCalendar) -> str:
@@ -94,7 +94,7 @@ def title(digest: Digest, calendar: WorkingCalendar) -> str:
 
 
 def as_at(digest: Digest, calendar: WorkingCalendar) -> str:
-    return f"Figures as at {calendar.describe(digest.fires_at)}"
+    return f"Figures as at {when(calendar, digest.fires_at)}"
 
 
 def _line(line: Line) -> str:
@@ -146,7 +146,7 @@ def digest_message(digest: Digest, calendar: WorkingCalendar) -> Message:
     heading = title(digest, calendar)
     activity = (
         f"{as_at(digest, calendar)}. "
-        f"Since {calendar.describe(digest.since)}: *{totals(digest)}*. "
+        f"Since {when(calendar, digest.since)}: *{totals(digest)}*. "
         f"{plural(digest.acknowledgements, 'acknowledgement')} and "
         f"{plural(digest.discussions, 'discussion')} logged. "
         f"{plural(digest.open_count, 'dispute')} open."

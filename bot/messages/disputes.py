@@ -7,9 +7,10 @@ conversation and the record file do.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
-from bot.messages import procedures
+from bot.messages import people, procedures
 from bot.messages.blocks import (
     Block,
     actions,
@@ -22,7 +23,8 @@ from bot.messages.blocks import (
     header,
     section,
 )
-from bot.working_days import WorkingCalendar
+from bot.messages.dates import when
+from bot.working_days import WorkingCalendar, long_date
 from models.directory import Person
 from models.dispute import DiscussionEntry, Dispute, Outcome, Resolution, StageNotice
 from models.payloads import ActionMeta
@@ -103,19 +105,19 @@ def next_step(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -
         return (
             "This is the final stage: nothing escalates further. The partnership reviews it "
             f"every {protocol.final_review_every} ({review_basis(protocol)}); next review "
-            f"{calendar.describe(review)}."
+            f"{when(calendar, review)}."
         )
     following = protocol.stage(dispute.stage_index + 1)
     how = _how_to_refer(protocol, following)
     if dispute.deadline_at is None:
         return f"Awaiting a referral to {following.title}: {how}."
-    when = calendar.describe(dispute.deadline_at)
+    by = when(calendar, dispute.deadline_at)
     if following.referral_only:
         return (
-            f"If it is not resolved by {when}, the next step ({following.title}) is by "
+            f"If it is not resolved by {by}, the next step ({following.title}) is by "
             f"referral: {how}."
         )
-    return f"If it is not resolved by {when}, it escalates automatically to {following.title}."
+    return f"If it is not resolved by {by}, it escalates automatically to {following.title}."
 
 
 def _how_to_refer(protocol: Protocol, stage: Stage) -> str:
@@ -133,15 +135,37 @@ def review_basis(protocol: Protocol) -> str:
 
 
 def summary_fields(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> Block:
-    deadline = calendar.describe(dispute.deadline_at) if dispute.deadline_at else "none"
+    """The agencies, the theme, when the current stage began and ends, and when it opened;
+    the people are named in `acting_section`, each to the reader as they know them."""
+    deadline = when(calendar, dispute.deadline_at) if dispute.deadline_at else "none"
+    between = f"{dispute.raiser_agency.name} and {dispute.counterpart_agency.name}"
     return fields(
         [
-            ("Who", escape(parties(dispute))),
+            ("Between", escape(between)),
             ("What", escape(category_label(dispute, protocol))),
-            ("Since", calendar.describe(dispute.opened_at)),
+            ("Since", when(calendar, dispute.stage_started_at)),
             ("By when", deadline),
+            ("Opened", when(calendar, dispute.opened_at)),
         ]
     )
+
+
+def acting_section(dispute: Dispute, reader: Person | None = None) -> Block:
+    """Whom to talk to: everyone acting for each side now, written for `reader`."""
+    return section("*Who is acting now*\n" + "\n".join(people.acting_lines(dispute, reader)))
+
+
+def acknowledgement_due(notice: StageNotice, calendar: WorkingCalendar) -> datetime:
+    """When the protocol expects a stage's notice acknowledged, counted from the notice."""
+    protocol = notice.transition.dispute.protocol_snapshot
+    return calendar.due(notice.transition.created_at, protocol.acknowledgement)
+
+
+def reason_for(notice: StageNotice) -> str:
+    """Why the person was chosen, without their own name: the notice is written to them."""
+    own = f"{notice.person.described}: "
+    text = notice.explanation
+    return text[len(own) :] if text.startswith(own) else text
 
 
 def notice_buttons(dispute: Dispute, *, acknowledged: bool) -> Block:
@@ -192,29 +216,32 @@ def stage_notice(
     """The message asking one person to act at a stage: who, what, since when, by when, and
     `duties`, the checklist of what the protocol asks of their side."""
     label = stage_label(dispute, protocol)
+    if notice.acknowledged_at is None:
+        ack = f"*Please acknowledge by {when(calendar, acknowledgement_due(notice, calendar))}.*"
+    else:
+        ack = (
+            ":white_check_mark: You acknowledged this on "
+            f"{when(calendar, notice.acknowledged_at)}."
+        )
     blocks = [
         header(f"{dispute.reference}: your action is needed"),
         section(
-            f"*{label}* under the {escape(protocol.name)} protocol.\n"
+            f"*{label}* under _{escape(protocol.name)}_.\n"
             f"{escape(_clip_summary(dispute.summary))}"
         ),
         summary_fields(dispute, protocol, calendar),
-        context(f"You are asked because: {escape(notice.explanation)}"),
+        acting_section(dispute, notice.person),
+        context(f"Why you: {escape(reason_for(notice))}"),
+        section(ack),
     ]
     transition = notice.transition
     if transition.trigger == "reopened" and transition.actor is not None:
         blocks.append(
             context(
-                f":leftwards_arrow_with_hook: Reopened by {escape(transition.actor.name)} on "
-                f"{calendar.describe(transition.created_at)}, after it closed. Reason: "
+                f":leftwards_arrow_with_hook: Reopened by "
+                f"{people.named(transition.actor, notice.person)} on "
+                f"{when(calendar, transition.created_at)}, after it closed. Reason: "
                 f"{escape(transition.reason or 'none given')}"
-            )
-        )
-    if notice.acknowledged_at is not None:
-        blocks.append(
-            context(
-                f":white_check_mark: Acknowledged by {escape(notice.person.name)} on "
-                f"{calendar.describe(notice.acknowledged_at)}"
             )
         )
     blocks += procedures.questions_that_help(protocol)
@@ -235,12 +262,11 @@ def information_notice(
     blocks = [
         header(f"{ref}: for your information"),
         section(
-            f"*{label}* under the {escape(protocol.name)} protocol, between "
-            f"{escape(dispute.raiser_agency.name)} and {escape(dispute.counterpart_agency.name)}."
-            f"\n{escape(_clip_summary(dispute.summary))}"
+            f"*{label}* under _{escape(protocol.name)}_.\n{escape(_clip_summary(dispute.summary))}"
         ),
         summary_fields(dispute, protocol, calendar),
-        context(f"Why you are told: {escape(notice.explanation)}"),
+        acting_section(dispute, notice.person),
+        context(f"Why you are told: {escape(reason_for(notice))}"),
         section(next_step(dispute, protocol, calendar)),
         context(
             "No action is asked of you. Read the dispute any time with "
@@ -262,25 +288,43 @@ def stage_moved(
     reason: str | None,
     calendar: WorkingCalendar,
     duties: list[Block] | None = None,
+    reader: Person | None = None,
 ) -> Message:
     """Told to the parties and the previous tier when a dispute moves up; `duties` is the
-    checklist for a recipient who still acts for a side (a party, or whoever escalated)."""
+    checklist for a recipient who still acts for a side (a party, or whoever escalated), and
+    `reader` the person it is written to."""
     label = stage_label(dispute, protocol)
     if trigger == "timescale lapsed":
         why = "because its timescale lapsed."
     else:
         why = f"by hand. Reason given: {escape((reason or '').rstrip('.'))}."
-    people = ", ".join(who(p) for p in acting) or "nobody yet (the directory is incomplete)"
-    text = f"*{dispute.reference}* moved to *{label}* {why}\nActing now: {escape(people)}."
+    text = f"*{dispute.reference}* moved to *{label}* {why}"
     if trigger == "reopened":
         text = (
             f"*{dispute.reference}* was reopened after it closed and is back at *{label}*. "
-            f"Reason given: {escape((reason or '').rstrip('.'))}.\nActing now: {escape(people)}."
+            f"Reason given: {escape((reason or '').rstrip('.'))}."
         )
     return message(
         f"{dispute.reference} moved to {label}.",
-        [section(text), *(duties or []), section(next_step(dispute, protocol, calendar))],
+        [
+            section(text),
+            acting_section(dispute, reader),
+            *_nobody_found(acting),
+            *(duties or []),
+            section(next_step(dispute, protocol, calendar)),
+        ],
     )
+
+
+def _nobody_found(acting: list[Person]) -> list[Block]:
+    if acting:
+        return []
+    return [
+        context(
+            ":warning: Nobody new has been found to act at this stage yet: the agency directory "
+            "is incomplete, and the partnership administrators have been told."
+        )
+    ]
 
 
 def conversation_stage(
@@ -288,14 +332,14 @@ def conversation_stage(
 ) -> Message:
     """Posted in the dispute's private conversation; the only place the child reference shows."""
     label = stage_label(dispute, protocol)
-    people = ", ".join(who(p) for p in acting) or "nobody yet (the directory is incomplete)"
     blocks = [
         section(
             f"*{dispute.reference}* · {label}\nChild reference: `{escape(dispute.child_ref)}`\n"
             f"{escape(_clip_summary(dispute.summary))}"
         ),
         summary_fields(dispute, protocol, calendar),
-        context(f"Acting at this stage: {escape(people)}"),
+        acting_section(dispute),
+        *_nobody_found(acting),
         section(next_step(dispute, protocol, calendar)),
     ]
     return message(f"{dispute.reference}: {label}", blocks)
@@ -307,16 +351,19 @@ def opened_reply(
     calendar: WorkingCalendar,
     duties: list[Block] | None = None,
 ) -> Message:
-    """What the raiser sees once the dispute is open, with their side's duties to tick."""
+    """What the raiser sees once the dispute is open: who has been asked to acknowledge by
+    when, who acts for each side, and their own side's duties to tick."""
     text = (
-        f":white_check_mark: Dispute *{dispute.reference}* is open under the "
-        f"{escape(protocol.name)} protocol, at {stage_label(dispute, protocol)}.\n"
-        f"{escape(dispute.counterpart.name)} has been sent the details and asked to acknowledge."
+        f":white_check_mark: Dispute *{dispute.reference}* is open under "
+        f"_{escape(protocol.name)}_, at {stage_label(dispute, protocol)}.\n"
+        f"{people.named(dispute.counterpart)} has been sent the details and asked to "
+        f"acknowledge{_acknowledge_by(dispute, calendar)}."
     )
     return message(
         f"Dispute {dispute.reference} is open.",
         [
             section(text),
+            acting_section(dispute, dispute.raiser),
             *(duties or []),
             *stage_guidance(protocol, dispute.stage_index, dispute.reference),
             section(next_step(dispute, protocol, calendar)),
@@ -324,17 +371,26 @@ def opened_reply(
     )
 
 
+def _acknowledge_by(dispute: Dispute, calendar: WorkingCalendar) -> str:
+    notices = dispute.current_transition.acting_notices
+    if not notices:
+        return ""
+    return f" by {when(calendar, min(acknowledgement_due(n, calendar) for n in notices))}"
+
+
 def status(
     dispute: Dispute,
     protocol: Protocol,
     calendar: WorkingCalendar,
     duties: list[str] | None = None,
+    reader: Person | None = None,
 ) -> Message:
-    """Where the dispute stands; `duties` are the lines saying what is done and outstanding."""
+    """Where the dispute stands, written to `reader`; `duties` are the lines saying what is
+    done and outstanding."""
     notices = dispute.current_transition.acting_notices
-    waiting = [n.person.name for n in notices if n.acknowledged_at is None]
+    waiting = [people.named(n.person, reader) for n in notices if n.acknowledged_at is None]
     ack = ", ".join(
-        f"{n.person.name} {calendar.describe(n.acknowledged_at)}"
+        f"{people.named(n.person, reader)} on {when(calendar, n.acknowledged_at)}"
         for n in notices
         if n.acknowledged_at is not None
     )
@@ -345,12 +401,12 @@ def status(
         *procedures.details_lines(dispute),
     ]
     if ack:
-        lines.append(f"Acknowledged: {escape(ack)}")
+        lines.append(f"Acknowledged: {ack}")
     if waiting and dispute.is_open:
-        lines.append(f"Awaiting acknowledgement: {escape(', '.join(waiting))}")
-    informed = [n.person.name for n in dispute.current_transition.informed_notices]
+        lines.append(f"Awaiting acknowledgement: {', '.join(waiting)}")
+    informed = [n.person for n in dispute.current_transition.informed_notices]
     if informed:
-        lines.append(f"Informed, not asked to act: {escape(', '.join(informed))}")
+        lines.append(f"Informed, not asked to act: {people.listed(informed, reader)}")
     lines.append(f"Discussions logged: {len(dispute.discussions)}")
     lines += [procedures.reflective_line(r, calendar) for r in dispute.reflective_requests]
     if dispute.resolution is not None:
@@ -361,6 +417,7 @@ def status(
         [
             section("\n".join(lines)),
             summary_fields(dispute, protocol, calendar),
+            *([acting_section(dispute, reader)] if dispute.is_open else []),
             *(stage_guidance(protocol, dispute.stage_index) if dispute.is_open else []),
             section(next_step(dispute, protocol, calendar)),
         ],
@@ -377,7 +434,7 @@ def approval_request(
     if entry.corrections:
         opening = (
             f"{escape(version.proposed_by.name)} proposed a correction "
-            f"({calendar.describe(version.proposed_at)}) to the discussion record "
+            f"({when(calendar, version.proposed_at)}) to the discussion record "
             f"{escape(entry.logged_by.name)} logged on *{dispute.reference}*"
         )
     else:
@@ -385,12 +442,12 @@ def approval_request(
     meta = ActionMeta.for_dispute(dispute.reference, entry.id).encode()
     blocks = [
         section(
-            f"{opening}, held {calendar.describe(entry.occurred_at)}.\n"
+            f"{opening}, held {when(calendar, entry.occurred_at)}.\n"
             f"*Who took part:* {escape(version.participants)}\n"
             f"*What was said:* {escape(version.discussion)}{agreed}"
         ),
         context(
-            "If this is an accurate record, approve it; it then goes on the record. If not, "
+            "If this is accurate, approve it and it goes on the record as agreed. If not, "
             "propose a correction: both versions are kept and the other side is asked to "
             "approve yours."
         ),
@@ -429,12 +486,12 @@ def resolved_notice(dispute: Dispute, resolution: Resolution, calendar: WorkingC
     outcome = outcome_label(dispute, resolution)
     lines = [
         f"*{dispute.reference}* was closed by {escape(resolution.resolved_by.name)} on "
-        f"{calendar.describe(resolution.resolved_at)}: *{outcome.rstrip('.')}*.",
+        f"{when(calendar, resolution.resolved_at)}: *{outcome.rstrip('.')}*.",
         escape(resolution.summary),
     ]
     for action in resolution.actions:
         lines.append(
-            f"• {escape(action.description)}: {escape(action.owner)}, by {action.due_on:%d/%m/%Y}"
+            f"• {escape(action.description)}: {escape(action.owner)}, by {long_date(action.due_on)}"
         )
     if resolution.refer_to_partnership:
         lines.append("Referred to the partnership for learning.")
@@ -453,11 +510,11 @@ def final_stage_reached(dispute: Dispute, protocol: Protocol, calendar: WorkingC
         f":triangular_flag_on_post: *{dispute.reference}* "
         f"({escape(dispute.raiser_agency.name)} ↔ {escape(dispute.counterpart_agency.name)}) "
         f"has reached the final stage, {stage_label(dispute, protocol)}, on "
-        f"{calendar.describe(dispute.stage_started_at)}. Nothing escalates further."
+        f"{when(calendar, dispute.stage_started_at)}. Nothing escalates further."
     )
     return message(
         f"{dispute.reference} has reached the final stage.",
-        [section(text), section(next_step(dispute, protocol, calendar))],
+        [section(text), acting_section(dispute), section(next_step(dispute, protocol, calendar))],
     )
 
 

@@ -7,9 +7,11 @@ import re
 from datetime import datetime
 
 from bot.messages.blocks import Block, context, escape, section
-from bot.messages.disputes import Message, message, next_step, stage_label
+from bot.messages.dates import when
+from bot.messages.disputes import Message, acting_section, message, next_step, stage_label
 from bot.services.duty_list import BoundDuty, Ticks, side_label
 from bot.working_days import WorkingCalendar
+from models.directory import Person
 from models.dispute import Dispute
 
 DUTY_TICK = "duty_tick"
@@ -31,7 +33,7 @@ def parse_block_id(raw: object) -> tuple[str, str] | None:
 
 
 def _due(item: BoundDuty, calendar: WorkingCalendar) -> str:
-    return f" _Due by {calendar.describe(item.due_at)}._" if item.due_at else ""
+    return f" _Due by_ {when(calendar, item.due_at)}." if item.due_at else ""
 
 
 def duty_block(
@@ -42,7 +44,7 @@ def duty_block(
     tick = done.get((item.key, side))
     if tick is not None:
         text += f"\n:white_check_mark: Done: ticked by {escape(tick.done_by.name)} on "
-        text += calendar.describe(tick.done_at)
+        text += when(calendar, tick.done_at)
     accessory: Block = {"type": "checkboxes", "action_id": DUTY_TICK, "options": [_DONE_OPTION]}
     if tick is not None:
         accessory["initial_options"] = [_DONE_OPTION]
@@ -102,46 +104,65 @@ def _side_line(
     if tick is not None:
         return (
             f":white_check_mark: {who}: {text} Done by {escape(tick.done_by.name)} on "
-            f"{calendar.describe(tick.done_at)}."
+            f"{when(calendar, tick.done_at)}."
         )
     if item.due_at is None:
         return f":white_square: {who}: {text} Outstanding."
     if now is not None and item.due_at <= now:
-        return f":warning: {who}: {text} Overdue since {calendar.describe(item.due_at)}."
-    return f":white_square: {who}: {text} Outstanding, due by {calendar.describe(item.due_at)}."
+        return f":warning: {who}: {text} Overdue since {when(calendar, item.due_at)}."
+    return f":white_square: {who}: {text} Outstanding, due by {when(calendar, item.due_at)}."
 
 
 def duty_due_soon(
-    dispute: Dispute, item: BoundDuty, side: str, done: Ticks, calendar: WorkingCalendar
+    dispute: Dispute,
+    item: BoundDuty,
+    side: str,
+    done: Ticks,
+    calendar: WorkingCalendar,
+    reader: Person | None = None,
 ) -> Message:
-    """To the people a duty binds, before it falls due; they can tick it here."""
+    """To `reader`, one of the people a duty binds, before it falls due; they can tick it
+    here."""
     assert item.due_at is not None
     protocol = dispute.protocol_snapshot
     where = "the whole dispute" if item.whole_protocol else stage_label(dispute, protocol)
     text = (
         f":alarm_clock: Reminder: a duty on *{dispute.reference}* ({where}) for "
-        f"{escape(side_label(dispute, side))} is due by {calendar.describe(item.due_at)} and "
+        f"{escape(side_label(dispute, side))} is due by {when(calendar, item.due_at)} and "
         "is not ticked as done yet. Tick it below once it is done."
     )
     return message(
         f"Reminder: a duty on {dispute.reference} is due by {calendar.describe(item.due_at)}.",
-        [section(text), duty_block(dispute, item, side, done, calendar)],
+        [
+            section(text),
+            duty_block(dispute, item, side, done, calendar),
+            acting_section(dispute, reader),
+        ],
     )
 
 
 def duty_overdue(
-    dispute: Dispute, item: BoundDuty, sides: list[str], calendar: WorkingCalendar
+    dispute: Dispute,
+    item: BoundDuty,
+    sides: list[str],
+    calendar: WorkingCalendar,
+    reader: Person | None = None,
 ) -> Message:
-    """To the people bound and the safeguarding leads, once a duty's own timescale has passed."""
+    """To the people bound and the safeguarding leads, once a duty's own timescale has passed;
+    `reader` is the person it is written to, None for the leads' channel."""
     assert item.due_at is not None
     protocol = dispute.protocol_snapshot
     who = " and ".join(escape(side_label(dispute, s)) for s in sides)
     text = (
         f":warning: *{dispute.reference}* ({stage_label(dispute, protocol)}): a duty was due by "
-        f"{calendar.describe(item.due_at)} and {who} have not ticked it as done:\n"
+        f"{when(calendar, item.due_at)} and {who} have not ticked it as done:\n"
         f">{escape(item.duty.text)}"
     )
     return message(
         f"{dispute.reference}: a duty is overdue.",
-        [section(text), section(next_step(dispute, protocol, calendar))],
+        [
+            section(text),
+            acting_section(dispute, reader),
+            section(next_step(dispute, protocol, calendar)),
+        ],
     )

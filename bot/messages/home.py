@@ -21,7 +21,14 @@ from bot.messages.blocks import (
     header,
     section,
 )
-from bot.messages.disputes import ACKNOWLEDGE, Message, message, parties, stage_label
+from bot.messages.dates import when
+from bot.messages.disputes import (
+    ACKNOWLEDGE,
+    Message,
+    message,
+    parties,
+    stage_label,
+)
 from bot.working_days import WorkingCalendar
 from models.dispute import Dispute, StageNotice
 from models.my_disputes import MyDisputes, protocols_of, total_of
@@ -58,10 +65,11 @@ class _Labels:
     def deadline(self, dispute: Dispute) -> str:
         if dispute.deadline_at is None:
             return "no deadline"
-        return f"deadline {self.calendar.describe(dispute.deadline_at)}"
+        return f"deadline {when(self.calendar, dispute.deadline_at)}"
 
     def acknowledgement_due(self, notice: StageNotice) -> datetime:
-        """When the protocol expects the acknowledgement, counted from the stage's start."""
+        """When the protocol expects the acknowledgement, counted from the stage's start, read
+        from the page's already-decoded protocols rather than each dispute's snapshot."""
         protocol = self.protocol(notice.transition.dispute)
         return self.calendar.due(notice.transition.created_at, protocol.acknowledgement)
 
@@ -98,11 +106,11 @@ def _awaiting_item(notice: StageNotice, labels: _Labels, now: datetime) -> Block
     """One notice with its own Acknowledge button, so nobody has to find the original message."""
     dispute = notice.transition.dispute
     due = labels.acknowledgement_due(notice)
-    when = labels.calendar.describe(due)
+    shown = when(labels.calendar, due)
     ask = (
-        f":warning: Acknowledgement overdue since {when}"
+        f":warning: Acknowledgement overdue since {shown}"
         if due <= now
-        else f"Acknowledge by {when}"
+        else f"Acknowledge by {shown}"
     )
     block = section(
         f"*{dispute.reference}* · {labels.stage(dispute)}\n"
@@ -141,7 +149,7 @@ def home_view(
     blocks: list[Block] = [
         header("Your professional differences"),
         context(
-            f"Updated {calendar.describe(now)}. Child references are never shown here; "
+            f"Updated {when(calendar, now)}. Child references are never shown here; "
             "they stay in each dispute's private conversation."
         ),
         divider(),
@@ -167,7 +175,7 @@ def home_view(
     blocks += [divider(), header(f"Deadlines in the next {UPCOMING_WINDOW.days} days")]
     lines, hidden = _capped(
         [
-            f"• *{d.reference}* · {labels.stage(d)} · {calendar.describe(d.deadline_at)} "
+            f"• *{d.reference}* · {labels.stage(d)} · {when(calendar, d.deadline_at)} "
             f"({_relative(d.deadline_at, now, calendar)})"
             for d in upcoming
             if d.deadline_at is not None
@@ -194,7 +202,7 @@ def list_message(my: MyDisputes, *, calendar: WorkingCalendar) -> Message:
             "Waiting for your acknowledgement",
             [
                 f"• *{n.transition.dispute.reference}* · {labels.stage(n.transition.dispute)} · "
-                f"acknowledge by {calendar.describe(labels.acknowledgement_due(n))}"
+                f"acknowledge by {when(calendar, labels.acknowledgement_due(n))}"
                 for n in my.awaiting
             ],
         ),

@@ -19,6 +19,7 @@ from bot.messages.blocks import (
     header,
     section,
 )
+from bot.messages.dates import when
 from bot.messages.disputes import Message, category_label, message
 from bot.working_days import WorkingCalendar
 from models.dispute import Outcome
@@ -60,7 +61,7 @@ def learning_notice(item: LearningItem, calendar: WorkingCalendar) -> Message:
                 ("Category", escape(category_label(dispute, protocol))),
                 ("Agencies", escape(_agencies(item))),
                 ("Outcome", Outcome(resolution.outcome).label),
-                ("Resolved", calendar.describe(resolution.resolved_at)),
+                ("Resolved", when(calendar, resolution.resolved_at)),
                 ("Referred to the partnership", "Yes" if resolution.refer_to_partnership else "No"),
             ]
         ),
@@ -100,7 +101,7 @@ def _line(item: LearningItem, calendar: WorkingCalendar) -> str:
     """'• *RPD-2026-0001* · Threshold · Police ↔ Social Care · Resolved · resolved ...'."""
     category = category_label(item.dispute, item.dispute.protocol_snapshot)
     resolution = item.resolution
-    resolved = calendar.describe(resolution.resolved_at)
+    resolved = when(calendar, resolution.resolved_at)
     return (
         f"• *{item.dispute.reference}* · {escape(category)} · {escape(_agencies(item))} · "
         f"{Outcome(resolution.outcome).label} · resolved {resolved}"

@@ -108,7 +108,7 @@ def open_modal(
     chosen = protocol.category(category) if category else None
     capacity = chosen.counterpart if chosen else None
     blocks: list[Block] = [
-        section(f"Under the *{protocol.name}* protocol ({protocol.partnership})."),
+        section(f"Under *{protocol.name}* ({protocol.partnership})."),
         _input(
             "counterpart",
             capacity.label if capacity else "Who do you disagree with?",

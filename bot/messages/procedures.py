@@ -8,7 +8,8 @@ from datetime import date
 from typing import Any
 
 from bot.messages.blocks import Block, context, escape, header, section
-from bot.working_days import WorkingCalendar
+from bot.messages.dates import when
+from bot.working_days import WorkingCalendar, long_date
 from models.dispute import Dispute
 from models.procedures import ReflectiveRequest
 from models.protocol import DiscussionPrompt, PatternAlert, Protocol
@@ -40,10 +41,10 @@ def reflective_requested(
     text = (
         f"*{dispute.reference}*: {escape(request.requested_by.name)} "
         f"({escape(request.requested_by.agency.name)}) asked for a reflective practice meeting on "
-        f"{calendar.describe(request.requested_at)}.\n*To reflect on:* {escape(request.topic)}"
+        f"{when(calendar, request.requested_at)}.\n*To reflect on:* {escape(request.topic)}"
     )
     deadline = (
-        f" The stage's timescale still runs: by {calendar.describe(dispute.deadline_at)}."
+        f" The stage's timescale still runs: by {when(calendar, dispute.deadline_at)}."
         if dispute.deadline_at
         else ""
     )
@@ -62,7 +63,7 @@ def reflective_saved(request: ReflectiveRequest, calendar: WorkingCalendar) -> s
     dispute = request.dispute
     return (
         f":white_check_mark: Your request for a reflective practice meeting on "
-        f"*{dispute.reference}* is recorded ({calendar.describe(request.requested_at)}). Both "
+        f"*{dispute.reference}* is recorded ({when(calendar, request.requested_at)}). Both "
         "sides and the people acting at this stage have been told. Next: agree a time together, "
         f"then log the meeting with `/dispute log {dispute.reference}`."
     )
@@ -71,7 +72,7 @@ def reflective_saved(request: ReflectiveRequest, calendar: WorkingCalendar) -> s
 def reflective_line(request: ReflectiveRequest, calendar: WorkingCalendar) -> str:
     return (
         f"Reflective practice meeting asked for by {escape(request.requested_by.name)} on "
-        f"{calendar.describe(request.requested_at)}: {escape(request.topic)}"
+        f"{when(calendar, request.requested_at)}: {escape(request.topic)}"
     )
 
 
@@ -87,9 +88,9 @@ def pattern_found(
     text = (
         f"{len(disputes)} disputes between *{escape(agencies[0])}* and *{escape(agencies[-1])}* "
         f"about *{escape(label)}* have opened within {escape(str(rule.within))}, the latest on "
-        f"{calendar.describe(newest.opened_at)}: {refs}.\n"
-        f"*Next:* decide whether the pattern goes further under the {escape(protocol.name)} "
-        "protocol (below). You will hear again about these two agencies if it reaches "
+        f"{when(calendar, newest.opened_at)}: {refs}.\n"
+        f"*Next:* decide whether the pattern goes further under _{escape(protocol.name)}_ "
+        "(below). You will hear again about these two agencies if it reaches "
         f"{len(disputes) + rule.count} disputes in the window."
     )
     return {
@@ -135,7 +136,7 @@ def category_details(dispute: Dispute) -> list[tuple[str, str]]:
             continue
         if ask.kind == "past_date":
             day = date.fromisoformat(value)
-            value = f"{day:%A} {day.day} {day:%B %Y}"
+            value = long_date(day)
         pairs.append((ask.label, value))
     return pairs
 

@@ -16,12 +16,11 @@ from bot.messages.record_text import (
     AUTOMATIC,
     describe_person,
     duty_lines,
-    long_day,
     quoted,
     trigger_text,
 )
 from bot.services.duty_list import Ticks, protocol_duties, stage_duties
-from bot.working_days import WorkingCalendar
+from bot.working_days import WorkingCalendar, long_date
 from models.audit import AuditEvent
 from models.dispute import (
     DiscussionEntry,
@@ -243,7 +242,7 @@ def _resolution(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar)
     ]
     if resolution.actions:
         lines.extend(
-            f"{n}. {action.description}. Owner: {action.owner}. Due: {long_day(action.due_on)}"
+            f"{n}. {action.description}. Owner: {action.owner}. Due: {long_date(action.due_on)}"
             for n, action in enumerate(resolution.actions, start=1)
         )
     else:

@@ -10,12 +10,11 @@ from bot.messages.disputes import category_label, stage_label
 from bot.messages.record_text import (
     describe_person,
     duty_lines,
-    long_day,
     quoted,
     trigger_text,
 )
 from bot.services.duty_list import Ticks, protocol_duties, stage_duties
-from bot.working_days import WorkingCalendar
+from bot.working_days import WorkingCalendar, long_date
 from models.dispute import DiscussionEntry, Dispute, Outcome, Resolution
 from models.protocol import RecordField, RecordFill
 
@@ -151,7 +150,7 @@ def _actions(dispute: Dispute, calendar: WorkingCalendar, _: Ticks) -> str:
     if not resolution.actions:
         return "No actions were agreed."
     return "\n".join(
-        f"{n}. {action.description}. Owner: {action.owner}. Due: {long_day(action.due_on)}"
+        f"{n}. {action.description}. Owner: {action.owner}. Due: {long_date(action.due_on)}"
         for n, action in enumerate(resolution.actions, start=1)
     )
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from bot.services.duty_list import BoundDuty, Ticks, side_label
 from bot.working_days import WorkingCalendar
 from models.directory import Agency, Person
@@ -15,10 +13,6 @@ AUTOMATIC = "Resolve (automatic)"
 def describe_person(person: Person, agency: Agency) -> str:
     """Name, job title, and the agency they were in when the dispute opened."""
     return f"{person.name}, {person.job_title}, {agency.name}"
-
-
-def long_day(day: date) -> str:
-    return f"{day:%A} {day.day} {day:%B %Y}"
 
 
 def quoted(text: str) -> str:

@@ -5,16 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.messages.blocks import actions, button, context, escape, section
+from bot.messages.dates import when
 from bot.messages.disputes import (
     ACKNOWLEDGE,
     ESCALATE,
     ESCALATE_CONFIRM,
     Message,
+    acknowledgement_due,
+    acting_section,
     message,
     next_step,
     notice_buttons,
     stage_label,
 )
+from bot.messages.people import listed
 from bot.working_days import WorkingCalendar
 from models.directory import Person
 from models.dispute import Dispute
@@ -39,7 +43,12 @@ def _lead(
 
 
 def deadline_reminder(
-    dispute: Dispute, protocol: Protocol, label: str, calendar: WorkingCalendar, now: datetime
+    dispute: Dispute,
+    protocol: Protocol,
+    label: str,
+    calendar: WorkingCalendar,
+    now: datetime,
+    reader: Person | None = None,
 ) -> Message:
     """A reminder point of the stage (`label` is how the protocol wrote it), as sent at `now`."""
     assert dispute.deadline_at is not None
@@ -49,12 +58,13 @@ def deadline_reminder(
     due = calendar.describe(dispute.deadline_at)
     text = (
         f":alarm_clock: *{lead}:* *{dispute.reference}* ({stage_label(dispute, protocol)}) "
-        f"is due by {due}."
+        f"is due by {when(calendar, dispute.deadline_at)}."
     )
     return message(
         f"{lead}: {dispute.reference} is due by {due}.",
         [
             section(text),
+            acting_section(dispute, reader),
             section(next_step(dispute, protocol, calendar)),
             notice_buttons(dispute, acknowledged=True),
         ],
@@ -62,17 +72,27 @@ def deadline_reminder(
 
 
 def acknowledgement_reminder(
-    dispute: Dispute, protocol: Protocol, sequence: int, calendar: WorkingCalendar
+    dispute: Dispute,
+    protocol: Protocol,
+    sequence: int,
+    calendar: WorkingCalendar,
+    reader: Person | None = None,
 ) -> Message:
-    since = calendar.describe(dispute.stage_started_at)
+    since = when(calendar, dispute.stage_started_at)
     text = (
         f":wave: Reminder {sequence}: you were asked to act on *{dispute.reference}* "
         f"({stage_label(dispute, protocol)}) on {since} and have not acknowledged it yet."
     )
+    notices = dispute.current_transition.acting_notices
+    mine = [n for n in notices if reader is not None and n.person_id == reader.id]
+    for notice in mine:
+        due = when(calendar, acknowledgement_due(notice, calendar))
+        text += f"\n*Acknowledgement was due by {due}: please acknowledge now.*"
     return message(
         f"Please acknowledge {dispute.reference}.",
         [
             section(text),
+            acting_section(dispute, reader),
             section(next_step(dispute, protocol, calendar)),
             actions(button("Acknowledge", ACKNOWLEDGE, dispute.reference, style="primary")),
         ],
@@ -86,29 +106,38 @@ def not_acknowledged(
     reminders: int,
     calendar: WorkingCalendar,
 ) -> Message:
-    names = ", ".join(f"{p.name} ({p.agency.name})" for p in people)
     text = (
         f":warning: *{dispute.reference}* ({stage_label(dispute, protocol)}, since "
-        f"{calendar.describe(dispute.stage_started_at)}) has not been acknowledged by "
-        f"{escape(names)} after {reminders} reminders."
+        f"{when(calendar, dispute.stage_started_at)}) has not been acknowledged by "
+        f"{listed(people)} after {reminders} reminders."
     )
-    return message(f"{dispute.reference} is not acknowledged.", [section(text)])
+    return message(
+        f"{dispute.reference} is not acknowledged.", [section(text), acting_section(dispute)]
+    )
 
 
-def final_review(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> Message:
+def final_review(
+    dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar, reader: Person | None = None
+) -> Message:
     text = (
         f":scales: *{dispute.reference}* has been at the final stage "
         f"({protocol.stage(protocol.final_index).title}) since "
-        f"{calendar.describe(dispute.stage_started_at)} and is still open. "
+        f"{when(calendar, dispute.stage_started_at)} and is still open. "
         "Please review it, and resolve it or record that it is not resolved."
     )
     return message(
         f"{dispute.reference} awaits review at the final stage.",
-        [section(text), section(next_step(dispute, protocol, calendar))],
+        [
+            section(text),
+            acting_section(dispute, reader),
+            section(next_step(dispute, protocol, calendar)),
+        ],
     )
 
 
-def referral_due(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> Message:
+def referral_due(
+    dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar, reader: Person | None = None
+) -> Message:
     following = protocol.stage(dispute.stage_index + 1)
     text = (
         f":arrow_up: The timescale for *{dispute.reference}* at {stage_label(dispute, protocol)} "
@@ -119,7 +148,8 @@ def referral_due(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar
         f"{dispute.reference}: refer it to {following.title} if it is still unresolved.",
         [
             section(text),
-            context(f"Since {calendar.describe(dispute.stage_started_at)}"),
+            acting_section(dispute, reader),
+            context(f"At this stage since {when(calendar, dispute.stage_started_at)}"),
             actions(
                 button(
                     "Escalate now",
@@ -134,7 +164,11 @@ def referral_due(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar
 
 
 def check_in(
-    dispute: Dispute, protocol: Protocol, every: str, calendar: WorkingCalendar
+    dispute: Dispute,
+    protocol: Protocol,
+    every: str,
+    calendar: WorkingCalendar,
+    reader: Person | None = None,
 ) -> Message:
     """The urgent route's joint problem-solving: a check-in, not a faster escalation."""
     urgency = protocol.urgency(dispute.urgency)
@@ -147,5 +181,9 @@ def check_in(
     )
     return message(
         f"{dispute.reference}: check in today ({route}).",
-        [section(text), section(next_step(dispute, protocol, calendar))],
+        [
+            section(text),
+            acting_section(dispute, reader),
+            section(next_step(dispute, protocol, calendar)),
+        ],
     )

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from bot.messages.dates import when
 from bot.messages.disputes import final_stage_verdict, next_step, stage_label
+from bot.messages.people import named
 from bot.working_days import WorkingCalendar
+from models.directory import Person
 from models.dispute import DiscussionEntry, Dispute, StageNotice
 
 
@@ -12,7 +15,7 @@ def acknowledged(notice: StageNotice, calendar: WorkingCalendar) -> str:
     dispute = notice.transition.dispute
     assert notice.acknowledged_at is not None
     return (
-        f"You acknowledged {dispute.reference} at {calendar.describe(notice.acknowledged_at)}. "
+        f"You acknowledged {dispute.reference} on {when(calendar, notice.acknowledged_at)}. "
         + next_step(dispute, dispute.protocol_snapshot, calendar)
     )
 
@@ -22,8 +25,8 @@ def acknowledged_news(notice: StageNotice, calendar: WorkingCalendar) -> str:
     dispute = notice.transition.dispute
     assert notice.acknowledged_at is not None
     return (
-        f"{notice.person.name} acknowledged {dispute.reference} on "
-        f"{calendar.describe(notice.acknowledged_at)}. "
+        f"{named(notice.person)} acknowledged {dispute.reference} on "
+        f"{when(calendar, notice.acknowledged_at)}. "
         + next_step(dispute, dispute.protocol_snapshot, calendar)
     )
 
@@ -32,25 +35,26 @@ def approved(entry: DiscussionEntry, calendar: WorkingCalendar) -> str:
     """Replaces the approval request the approver pressed."""
     assert entry.approved_at is not None
     return (
-        f":white_check_mark: You approved the discussion record on {entry.dispute.reference} at "
-        f"{calendar.describe(entry.approved_at)}. It is now on the record."
+        f":white_check_mark: You approved the discussion record on {entry.dispute.reference} "
+        f"({when(calendar, entry.approved_at)}). It now stands as the agreed account."
     )
 
 
-def approved_news(entry: DiscussionEntry, calendar: WorkingCalendar) -> str:
-    """To whoever proposed a version of the record."""
+def approved_news(entry: DiscussionEntry, calendar: WorkingCalendar, reader: Person) -> str:
+    """To `reader`, who proposed a version of the record."""
     approver = entry.approved_by
     assert approver is not None and entry.approved_at is not None
     version = entry.current
+    whose = "Your" if version.proposed_by.id == reader.id else f"{named(version.proposed_by)}'s"
     which = (
-        f" {version.proposed_by.name}'s version of {calendar.describe(version.proposed_at)} "
+        f" {whose} version of {when(calendar, version.proposed_at)} "
         "is the agreed one; every version stays in the record's history."
         if entry.corrections
         else ""
     )
     return (
-        f"{approver.name} approved your discussion record on {entry.dispute.reference} "
-        f"({calendar.describe(entry.approved_at)}). It is now on the record.{which}"
+        f"{named(approver)} approved your discussion record on {entry.dispute.reference} "
+        f"({when(calendar, entry.approved_at)}). It now stands as the agreed account.{which}"
     )
 
 
@@ -59,7 +63,7 @@ def correction_sent(entry: DiscussionEntry, calendar: WorkingCalendar) -> str:
     version = entry.current
     return (
         f":pencil2: Your correction to the discussion record on {entry.dispute.reference} is "
-        f"saved ({calendar.describe(version.proposed_at)}). Both versions are kept. The other "
+        f"saved ({when(calendar, version.proposed_at)}). Both versions are kept. The other "
         "side has been asked to approve it or propose a correction of their own; nothing goes "
         "on the record as agreed until one side approves the other's wording."
     )
@@ -83,8 +87,8 @@ def quick_note_logged(
     if not named_others:
         who += " To record who else took part, @mention them in the note."
     return (
-        f"Logged on {dispute.reference} at {calendar.describe(entry.logged_at)}. {who} The "
-        "other party has been asked to approve it. "
+        f"Your note on {dispute.reference} is logged ({when(calendar, entry.logged_at)}). "
+        f"{who} The other party has been asked to approve it. "
         + next_step(dispute, dispute.protocol_snapshot, calendar)
     )
 

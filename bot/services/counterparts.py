@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.working_days import long_date
 from models.directory import Agency, Person
 from models.protocol import Fallback, Protocol, Stage
 from models.roles import AgencyKind, Role, RoleBook
@@ -119,7 +120,7 @@ def _cover(person: Person, reason: str, on: date) -> tuple[Person, str] | None:
         return person, reason
     deputy = person.deputy
     if deputy is not None and not deputy.is_absent_on(on):
-        until = f"{person.absent_until:%d %B %Y}"
+        until = long_date(person.absent_until)
         return deputy, f"deputy for {person.name}, who is absent until {until}"
     return None
 
@@ -164,7 +165,7 @@ def _find_for_role(
     if absent:
         first = absent[0]
         message = (
-            f"{first.described} is absent until {first.absent_until:%d %B %Y} and has no deputy "
+            f"{first.described} is absent until {long_date(first.absent_until)} and has no deputy "
             f"available: add a deputy for them in the directory."
         )
     else:

@@ -176,6 +176,7 @@ class Notifier:
                     transition.reason,
                     self.calendar,
                     duties,
+                    reader=person,
                 )
                 self.direct(session, person, update, dispute=dispute)
         if transition.missing:
@@ -209,10 +210,10 @@ class Notifier:
 
     def discussion_approved(self, session: Session, entry: DiscussionEntry) -> None:
         """Everyone who proposed a version hears which wording was agreed."""
-        text = replies.approved_news(entry, self.calendar)
         proposers = {v.proposed_by.id: v.proposed_by for v in entry.versions}
         proposers.pop(entry.approved_by_id or 0, None)
         for person in proposers.values():
+            text = replies.approved_news(entry, self.calendar, person)
             self.direct(session, person, views.plain_message(text), dispute=entry.dispute)
 
     def acknowledged(self, session: Session, notice: StageNotice) -> None:
@@ -222,7 +223,9 @@ class Notifier:
         self._add(session, OutboxKind.UPDATE_NOTICE, payload, dispute=dispute, notice=notice)
         if dispute.raiser_id != notice.person_id:
             text = replies.acknowledged_news(notice, self.calendar)
-            self.direct(session, dispute.raiser, views.plain_message(text), dispute=dispute)
+            people = views.acting_section(dispute, dispute.raiser)
+            news = views.message(text, [views.section(text), people])
+            self.direct(session, dispute.raiser, news, dispute=dispute)
 
     def resolved(self, session: Session, resolution: Resolution) -> None:
         dispute = resolution.dispute
@@ -271,18 +274,20 @@ class Notifier:
 
     def remind_deadline(self, session: Session, dispute: Dispute, label: str) -> None:
         protocol = dispute.protocol_snapshot
-        payload = nudges.deadline_reminder(
-            dispute, protocol, label, self.calendar, self.clock.now()
-        )
         for person in self.acting(dispute):
+            payload = nudges.deadline_reminder(
+                dispute, protocol, label, self.calendar, self.clock.now(), person
+            )
             self.remind(session, dispute, person, payload)
 
     def remind_acknowledge(
         self, session: Session, dispute: Dispute, people: list[Person], sequence: int
     ) -> None:
         protocol = dispute.protocol_snapshot
-        payload = nudges.acknowledgement_reminder(dispute, protocol, sequence, self.calendar)
         for person in {p.id: p for p in people}.values():
+            payload = nudges.acknowledgement_reminder(
+                dispute, protocol, sequence, self.calendar, person
+            )
             self.remind(session, dispute, person, payload)
 
     def not_acknowledged(
@@ -294,9 +299,9 @@ class Notifier:
 
     def final_review(self, session: Session, dispute: Dispute) -> None:
         protocol = dispute.protocol_snapshot
-        payload = nudges.final_review(dispute, protocol, self.calendar)
-        self.admins(session, payload, dispute=dispute)
+        self.admins(session, nudges.final_review(dispute, protocol, self.calendar), dispute=dispute)
         for person in self.acting(dispute):
+            payload = nudges.final_review(dispute, protocol, self.calendar, person)
             self.remind(session, dispute, person, payload)
 
     def referral_due(self, session: Session, dispute: Dispute) -> None:
@@ -304,19 +309,20 @@ class Notifier:
         it names nobody (or the directory holds nobody who may)."""
         protocol = dispute.protocol_snapshot
         following = protocol.stage(dispute.stage_index + 1)
-        payload = nudges.referral_due(dispute, protocol, self.calendar)
         people = referrers(session, dispute, following) or [
             dispute.raiser,
             dispute.counterpart,
             *self.acting(dispute),
         ]
         for person in {p.id: p for p in people}.values():
+            payload = nudges.referral_due(dispute, protocol, self.calendar, person)
             self.remind(session, dispute, person, payload)
 
     def check_in(self, session: Session, dispute: Dispute, every: str) -> None:
         """The urgent route's regular joint problem-solving, to those acting at the stage."""
-        payload = nudges.check_in(dispute, dispute.protocol_snapshot, every, self.calendar)
+        protocol = dispute.protocol_snapshot
         for person in self.acting(dispute):
+            payload = nudges.check_in(dispute, protocol, every, self.calendar, person)
             self.remind(session, dispute, person, payload)
 
     def remind_duty(self, session: Session, dispute: Dispute, item: BoundDuty) -> bool:
@@ -326,10 +332,12 @@ class Notifier:
         waiting = [side for side in item.sides if (item.key, side) not in done]
         told: set[int] = set()
         for side in waiting:
-            payload = duty_views.duty_due_soon(dispute, item, side, done, self.calendar)
             for person in acting_for(dispute, side):
                 if person.id not in told:
                     told.add(person.id)
+                    payload = duty_views.duty_due_soon(
+                        dispute, item, side, done, self.calendar, person
+                    )
                     self.remind(session, dispute, person, payload)
         return bool(waiting)
 
@@ -339,10 +347,11 @@ class Notifier:
         waiting = [side for side in item.sides if (item.key, side) not in done]
         if not waiting:
             return False
-        payload = duty_views.duty_overdue(dispute, item, waiting, self.calendar)
         people = {p.id: p for side in waiting for p in acting_for(dispute, side)}
         for person in people.values():
+            payload = duty_views.duty_overdue(dispute, item, waiting, self.calendar, person)
             self.remind(session, dispute, person, payload)
+        payload = duty_views.duty_overdue(dispute, item, waiting, self.calendar)
         self.leads(session, payload, dispute=dispute)
         return True
 

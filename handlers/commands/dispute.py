@@ -14,6 +14,7 @@ from bot.messages import disputes as views
 from bot.messages import duties as duty_views
 from bot.messages import learning as learning_views
 from bot.messages import modals, procedures, replies
+from bot.messages.dates import when
 from bot.messages.home import LIST_ITEMS, list_message
 from bot.messages.record import record_filename
 from bot.runtime import Runtime
@@ -21,6 +22,7 @@ from bot.services.duty_list import current_duties, ticks
 from bot.services.errors import DomainError
 from bot.services.queries import my_disputes
 from bot.services.record import render_record, render_record_pdf
+from bot.working_days import long_date
 from handlers.commands.parsing import Subcommand, parse
 from handlers.commands.quick_note import read_quick_note
 from handlers.commands.report import send_report
@@ -33,9 +35,10 @@ Body = dict[str, Any]
 
 def help_message(rt: Runtime) -> dict[str, Any]:
     protocol = rt.catalog.get(rt.settings.protocol)
-    name = protocol.name if protocol else "your partnership's"
+    name = f" (_{protocol.name}_)" if protocol else ""
     lines = [
-        f"*Resolve* runs the {name} protocol for professional disagreements about a child.",
+        f"*Resolve* runs your partnership's protocol{name} for professional disagreements "
+        "about a child.",
         "• `/dispute open`: raise a disagreement with another agency (opens a form)",
         "• `/dispute log RPD-2026-0042 Spoke with @Omar Khan, agreed a strategy discussion`: "
         "log a quick note; everyone you @mention is recorded as taking part with you; leave "
@@ -129,7 +132,9 @@ def status(rt: Runtime, acting: Acting, sub: Subcommand, client: WebClient, body
             rt.calendar,
             rt.clock.now() if dispute.is_open else None,
         )
-        message = views.status(dispute, dispute.protocol_snapshot, rt.calendar, duties)
+        message = views.status(
+            dispute, dispute.protocol_snapshot, rt.calendar, duties, acting.person(session)
+        )
     return {"response_type": "ephemeral", **message}
 
 
@@ -222,7 +227,7 @@ def send_record(
     )
     return ephemeral(
         f"I've sent you the record of {reference} as {kind} ({filename}) in our direct "
-        f"messages ({rt.calendar.describe(rt.clock.now())}). {other}."
+        f"messages ({when(rt.calendar, rt.clock.now())}). {other}."
     )
 
 
@@ -288,7 +293,7 @@ def whoami(rt: Runtime, acting: Acting, sub: Subcommand, client: WebClient, body
             f"Deputy: {deputy}",
         ]
         if person.absent_until:
-            lines.append(f"Recorded as absent until {person.absent_until:%d %B %Y}.")
+            lines.append(f"Recorded as absent until {long_date(person.absent_until)}.")
         lines.append("If any of this is wrong, ask your partnership's business unit to fix it.")
     return ephemeral("How the directory sees you", [views.section("\n".join(lines))])
 

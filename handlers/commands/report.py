@@ -8,6 +8,7 @@ from slack_sdk import WebClient
 
 from bot.database import read_only
 from bot.messages.blocks import section
+from bot.messages.dates import when
 from bot.messages.report import summary_blocks
 from bot.runtime import Runtime
 from bot.services.report_documents import report_documents
@@ -54,6 +55,6 @@ def send_report(
     summary = documents[0].summary
     note = (
         f"I've sent you the report as a PDF and a CSV in our direct messages "
-        f"({rt.calendar.describe(now)})."
+        f"({when(rt.calendar, now)})."
     )
     return ephemeral(note, [section(note), *summary_blocks(summary)])

@@ -240,7 +240,7 @@ def test_who_names_each_side_now_and_next_with_the_fallback_explained(database, 
         "  raiser: Tanya Briggs, Deputy Head of Probation Delivery Unit, Northshire Probation "
         "Service: in the management chain of Zoe Malik",
         "  counterpart: Tom Whitfield, Service Manager, Child Protection, Northshire Children's "
-        "Services: deputy for Claire Donovan, who is absent until 31 August 2027",
+        "Services: deputy for Claire Donovan, who is absent until Tuesday 31 August 2027",
         "Next, stage 4 of 5: Heads of service",
         "  raiser: Victoria Hale, Regional Probation Director, Northshire Probation Service: "
         "Graham Webb (head of service, Northshire Probation Service) is absent with no deputy "

@@ -63,7 +63,7 @@ def test_an_absent_holder_is_covered_by_their_deputy(service, session, northshir
         ),
         "tom.whitfield@northshire.example": (
             "Tom Whitfield, Service Manager, Child Protection, Northshire Children's Services: "
-            "deputy for Claire Donovan, who is absent until 31 August 2027"
+            "deputy for Claire Donovan, who is absent until Tuesday 31 August 2027"
         ),
     }
     back = find_stage_people(
@@ -184,7 +184,7 @@ def test_a_threshold_dispute_brings_in_the_threshold_adviser_beside_senior_manag
         ),
         "tom.whitfield@northshire.example": (
             "Tom Whitfield, Service Manager, Child Protection, Northshire Children's Services: "
-            "deputy for Claire Donovan, who is absent until 31 August 2027"
+            "deputy for Claire Donovan, who is absent until Tuesday 31 August 2027"
         ),
         "nadia.kowalski@northshire.example": (
             "Nadia Kowalski, CAF/TAC Implementation Officer, Northshire Children's Services: "

@@ -78,7 +78,7 @@ def test_quick_note_with_a_case_number_is_refused_and_not_logged(bot: Bot) -> No
 def test_a_dispute_reference_in_a_note_is_not_mistaken_for_a_case_number(bot: Bot) -> None:
     open_dispute(bot)
     bot.slack.command(bot.ids["csc_sw"], f"log {REF} Linked to RPD-2026-0042, agreed to meet")
-    assert "Logged on" in bot.replies("csc_sw")[-1]["text"]
+    assert f"Your note on {REF} is logged" in bot.replies("csc_sw")[-1]["text"]
     assert count(bot, DiscussionEntry) == 1
 
 

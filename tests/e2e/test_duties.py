@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from bot.database import transaction
 from bot.flows import disputes as flows
 from bot.flows.sweep import Sweeper
+from bot.messages.dates import as_fallback
 from bot.messages.duties import DUTY_TICK
 from models.audit import AuditEvent
 from models.directory import Person
@@ -81,7 +82,7 @@ def test_each_side_sees_its_own_duties_to_tick(bot: Bot) -> None:
     assert any(RESOLVE_DUTY in text for text in raiser)
     # The duty with its own timescale says when it falls due; none is ticked yet.
     resolve = block_for(last_notice(bot, "csc_sw"), RESOLVE_DUTY)
-    assert "Due by Monday 30 November 2026 at 5:00pm" in resolve["text"]["text"]
+    assert "_Due by_ Monday 30 November 2026 at 5:00pm" in as_fallback(resolve["text"]["text"])
     assert "initial_options" not in resolve["accessory"]
     assert "What the protocol asks of Northshire Children's Social Care" in str(
         last_notice(bot, "csc_sw")["blocks"]
@@ -100,7 +101,7 @@ def test_ticking_records_who_and_when_and_redraws_the_box(bot: Bot) -> None:
     assert redrawn["accessory"]["initial_options"] == redrawn["accessory"]["options"]
     assert (
         "Done: ticked by Ben Okafor on Monday 23 November 2026 at 10:30am"
-        in redrawn["text"]["text"]
+        in as_fallback(redrawn["text"]["text"])
     )
     # The rest of the notice is as it was: still asking for acknowledgement.
     assert "Acknowledge" in str(notice_now(bot, "csc_sw", notice["ts"])["blocks"])
@@ -150,7 +151,8 @@ def test_status_and_record_say_what_is_done_and_outstanding(bot: Bot) -> None:
     bot.slack.tick(bot.ids["csc_sw"], notice, block_for(notice, RESOLVE_DUTY)["block_id"], True)
 
     bot.slack.command(bot.ids["pol_dc"], f"status {REF}")
-    status = bot.replies("pol_dc")[-1]["text"] + str(bot.replies("pol_dc")[-1]["blocks"])
+    reply = bot.replies("pol_dc")[-1]
+    status = as_fallback(reply["text"] + str(reply["blocks"]))
     assert "Northshire Children's Social Care: Resolve the difference through discussion" in status
     assert "Done by Ben Okafor on Tuesday 24 November 2026 at 11:00am" in status
     assert "Northshire Police: Resolve the difference through discussion" in status
@@ -245,7 +247,7 @@ def test_after_escalation_each_side_is_asked_for_its_own_part(bot: Bot) -> None:
     assert not any(WRITTEN_RESPONSE in text for text in police)
     assert not any(TELL_OTHER_AGENCY in text for text in social_care)
     response = block_for(last_notice(bot, "csc_tm"), WRITTEN_RESPONSE)
-    assert "Due by Monday 30 November 2026 at 5:00pm" in response["text"]["text"]
+    assert "_Due by_ Monday 30 November 2026 at 5:00pm" in as_fallback(response["text"]["text"])
     # The practitioner who escalated acts for their side still, and can tick from the news.
     moved = next(m for m in bot.dms("pol_dc") if "moved to" in m["text"])
     assert any(TELL_OTHER_AGENCY in text for text in duty_blocks(moved))

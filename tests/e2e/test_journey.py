@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from bot.messages import disputes as views
+from bot.messages.dates import as_fallback
 from bot.settings import ConversationKind
 from models.audit import AuditEvent
 from models.dispute import Dispute
@@ -55,7 +56,7 @@ def test_whole_journey(bot: Bot) -> None:
     notice = last_notice(bot, "csc_sw")
     shown = str(notice["blocks"])
     for expected in (
-        "Lucy Moss (Northshire Police)",
+        "<@U0POLDC> (Detective Constable, Northshire Police)",
         "Threshold dispute at the point of referral",
         "Monday 23 November 2026 at 10:00am (GMT)",
         "Acknowledge",
@@ -76,8 +77,8 @@ def test_whole_journey(bot: Bot) -> None:
     bot.deliver()
     updates = bot.emulator.calls("chat.update")
     assert len(updates) == 1
-    assert "Acknowledged by Ben Okafor on Monday 23 November 2026 at 10:30am" in str(
-        updates[0].params
+    assert "You acknowledged this on Monday 23 November 2026 at 10:30am" in as_fallback(
+        str(updates[0].params)
     )
     assert "You acknowledged RPD-2026-0001" in bot.replies("csc_sw")[-1]["text"]
     events = audit_count(bot)
@@ -86,7 +87,8 @@ def test_whole_journey(bot: Bot) -> None:
     assert "already acknowledged" in bot.replies("csc_sw")[-1]["text"]
     assert len(bot.emulator.calls("chat.update")) == 1
     assert audit_count(bot) == events
-    assert any("Ben Okafor acknowledged" in m["text"] for m in bot.dms("pol_dc"))
+    acknowledged = "<@U0CSCSW> (Social Worker, Northshire Children's Social Care) acknowledged"
+    assert any(acknowledged in m["text"] for m in bot.dms("pol_dc"))
 
     # A quick log entry; the other party approves the record.
     bot.slack.command(bot.ids["pol_dc"], f"log {REF} Spoke with Ben; agreed to re-screen")
@@ -97,7 +99,9 @@ def test_whole_journey(bot: Bot) -> None:
     # The approval request is replaced in place by the confirmation.
     assert any("You approved the discussion record" in m["text"] for m in bot.dms("csc_sw"))
     assert not any("approve a discussion record" in m["text"] for m in bot.dms("csc_sw"))
-    assert any("Ben Okafor approved your discussion record" in m["text"] for m in bot.dms("pol_dc"))
+    approver = "<@U0CSCSW> (Social Worker, Northshire Children's Social Care)"
+    news = [m["text"] for m in bot.dms("pol_dc")]
+    assert any(f"{approver} approved your discussion record" in text for text in news)
 
     # Escalate by hand with a stated timescale: both line managers are asked to act.
     bot.slack.command(bot.ids["pol_dc"], f"escalate {REF} Still no agreement on threshold")

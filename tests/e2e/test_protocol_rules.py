@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.flows.sweep import Sweeper
+from bot.messages.dates import as_fallback
 from bot.protocols import ProtocolCatalog
 from models.directory import Agency, Person
 from models.dispute import Dispute
@@ -88,9 +89,11 @@ def test_the_hand_escalator_gets_exactly_one_message(bot: Bot) -> None:
     escalate(bot, "pol_dc", stated_timescale="3 working days")
     new = bot.dms("pol_dc")[before:]
     assert len(new) == 1
-    shown = new[0]["text"] + str(new[0]["blocks"])
+    shown = as_fallback(new[0]["text"] + str(new[0]["blocks"]))
     assert "moved to *Stage 2 of 6: Manager to manager* by hand" in shown
-    assert "Acting now: Omar Khan (Northshire Police), Amy Clarke" in shown
+    assert "• you (Detective Constable, Northshire Police)" in shown
+    assert "• <@U0POLDS> (Detective Sergeant, Northshire Police)" in shown
+    assert "• <@U0CSCTM> (Team Manager, Northshire Children's Social Care)" in shown
     assert "Thursday 26 November 2026 at 5:00pm (GMT), it escalates automatically" in shown
 
 
@@ -124,13 +127,21 @@ def test_directors_are_informed_can_read_but_cannot_act(bot: Bot) -> None:
         assert "Northshire Police and Northshire Children's Social Care" in shown
         assert "only the partnership chair or scrutineer can refer it" in shown
         assert CHILD not in str(notice)
+        # Whom to talk to: both parties by mention, and the reader never by their own name.
+        assert "<@U0POLDC> (Detective Constable, Northshire Police)" in shown
+        assert "<@U0CSCSW> (Social Worker, Northshire Children's Social Care)" in shown
+        director = {"csc_dir": "Meg Lowe", "pol_dir": "Ian Grant"}[key]
+        assert director not in shown and f"<@{bot.ids[key]}>" not in shown
     # The chair acts and is asked to acknowledge, as before.
     assert any("your action is needed" in t.lower() for t in texts(bot, "chair"))
 
     bot.slack.command(bot.ids["pol_dir"], f"status {REF}")
     status = bot.replies("pol_dir")[-1]
     assert "Independent Scrutineer" in status["text"]
-    assert "Informed, not asked to act: Meg Lowe, Ian Grant" in str(status["blocks"])
+    assert (
+        "Informed, not asked to act: <@U0CSCDIR> (Director, Northshire Children's Social Care), "
+        "you (Director, Northshire Police)"
+    ) in str(status["blocks"])
     bot.slack.command(bot.ids["pol_dir"], f"record {REF} md")
     record = bot.emulator.files()[-1]
     assert record["title"] == f"{REF} record (Markdown text)"

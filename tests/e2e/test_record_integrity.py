@@ -70,7 +70,12 @@ def test_a_correction_goes_back_and_the_record_shows_both_versions(bot: Bot) -> 
     bot.slack.press(bot.ids["pol_dc"], back, views.APPROVE)
     bot.deliver()
     assert any("You approved the discussion record" in m["text"] for m in bot.dms("pol_dc"))
-    assert any("Lucy Moss approved your discussion record" in m["text"] for m in bot.dms("csc_sw"))
+    approver = "<@U0POLDC> (Detective Constable, Northshire Police)"
+    news = [m["text"] for m in bot.dms("csc_sw")]
+    assert any(f"{approver} approved your discussion record" in text for text in news)
+    # The corrector is told their own wording won, as "your", never by their own name.
+    assert any("Your version of" in text and "is the agreed one" in text for text in news)
+    assert not any("Ben Okafor" in text for text in news)
 
     shown = record(bot)
     assert f"> {CORRECTED}" in shown  # the agreed wording is the one shown

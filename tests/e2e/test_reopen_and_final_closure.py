@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot.messages.dates import as_fallback
 from models.audit import AuditEvent
 from models.dispute import Dispute, StageTransition
 from tests.e2e.conftest import Bot
@@ -54,8 +55,11 @@ def test_a_party_reopens_within_the_period_and_the_stage_starts_again(bot: Bot) 
     assert before + 1 == len(
         [m for m in bot.dms("csc_sw") if "your action is needed" in m["text"].lower()]
     )
-    shown = str(notice["blocks"])
-    assert "Reopened by Lucy Moss on Monday 30 November 2026 at 10:00am" in shown
+    shown = as_fallback(str(notice["blocks"]))
+    assert (
+        "Reopened by <@U0POLDC> (Detective Constable, Northshire Police) on "
+        "Monday 30 November 2026 at 10:00am"
+    ) in shown
     assert REASON in shown
     assert "Monday 7 December 2026 at 5:00pm" in shown  # a fresh five working days
 

@@ -41,7 +41,7 @@ def stage_two_notices(bot: Bot) -> list[dict]:
 
 
 def logged_replies(bot: Bot) -> list[str]:
-    return [m["text"] for m in bot.replies("pol_dc") if m["text"].startswith("Logged on")]
+    return [m["text"] for m in bot.replies("pol_dc") if m["text"].startswith("Your note on")]
 
 
 def same_answer(first: Reply, *others: Reply) -> bool:

@@ -81,7 +81,9 @@ def test_unacknowledged_notice_is_chased_then_leads_told(bot: Bot, sweeper: Swee
     sweep(bot, sweeper)
     # No leads channel is configured, so the partnership's admins hear of it directly.
     assert any(
-        "has not been acknowledged by Ben Okafor" in str(m["blocks"]) for m in bot.dms("admin")
+        "has not been acknowledged by <@U0CSCSW> (Social Worker, Northshire Children's Social "
+        "Care) after 2 reminders" in str(m["blocks"])
+        for m in bot.dms("admin")
     )
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import FrozenClock
+from bot.messages.dates import as_fallback
 from bot.messages.disputes import ACKNOWLEDGE
 from bot.messages.home import (
     HOME_ITEMS,
@@ -27,6 +28,7 @@ from bot.slack_emulator import validate_blocks, validate_view
 from bot.working_days import WorkingCalendar
 from models.directory import Person
 from models.dispute import Dispute
+from tests.conftest import london
 
 
 def open_many(
@@ -67,7 +69,8 @@ def home_for(
 
 
 def texts(payload: dict[str, Any]) -> str:
-    return json.dumps(payload, ensure_ascii=False)
+    """The payload as read where Slack shows each date token's UK fallback."""
+    return as_fallback(json.dumps(payload, ensure_ascii=False))
 
 
 def assert_private(payload: dict[str, Any], disputes: list[Dispute]) -> None:
@@ -97,6 +100,8 @@ def test_an_escalated_manager_can_acknowledge_from_home(service, session, people
     dumped = texts(view)
     assert "Stage 2 of 5: First line managers" in dumped
     assert "Acknowledge by Tuesday 24 November 2026 at 5:00pm (GMT)" in dumped
+    due = int(london(2026, 11, 24, 17, 0).timestamp())
+    assert f"Acknowledge by <!date^{due}^" in json.dumps(view)  # in the reader's own time
     assert "Pol Dc (Northshire Police) and Csc Sw (Northshire Children's Social Care)" in dumped
     assert "*Escalated to you*" in dumped
     # Monday 23 November 10:00 + 5 working days.

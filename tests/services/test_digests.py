@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import FrozenClock
 from bot.database import transaction
+from bot.messages.dates import as_fallback
 from bot.messages.digest_lines import overdue_by
 from bot.services.digests import FIRST_START, DigestService
 from bot.services.disputes import DisputeService
@@ -86,9 +87,10 @@ def periods(session: Session) -> set[str]:
 
 
 def block(payload: dict[str, Any], block_id: str) -> str:
+    """The block's text as read where Slack shows each date token's UK fallback."""
     found = [b for b in payload["blocks"] if b.get("block_id") == block_id]
     assert len(found) == 1, block_id
-    return found[0]["text"]["text"]
+    return as_fallback(found[0]["text"]["text"])
 
 
 def tallies(payload: dict[str, Any]) -> dict[str, str]:
@@ -130,6 +132,8 @@ def test_no_daily_digest_at_the_weekend(session, digests, clock):
     monday, weekly = rows(session, OutboxKind.CHANNEL)[-2:]
     assert monday.payload["text"].startswith("Monday 30 November 2026: no change;")
     assert "Since Monday 23 November 2026 at 8:30am" in block(weekly.payload, "digest-summary")
+    since = int(london(2026, 11, 23, 8, 30).timestamp())
+    assert f"Since <!date^{since}^" in str(weekly.payload["blocks"])  # each reader's own time
 
 
 def test_no_digest_on_bank_holidays_and_the_weekly_waits_for_the_first_working_day(

@@ -15,6 +15,7 @@ from bot.services.disputes.base import required
 from bot.services.disputes.learning import LearningService
 from bot.services.errors import DomainError
 from bot.services.reminders import cancel_pending
+from bot.working_days import long_date
 from models.directory import Person
 from models.dispute import Dispute, DisputeStatus, Outcome, Resolution, ResolutionAction
 from models.procedures import RecordAnswer
@@ -137,7 +138,7 @@ class ClosingService(AccessService, LearningService):
     def _checked_action(action: ActionInput, today: date) -> ResolutionAction:
         if action.due_on < today:
             raise DomainError(
-                f"The action '{action.description}' is due on {action.due_on:%d/%m/%Y}, "
+                f"The action '{action.description}' is due on {long_date(action.due_on)}, "
                 "which has passed; give a date from today on.",
                 field="actions",
             )

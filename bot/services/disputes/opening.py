@@ -104,7 +104,8 @@ class OpeningService(StageService):
         if raiser.agency_id == counterpart.agency_id:
             raise DomainError(
                 f"You and {counterpart.name} are both in {raiser.agency.name}, and the "
-                f"{protocol.name} protocol does not cover disagreements inside one agency. "
+                f"partnership's protocol ({protocol.name}) does not cover disagreements inside "
+                "one agency. "
                 f"Nothing was opened. {scope.where_instead}",
                 field="counterpart",
             )
@@ -122,7 +123,7 @@ class OpeningService(StageService):
         if protocol.category(category) is None:
             raise DomainError(
                 _choices(
-                    f"'{category}' is not a category in the {protocol.name} protocol.",
+                    f"'{category}' is not a category in {protocol.name}.",
                     [c.key for c in protocol.categories],
                 ),
                 field="category",

@@ -106,7 +106,8 @@ class ProcedureService(AccessService):
         protocol = self.protocol_of(dispute)
         if protocol.reflective_meeting is None:
             raise DomainError(
-                f"The {protocol.name} protocol does not provide a reflective practice meeting, "
+                f"Your partnership's protocol ({protocol.name}) does not provide a reflective "
+                "practice meeting, "
                 f"so nothing was recorded on {dispute.reference}. You can still talk it through "
                 f"and log the discussion with `/dispute log {dispute.reference}`."
             )
