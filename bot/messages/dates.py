@@ -12,12 +12,14 @@ from datetime import datetime
 
 from bot.working_days import WorkingCalendar
 
-FORMAT = "{date_long_pretty} at {time}"
+# The full weekday and date, never Slack's "today"/"yesterday": those read badly after "on"
+# ("You acknowledged this on today") and go stale in a message read days later.
+FORMAT = "{date_long} at {time}"
 TOKEN = re.compile(r"<!date\^(\d+)\^[^|>]*\|([^>]*)>")
 
 
 def when(calendar: WorkingCalendar, instant: datetime) -> str:
-    """'<!date^1795428000^{date_long_pretty} at {time}|Tuesday 24 November 2026 at 10:00am
+    """'<!date^1795428000^{date_long} at {time}|Tuesday 24 November 2026 at 10:00am
     (GMT)>' for mrkdwn text."""
     return f"<!date^{int(instant.timestamp())}^{FORMAT}|{calendar.describe(instant)}>"
 

@@ -33,7 +33,7 @@ def sweeper(bot: Bot) -> Sweeper:
 
 def token(instant: datetime, fallback: str) -> str:
     """The exact Slack date token for an instant, with the UK text shown where Slack cannot."""
-    return f"<!date^{int(instant.timestamp())}^{{date_long_pretty}} at {{time}}|{fallback}>"
+    return f"<!date^{int(instant.timestamp())}^{{date_long}} at {{time}}|{fallback}>"
 
 
 def shown(message: dict) -> str:
