@@ -53,6 +53,7 @@ class Transcript:
         self.out = out
         self._seen = 0
         self._updates = 0
+        self._lines: dict[tuple[str, str], list[str]] = {}  # what each message showed last
 
     def _audience(self, message: dict[str, Any]) -> str:
         if message.get("ephemeral") or message.get("via_response_url"):
@@ -72,13 +73,28 @@ class Transcript:
         self._seen = len(messages)
         updates = self.emulator.calls("chat.update")
         for call in updates[self._updates :]:
-            self.out(f"  {when} · a notice is updated in place:")
-            for line in render_blocks(call.params.get("blocks") or []):
-                self.out(f"      {line}")
+            self._print_update(when, call.params)
         self._updates = len(updates)
 
     def _print(self, when: str, audience: str, message: dict[str, Any]) -> None:
         self.out(f"  {when} → {audience}")
         lines = render_blocks(message.get("blocks") or []) or [plain(message.get("text", ""))]
+        self._lines[(message["channel"], message["ts"])] = lines
         for line in lines:
             self.out(f"      {line}")
+
+    def _print_update(self, when: str, params: dict[str, Any]) -> None:
+        """Only what changed, as the reader notices it: new lines, and buttons that went."""
+        key = (params["channel"], params["ts"])
+        before = self._lines.get(key, [])
+        after = render_blocks(params.get("blocks") or [])
+        self._lines[key] = after
+        audience = self._audience({"channel": params["channel"]})
+        self.out(f"  {when} · {audience}: a message is updated in place")
+        for line in after:
+            if line not in before:
+                self.out(f"      {line}")
+        if any(line.startswith("[") for line in before) and not any(
+            line.startswith("[") for line in after
+        ):
+            self.out("      (its buttons are gone)")

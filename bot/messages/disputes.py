@@ -144,14 +144,21 @@ def summary_fields(dispute: Dispute, protocol: Protocol, calendar: WorkingCalend
     )
 
 
+def stage_meta(dispute: Dispute) -> str:
+    """A button value naming the dispute and the stage entry it was drawn for, so a press
+    after the dispute has moved on is refused rather than applied to a stage it never meant."""
+    transition = dispute.current_transition.id
+    return ActionMeta.for_dispute(dispute.reference, transition=transition).encode()
+
+
 def notice_buttons(dispute: Dispute, *, acknowledged: bool) -> Block:
-    ref = ActionMeta.for_dispute(dispute.reference).encode()
+    """What a notice offers; nothing escalates from the final stage, so no Escalate now there."""
+    ref = stage_meta(dispute)
     elements = [] if acknowledged else [button("Acknowledge", ACKNOWLEDGE, ref, style="primary")]
-    elements += [
-        button("Log discussion", LOG, ref),
-        button("Escalate now", ESCALATE, ref, confirm=ESCALATE_CONFIRM),
-        button("Mark resolved", RESOLVE, ref, confirm=RESOLVE_CONFIRM),
-    ]
+    elements.append(button("Log discussion", LOG, ref))
+    if dispute.stage_index < dispute.protocol_snapshot.final_index:
+        elements.append(button("Escalate now", ESCALATE, ref, confirm=ESCALATE_CONFIRM))
+    elements.append(button("Mark resolved", RESOLVE, ref, confirm=RESOLVE_CONFIRM))
     return actions(*elements, block_id=f"notice:{ref}")
 
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from bot.messages.blocks import actions, button, context, escape, section
+from bot.messages.blocks import actions, button, confirm, context, escape, section
 from bot.messages.disputes import (
     ACKNOWLEDGE,
     ESCALATE,
-    ESCALATE_CONFIRM,
+    RESOLVE,
+    RESOLVE_CONFIRM,
     Message,
     message,
     next_step,
     notice_buttons,
     stage_label,
+    stage_meta,
 )
 from bot.working_days import WorkingCalendar
 from models.directory import Person
@@ -50,7 +52,7 @@ def acknowledgement_reminder(
         [
             section(text),
             section(next_step(dispute, protocol, calendar)),
-            actions(button("Acknowledge", ACKNOWLEDGE, dispute.reference, style="primary")),
+            actions(button("Acknowledge", ACKNOWLEDGE, stage_meta(dispute), style="primary")),
         ],
     )
 
@@ -89,7 +91,14 @@ def referral_due(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar
     text = (
         f":arrow_up: The timescale for *{dispute.reference}* at {stage_label(dispute, protocol)} "
         f"has lapsed. The next step, *{escape(following.title)}*, is by referral only: if the "
-        "disagreement remains, press *Escalate now* to refer it, or mark it resolved."
+        "disagreement remains, press *Escalate now* to refer it, or *Mark resolved*."
+    )
+    meta = stage_meta(dispute)
+    refer = confirm(
+        f"Refer to {following.title}?",
+        "You will be asked why next. When you submit, the dispute is referred to "
+        f"{following.title} and the people there are asked to act.",
+        "Refer",
     )
     return message(
         f"{dispute.reference}: refer it to {following.title} if it is still unresolved.",
@@ -97,13 +106,9 @@ def referral_due(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar
             section(text),
             context(f"Since {calendar.describe(dispute.stage_started_at)}"),
             actions(
-                button(
-                    "Escalate now",
-                    ESCALATE,
-                    dispute.reference,
-                    style="primary",
-                    confirm=ESCALATE_CONFIRM,
-                )
+                button("Escalate now", ESCALATE, meta, style="primary", confirm=refer),
+                button("Mark resolved", RESOLVE, meta, confirm=RESOLVE_CONFIRM),
+                block_id=f"referral:{meta}",
             ),
         ],
     )

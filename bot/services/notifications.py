@@ -12,7 +12,7 @@ from bot.clock import Clock
 from bot.messages import disputes as views
 from bot.messages import duties as duty_views
 from bot.messages import learning as learning_views
-from bot.messages import procedures, replies
+from bot.messages import procedures, replies, superseded
 from bot.messages import reminders as nudges
 from bot.messages.blocks import Block
 from bot.services.disputes import StageEntry
@@ -27,6 +27,7 @@ from bot.services.duty_list import (
     ticks,
 )
 from bot.services.outbox_retry import requeue_conversation_setup
+from bot.services.superseding import is_stage_bound, retire
 from bot.settings import Settings
 from bot.working_days import WorkingCalendar
 from models.directory import Agency, Person
@@ -70,6 +71,11 @@ class Notifier:
             not_before=not_before or self.clock.now(),
             created_at=self.clock.now(),
             depends_on=depends_on,
+            stage_bound=(
+                kind in (OutboxKind.DIRECT, OutboxKind.CONVERSATION)
+                and dispute is not None
+                and is_stage_bound(payload)
+            ),
         )
         session.add(row)
         return row
@@ -139,6 +145,9 @@ class Notifier:
         dispute = transition.dispute
         protocol = dispute.protocol_snapshot
         acting = [a.person for a in entry.assignment.people]
+        if transition.from_stage is not None:
+            moved = superseded.moved_on(dispute, transition, self.calendar)
+            retire(session, dispute, moved, self.clock.now())
         for notice in transition.acting_notices:
             payload = self._notice(session, dispute, notice)
             self.direct(session, notice.person, payload, dispute=dispute, notice=notice)
@@ -214,6 +223,7 @@ class Notifier:
 
     def resolved(self, session: Session, resolution: Resolution) -> None:
         dispute = resolution.dispute
+        retire(session, dispute, superseded.closed(resolution, self.calendar), self.clock.now())
         payload = views.resolved_notice(dispute, resolution, self.calendar)
         self.conversation(session, dispute, payload)
         for member in dispute.members:
