@@ -7,6 +7,7 @@ conversation and the record file do.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from bot.messages import procedures
@@ -100,11 +101,7 @@ def next_step(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -
         return "Nothing further is due. The record stays available with `/dispute record`."
     if dispute.stage_index >= protocol.final_index:
         review = calendar.due(dispute.stage_started_at, protocol.final_review_every)
-        return (
-            "This is the final stage: nothing escalates further. The partnership reviews it "
-            f"every {protocol.final_review_every} ({review_basis(protocol)}); next review "
-            f"{calendar.describe(review)}."
-        )
+        return final_stage_step(protocol, review, calendar)
     following = protocol.stage(dispute.stage_index + 1)
     how = _how_to_refer(protocol, following)
     if dispute.deadline_at is None:
@@ -116,6 +113,15 @@ def next_step(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -
             f"referral: {how}."
         )
     return f"If it is not resolved by {when}, it escalates automatically to {following.title}."
+
+
+def final_stage_step(protocol: Protocol, review: datetime, calendar: WorkingCalendar) -> str:
+    """What happens at the final stage: nothing escalates; it is reviewed next at `review`."""
+    return (
+        "This is the final stage: nothing escalates further. The partnership reviews it "
+        f"every {protocol.final_review_every} ({review_basis(protocol)}); next review "
+        f"{calendar.describe(review)}."
+    )
 
 
 def _how_to_refer(protocol: Protocol, stage: Stage) -> str:

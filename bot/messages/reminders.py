@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.messages.blocks import actions, button, confirm, context, escape, section
 from bot.messages.disputes import (
     ACKNOWLEDGE,
@@ -9,6 +11,7 @@ from bot.messages.disputes import (
     RESOLVE,
     RESOLVE_CONFIRM,
     Message,
+    final_stage_step,
     message,
     next_step,
     notice_buttons,
@@ -73,7 +76,10 @@ def not_acknowledged(
     return message(f"{dispute.reference} is not acknowledged.", [section(text)])
 
 
-def final_review(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> Message:
+def final_review(
+    dispute: Dispute, protocol: Protocol, following: datetime, calendar: WorkingCalendar
+) -> Message:
+    """The review the final stage's cadence asks for now; `following` is the one after it."""
     text = (
         f":scales: *{dispute.reference}* has been at the final stage "
         f"({protocol.stage(protocol.final_index).title}) since "
@@ -82,7 +88,7 @@ def final_review(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar
     )
     return message(
         f"{dispute.reference} awaits review at the final stage.",
-        [section(text), section(next_step(dispute, protocol, calendar))],
+        [section(text), section(final_stage_step(protocol, following, calendar))],
     )
 
 

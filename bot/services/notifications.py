@@ -290,7 +290,9 @@ class Notifier:
 
     def final_review(self, session: Session, dispute: Dispute) -> None:
         protocol = dispute.protocol_snapshot
-        payload = nudges.final_review(dispute, protocol, self.calendar)
+        # the next review falls one cadence after this one, as the reminder is planned
+        following = self.calendar.due(self.clock.now(), protocol.final_review_every)
+        payload = nudges.final_review(dispute, protocol, following, self.calendar)
         self.admins(session, payload, dispute=dispute)
         for person in self.acting(dispute):
             self.direct(session, person, payload, dispute=dispute)
