@@ -1,7 +1,8 @@
 """What people see about a dispute: notices, updates, status, and what happens next.
 
 Direct messages and replies never carry the child reference; only the dispute's private
-conversation and the record file do.
+conversation and the record file do. Direct messages leave out the case summary too, unless the
+partnership allows it (`summary_in_dms`).
 """
 
 from __future__ import annotations
@@ -195,21 +196,52 @@ def stage_guidance(protocol: Protocol, index: int, reference: str | None = None)
     return [context(f"*What the protocol says at this stage:* {escape(shown)}")]
 
 
+def agencies(dispute: Dispute) -> str:
+    return f"{dispute.raiser_agency.name} and {dispute.counterpart_agency.name}"
+
+
+def case_line(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> Block:
+    """What every direct message about a dispute carries, whatever else it leaves out: the
+    reference, the agencies, the stage and the deadline."""
+    if not dispute.is_open:
+        due = "closed"
+    elif dispute.deadline_at is not None:
+        due = f"due by {calendar.describe(dispute.deadline_at)}"
+    elif dispute.stage_index >= protocol.final_index:
+        due = "the final stage has no deadline"
+    else:
+        due = "no deadline while it awaits a referral"
+    return context(
+        f"*{dispute.reference}* · {escape(agencies(dispute))} · {stage_label(dispute, protocol)}"
+        f" · {due}"
+    )
+
+
+def case_summary(dispute: Dispute, *, shown: bool) -> str:
+    """The case summary for a direct message, or where to read it when DMs leave it out."""
+    if shown:
+        return escape(_clip_summary(dispute.summary))
+    return "_The case summary is in the dispute's private conversation._"
+
+
 def stage_notice(
     dispute: Dispute,
     protocol: Protocol,
     notice: StageNotice,
     calendar: WorkingCalendar,
     duties: list[Block] | None = None,
+    *,
+    summary: bool = False,
 ) -> Message:
     """The message asking one person to act at a stage: who, what, since when, by when, and
-    `duties`, the checklist of what the protocol asks of their side."""
+    `duties`, the checklist of what the protocol asks of their side; the case summary only
+    with `summary`."""
     label = stage_label(dispute, protocol)
     blocks = [
         header(f"{dispute.reference}: your action is needed"),
         section(
-            f"*{label}* under the {escape(protocol.name)} protocol.\n"
-            f"{escape(_clip_summary(dispute.summary))}"
+            f"*{label}* under the {escape(protocol.name)} protocol, between "
+            f"{escape(agencies(dispute))}.\n{case_summary(dispute, shown=summary)}"
         ),
         summary_fields(dispute, protocol, calendar),
         context(f"You are asked because: {escape(notice.explanation)}"),
@@ -239,18 +271,22 @@ def stage_notice(
 
 
 def information_notice(
-    dispute: Dispute, protocol: Protocol, notice: StageNotice, calendar: WorkingCalendar
+    dispute: Dispute,
+    protocol: Protocol,
+    notice: StageNotice,
+    calendar: WorkingCalendar,
+    *,
+    summary: bool = False,
 ) -> Message:
     """To an oversight body the stage names: what is happening and why they are told. No
-    buttons: they read the record, they do not act."""
+    buttons: they read the record, they do not act. The case summary only with `summary`."""
     label = stage_label(dispute, protocol)
     ref = dispute.reference
     blocks = [
         header(f"{ref}: for your information"),
         section(
             f"*{label}* under the {escape(protocol.name)} protocol, between "
-            f"{escape(dispute.raiser_agency.name)} and {escape(dispute.counterpart_agency.name)}."
-            f"\n{escape(_clip_summary(dispute.summary))}"
+            f"{escape(agencies(dispute))}.\n{case_summary(dispute, shown=summary)}"
         ),
         summary_fields(dispute, protocol, calendar),
         context(f"Why you are told: {escape(notice.explanation)}"),
@@ -292,7 +328,12 @@ def stage_moved(
         )
     return message(
         f"{dispute.reference} moved to {label}.",
-        [section(text), *(duties or []), section(next_step(dispute, protocol, calendar))],
+        [
+            section(text),
+            *(duties or []),
+            section(next_step(dispute, protocol, calendar)),
+            case_line(dispute, protocol, calendar),
+        ],
     )
 
 

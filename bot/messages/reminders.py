@@ -11,6 +11,7 @@ from bot.messages.disputes import (
     RESOLVE,
     RESOLVE_CONFIRM,
     Message,
+    case_line,
     final_stage_step,
     message,
     next_step,
@@ -37,6 +38,7 @@ def deadline_reminder(
         [
             section(text),
             section(next_step(dispute, protocol, calendar)),
+            case_line(dispute, protocol, calendar),
             notice_buttons(dispute, acknowledged=True),
         ],
     )
@@ -55,6 +57,7 @@ def acknowledgement_reminder(
         [
             section(text),
             section(next_step(dispute, protocol, calendar)),
+            case_line(dispute, protocol, calendar),
             actions(button("Acknowledge", ACKNOWLEDGE, stage_meta(dispute), style="primary")),
         ],
     )
@@ -88,7 +91,11 @@ def final_review(
     )
     return message(
         f"{dispute.reference} awaits review at the final stage.",
-        [section(text), section(final_stage_step(protocol, following, calendar))],
+        [
+            section(text),
+            section(final_stage_step(protocol, following, calendar)),
+            case_line(dispute, protocol, calendar),
+        ],
     )
 
 
@@ -111,6 +118,7 @@ def referral_due(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar
         [
             section(text),
             context(f"Since {calendar.describe(dispute.stage_started_at)}"),
+            case_line(dispute, protocol, calendar),
             actions(
                 button("Escalate now", ESCALATE, meta, style="primary", confirm=refer),
                 button("Mark resolved", RESOLVE, meta, confirm=RESOLVE_CONFIRM),
@@ -134,5 +142,9 @@ def check_in(
     )
     return message(
         f"{dispute.reference}: check in today ({route}).",
-        [section(text), section(next_step(dispute, protocol, calendar))],
+        [
+            section(text),
+            section(next_step(dispute, protocol, calendar)),
+            case_line(dispute, protocol, calendar),
+        ],
     )

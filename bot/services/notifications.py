@@ -135,7 +135,14 @@ class Notifier:
 
     def _notice(self, session: Session, dispute: Dispute, notice: StageNotice) -> dict[str, Any]:
         duties = self.duty_checklist(session, dispute, notice.side)
-        return views.stage_notice(dispute, dispute.protocol_snapshot, notice, self.calendar, duties)
+        protocol = dispute.protocol_snapshot
+        summary = self.settings.summary_in_dms
+        return views.stage_notice(dispute, protocol, notice, self.calendar, duties, summary=summary)
+
+    def _information(self, dispute: Dispute, notice: StageNotice) -> dict[str, Any]:
+        protocol = dispute.protocol_snapshot
+        summary = self.settings.summary_in_dms
+        return views.information_notice(dispute, protocol, notice, self.calendar, summary=summary)
 
     # events --------------------------------------------------------------------------------
 
@@ -152,7 +159,7 @@ class Notifier:
             payload = self._notice(session, dispute, notice)
             self.direct(session, notice.person, payload, dispute=dispute, notice=notice)
         for notice in transition.informed_notices:
-            payload = views.information_notice(dispute, protocol, notice, self.calendar)
+            payload = self._information(dispute, notice)
             self.direct(session, notice.person, payload, dispute=dispute, notice=notice)
         self.conversation(
             session, dispute, views.conversation_stage(dispute, protocol, acting, self.calendar)
@@ -346,10 +353,9 @@ class Notifier:
 
     def joined_late(self, session: Session, dispute: Dispute, notices: list[StageNotice]) -> None:
         """People found once the directory was fixed get the stage notice they missed."""
-        protocol = dispute.protocol_snapshot
         for notice in notices:
             if notice.kind == NoticeKind.INFORMED:
-                payload = views.information_notice(dispute, protocol, notice, self.calendar)
+                payload = self._information(dispute, notice)
             else:
                 payload = self._notice(session, dispute, notice)
             self.direct(session, notice.person, payload, dispute=dispute, notice=notice)
