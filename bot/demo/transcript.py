@@ -36,6 +36,11 @@ def render_blocks(blocks: list[dict[str, Any]]) -> list[str]:
     return [line for line in lines if line.strip()]
 
 
+def _interactive(blocks: list[dict[str, Any]]) -> bool:
+    """Whether a message has anything to press or tick."""
+    return any(b.get("type") == "actions" or b.get("accessory") for b in blocks)
+
+
 class Transcript:
     """Remembers what it has shown, so each call prints only what is new."""
 
@@ -53,7 +58,8 @@ class Transcript:
         self.out = out
         self._seen = 0
         self._updates = 0
-        self._lines: dict[tuple[str, str], list[str]] = {}  # what each message showed last
+        # what each message showed last, and whether it had anything to press
+        self._shown: dict[tuple[str, str], tuple[list[str], bool]] = {}
 
     def _audience(self, message: dict[str, Any]) -> str:
         if message.get("ephemeral") or message.get("via_response_url"):
@@ -79,22 +85,22 @@ class Transcript:
     def _print(self, when: str, audience: str, message: dict[str, Any]) -> None:
         self.out(f"  {when} → {audience}")
         lines = render_blocks(message.get("blocks") or []) or [plain(message.get("text", ""))]
-        self._lines[(message["channel"], message["ts"])] = lines
+        blocks = message.get("blocks") or []
+        self._shown[(message["channel"], message["ts"])] = (lines, _interactive(blocks))
         for line in lines:
             self.out(f"      {line}")
 
     def _print_update(self, when: str, params: dict[str, Any]) -> None:
         """Only what changed, as the reader notices it: new lines, and buttons that went."""
         key = (params["channel"], params["ts"])
-        before = self._lines.get(key, [])
-        after = render_blocks(params.get("blocks") or [])
-        self._lines[key] = after
+        before, had_buttons = self._shown.get(key, ([], False))
+        blocks = params.get("blocks") or []
+        after, has_buttons = render_blocks(blocks), _interactive(blocks)
+        self._shown[key] = (after, has_buttons)
         audience = self._audience({"channel": params["channel"]})
         self.out(f"  {when} · {audience}: a message is updated in place")
         for line in after:
             if line not in before:
                 self.out(f"      {line}")
-        if any(line.startswith("[") for line in before) and not any(
-            line.startswith("[") for line in after
-        ):
+        if had_buttons and not has_buttons:
             self.out("      (its buttons are gone)")
