@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock
 from bot.database import transaction
 from bot.messages.outbox import conversation_not_set_up, undeliverable
+from bot.services.superseding import retired
 from bot.settings import ConversationKind, Settings
 from models.directory import Person
 from models.dispute import Dispute, StageNotice
@@ -319,7 +320,7 @@ class OutboxDelivery:
         if kind is OutboxKind.UPDATE_NOTICE:
             return self._update_notice(session, row)
         if kind is OutboxKind.RETIRE:
-            return self._retire(row)
+            return self._retire(session, row)
         raise Permanent(f"unknown outbox kind {row.kind}")
 
     def _without_conversation(self, row: OutboxMessage) -> Retry | Permanent:
@@ -368,7 +369,7 @@ class OutboxDelivery:
             is not None
         )
 
-    def _retire(self, row: OutboxMessage) -> dict[str, Any]:
+    def _retire(self, session: Session, row: OutboxMessage) -> dict[str, Any]:
         """Redraws a superseded message in place, once it has been delivered at all."""
         original = row.depends_on
         if original is None or original.status == OutboxStatus.DEAD:
@@ -376,7 +377,7 @@ class OutboxDelivery:
         if original.status == OutboxStatus.PENDING:
             raise Retry("the message to retire has not been delivered yet", 5, counts=False)
         where = original.result or {}
-        body = {k: v for k, v in row.payload.items() if k in ("text", "blocks")}
+        body = retired(session, row)
         self._call("chat.update", channel=where["channel"], ts=where["ts"], **body)
         return {"channel": where["channel"], "ts": where["ts"]}
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.messages import superseded
@@ -54,25 +54,41 @@ def _as_shown(session: Session, row: OutboxMessage) -> dict[str, Any]:
     return redrawn.payload if redrawn is not None else row.payload
 
 
+def retired(session: Session, row: OutboxMessage) -> dict[str, Any]:
+    """What a RETIRE row redraws its message as, built when it is sent, from the message as
+    it then stands."""
+    original = row.depends_on
+    assert original is not None, "a retirement always names the message it retires"
+    banner, reference = row.payload["banner"], row.payload["reference"]
+    return superseded.retired(_as_shown(session, original), banner, reference)
+
+
 def retire(session: Session, dispute: Dispute, banner: str, now: datetime) -> None:
     """Queues every stage-bound message of the dispute to be redrawn with `banner` and no
-    buttons."""
-    live = session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.dispute_id == dispute.id, OutboxMessage.stage_bound.is_(True))
-        .order_by(OutboxMessage.id)
-    ).all()
-    for row in live:
-        payload = superseded.retired(_as_shown(session, row), banner, dispute.reference)
-        session.add(
-            OutboxMessage(
-                kind=OutboxKind.RETIRE.value,
-                dispute_id=dispute.id,
-                person_id=row.person_id,
-                payload=payload,
-                depends_on=row,
-                not_before=now,
-                created_at=now,
-            )
+    buttons. Only ids are read here, so a sweep escalating many disputes stays light; the
+    redrawn message is built when it is sent."""
+    live = session.execute(
+        select(OutboxMessage.id, OutboxMessage.person_id).where(
+            OutboxMessage.dispute_id == dispute.id, OutboxMessage.stage_bound.is_(True)
         )
-        row.stage_bound = False
+    ).all()
+    if not live:
+        return
+    payload = {"banner": banner, "reference": dispute.reference}
+    session.add_all(
+        OutboxMessage(
+            kind=OutboxKind.RETIRE.value,
+            dispute_id=dispute.id,
+            person_id=person_id,
+            payload=payload,
+            depends_on_id=message_id,
+            not_before=now,
+            created_at=now,
+        )
+        for message_id, person_id in live
+    )
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_([message_id for message_id, _ in live]))
+        .values(stage_bound=False)
+    )
