@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from bot.messages import superseded
@@ -65,30 +65,25 @@ def retired(session: Session, row: OutboxMessage) -> dict[str, Any]:
 
 def retire(session: Session, dispute: Dispute, banner: str, now: datetime) -> None:
     """Queues every stage-bound message of the dispute to be redrawn with `banner` and no
-    buttons. Only ids are read here, so a sweep escalating many disputes stays light; the
-    redrawn message is built when it is sent."""
-    live = session.execute(
-        select(OutboxMessage.id, OutboxMessage.person_id).where(
-            OutboxMessage.dispute_id == dispute.id, OutboxMessage.stage_bound.is_(True)
-        )
-    ).all()
-    if not live:
-        return
+    buttons: two statements whatever their number, so a sweep escalating many disputes stays
+    light. The redrawn message is drawn when it is sent."""
+    table = OutboxMessage.__table__
+    live = (OutboxMessage.dispute_id == dispute.id, OutboxMessage.stage_bound.is_(True))
     payload = {"banner": banner, "reference": dispute.reference}
-    session.add_all(
-        OutboxMessage(
-            kind=OutboxKind.RETIRE.value,
-            dispute_id=dispute.id,
-            person_id=person_id,
-            payload=payload,
-            depends_on_id=message_id,
-            not_before=now,
-            created_at=now,
-        )
-        for message_id, person_id in live
-    )
+    retirements = select(
+        literal(OutboxKind.RETIRE.value, table.c.kind.type),
+        OutboxMessage.dispute_id,
+        OutboxMessage.person_id,
+        literal(payload, table.c.payload.type),
+        OutboxMessage.id,
+        literal(now, table.c.not_before.type),
+        literal(now, table.c.created_at.type),
+    ).where(*live)
+    columns = ["kind", "dispute_id", "person_id", "payload", "depends_on_id", "not_before"]
+    session.execute(insert(OutboxMessage).from_select([*columns, "created_at"], retirements))
     session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_([message_id for message_id, _ in live]))
+        .where(*live)
         .values(stage_bound=False)
+        .execution_options(synchronize_session=False)
     )
