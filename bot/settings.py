@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     admins_channel: str | None = Field(None, **_env("RESOLVE_ADMINS_CHANNEL"))
     # The partnership's practice committee queue for learning; the admins when unset.
     learning_channel: str | None = Field(None, **_env("RESOLVE_LEARNING_CHANNEL"))
+    # The case summary shows in the dispute's private conversation; in direct messages only if
+    # the partnership chooses, since a DM can be read wherever its reader is signed in.
+    summary_in_dms: bool = Field(False, **_env("RESOLVE_SUMMARY_IN_DMS"))
     sweep_seconds: int = Field(60, ge=1, le=3600, **_env("RESOLVE_SWEEP_SECONDS"))
     outbox_max_attempts: int = Field(8, ge=1, le=100, **_env("RESOLVE_OUTBOX_MAX_ATTEMPTS"))
     outbox_pacing_seconds: float = Field(1.0, ge=0, le=10, **_env("RESOLVE_OUTBOX_PACING_SECONDS"))

@@ -18,6 +18,7 @@ from slack_bolt import Ack, BoltContext, BoltResponse, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
+from bot.messages import superseded
 from bot.runtime import Runtime
 from bot.services.errors import DomainError
 from handlers.events.app_home import publish_home
@@ -62,13 +63,18 @@ def refusal(error: Exception) -> str:
 def resolve_acting(
     rt: Runtime, client: WebClient, user_id: str, meta: ActionMeta, *, needs_dispute: bool
 ) -> Acting:
-    """The person, and (when asked) the dispute, or the same refusal as for no such dispute."""
+    """The person, and (when asked) the dispute, or the same refusal as for no such dispute;
+    a button drawn for a stage the dispute has since left is refused, changing nothing."""
     with unit_of_work(rt) as session:
         me = directory_person(session, client, user_id)
         if not needs_dispute:
             return Acting(me.id, meta)
         reference = meta.reference if meta.reference is not None else (meta.protocol or "")
         dispute = rt.service.get_visible(session, reference=reference, viewer=me)
+        if meta.transition is not None and (
+            not dispute.is_open or dispute.current_transition.id != meta.transition
+        ):
+            raise DomainError(superseded.stale_press(dispute))
         return Acting(me.id, meta, dispute.id)
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, JSONDocument, UTCDateTime
@@ -29,6 +29,7 @@ class OutboxKind(StrEnum):
     SYNC_MEMBERS = "sync_members"  # make the dispute's conversation hold exactly its members
     UPDATE_NOTICE = "update_notice"  # redraw a stage notice in place (who acknowledged, when)
     FILE = "file"  # an uploaded file (the weekly digest chart)
+    RETIRE = "retire"  # redraw a superseded message in place: what happened, and no buttons
 
 
 class OutboxMessage(Base):
@@ -55,7 +56,11 @@ class OutboxMessage(Base):
     result: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The row that must be delivered first (a conversation post waits for its channel set-up);
-    # a dependant is dead-lettered with it and requeued after it.
+    # The row that must be delivered first (a conversation post waits for its channel set-up,
+    # a retirement for the message it redraws); a post is dead-lettered with its set-up and
+    # requeued after it.
     depends_on_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id"), index=True)
     depends_on: Mapped[OutboxMessage | None] = relationship(remote_side=[id])
+    # A posted message whose buttons act on the stage it was sent at, still live: cleared once
+    # the dispute moves on or closes and a RETIRE row (depending on this one) takes them away.
+    stage_bound: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -20,6 +20,7 @@ WHAT = {
     OutboxKind.REMINDER: "reminder by direct message",
     OutboxKind.CHANNEL: "message in a channel",
     OutboxKind.UPDATE_NOTICE: "redraw a stage notice",
+    OutboxKind.RETIRE: "take the buttons off a message the dispute has moved past",
     OutboxKind.FILE: "file upload",
 }
 

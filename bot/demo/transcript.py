@@ -43,6 +43,11 @@ def render_blocks(
     return [line for line in lines if line.strip()]
 
 
+def _interactive(blocks: list[dict[str, Any]]) -> bool:
+    """Whether a message has anything to press or tick."""
+    return any(b.get("type") == "actions" or b.get("accessory") for b in blocks)
+
+
 class Transcript:
     """Remembers what it has shown, so each call prints only what is new."""
 
@@ -60,6 +65,8 @@ class Transcript:
         self.out = out
         self._seen = 0
         self._updates = 0
+        # what each message showed last, and whether it had anything to press
+        self._shown: dict[tuple[str, str], tuple[list[str], bool]] = {}
 
     def _audience(self, message: dict[str, Any]) -> str:
         if message.get("ephemeral") or message.get("via_response_url"):
@@ -79,14 +86,28 @@ class Transcript:
         self._seen = len(messages)
         updates = self.emulator.calls("chat.update")
         for call in updates[self._updates :]:
-            self.out(f"  {when} · a notice is updated in place:")
-            for line in render_blocks(call.params.get("blocks") or [], self.names):
-                self.out(f"      {line}")
+            self._print_update(when, call.params)
         self._updates = len(updates)
 
     def _print(self, when: str, audience: str, message: dict[str, Any]) -> None:
         self.out(f"  {when} → {audience}")
         blocks = message.get("blocks") or []
         lines = render_blocks(blocks, self.names) or [plain(message.get("text", ""), self.names)]
+        self._shown[(message["channel"], message["ts"])] = (lines, _interactive(blocks))
         for line in lines:
             self.out(f"      {line}")
+
+    def _print_update(self, when: str, params: dict[str, Any]) -> None:
+        """Only what changed, as the reader notices it: new lines, and buttons that went."""
+        key = (params["channel"], params["ts"])
+        before, had_buttons = self._shown.get(key, ([], False))
+        blocks = params.get("blocks") or []
+        after, has_buttons = render_blocks(blocks, self.names), _interactive(blocks)
+        self._shown[key] = (after, has_buttons)
+        audience = self._audience({"channel": params["channel"]})
+        self.out(f"  {when} · {audience}: a message is updated in place")
+        for line in after:
+            if line not in before:
+                self.out(f"      {line}")
+        if had_buttons and not has_buttons:
+            self.out("      (its buttons are gone)")

@@ -1,7 +1,8 @@
 """What people see about a dispute: notices, updates, status, and what happens next.
 
 Direct messages and replies never carry the child reference; only the dispute's private
-conversation and the record file do.
+conversation and the record file do. Direct messages leave out the case summary too, unless the
+partnership allows it (`summary_in_dms`).
 """
 
 from __future__ import annotations
@@ -102,11 +103,7 @@ def next_step(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -
         return "Nothing further is due. The record stays available with `/dispute record`."
     if dispute.stage_index >= protocol.final_index:
         review = calendar.due(dispute.stage_started_at, protocol.final_review_every)
-        return (
-            "This is the final stage: nothing escalates further. The partnership reviews it "
-            f"every {protocol.final_review_every} ({review_basis(protocol)}); next review "
-            f"{when(calendar, review)}."
-        )
+        return final_stage_step(protocol, review, calendar)
     following = protocol.stage(dispute.stage_index + 1)
     how = _how_to_refer(protocol, following)
     if dispute.deadline_at is None:
@@ -118,6 +115,15 @@ def next_step(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -
             f"referral: {how}."
         )
     return f"If it is not resolved by {by}, it escalates automatically to {following.title}."
+
+
+def final_stage_step(protocol: Protocol, review: datetime, calendar: WorkingCalendar) -> str:
+    """What happens at the final stage: nothing escalates; it is reviewed next at `review`."""
+    return (
+        "This is the final stage: nothing escalates further. The partnership reviews it "
+        f"every {protocol.final_review_every} ({review_basis(protocol)}); next review "
+        f"{when(calendar, review)}."
+    )
 
 
 def _how_to_refer(protocol: Protocol, stage: Stage) -> str:
@@ -168,14 +174,21 @@ def reason_for(notice: StageNotice) -> str:
     return text[len(own) :] if text.startswith(own) else text
 
 
+def stage_meta(dispute: Dispute) -> str:
+    """A button value naming the dispute and the stage entry it was drawn for, so a press
+    after the dispute has moved on is refused rather than applied to a stage it never meant."""
+    transition = dispute.current_transition.id
+    return ActionMeta.for_dispute(dispute.reference, transition=transition).encode()
+
+
 def notice_buttons(dispute: Dispute, *, acknowledged: bool) -> Block:
-    ref = ActionMeta.for_dispute(dispute.reference).encode()
+    """What a notice offers; nothing escalates from the final stage, so no Escalate now there."""
+    ref = stage_meta(dispute)
     elements = [] if acknowledged else [button("Acknowledge", ACKNOWLEDGE, ref, style="primary")]
-    elements += [
-        button("Log discussion", LOG, ref),
-        button("Escalate now", ESCALATE, ref, confirm=ESCALATE_CONFIRM),
-        button("Mark resolved", RESOLVE, ref, confirm=RESOLVE_CONFIRM),
-    ]
+    elements.append(button("Log discussion", LOG, ref))
+    if dispute.stage_index < dispute.protocol_snapshot.final_index:
+        elements.append(button("Escalate now", ESCALATE, ref, confirm=ESCALATE_CONFIRM))
+    elements.append(button("Mark resolved", RESOLVE, ref, confirm=RESOLVE_CONFIRM))
     return actions(*elements, block_id=f"notice:{ref}")
 
 
@@ -206,15 +219,46 @@ def stage_guidance(protocol: Protocol, index: int, reference: str | None = None)
     return [context(f"*What the protocol says at this stage:* {escape(shown)}")]
 
 
+def agencies(dispute: Dispute) -> str:
+    return f"{dispute.raiser_agency.name} and {dispute.counterpart_agency.name}"
+
+
+def case_line(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> Block:
+    """What every direct message about a dispute carries, whatever else it leaves out: the
+    reference, the agencies, the stage and the deadline."""
+    if not dispute.is_open:
+        due = "closed"
+    elif dispute.deadline_at is not None:
+        due = f"due by {when(calendar, dispute.deadline_at)}"
+    elif dispute.stage_index >= protocol.final_index:
+        due = "the final stage has no deadline"
+    else:
+        due = "no deadline while it awaits a referral"
+    return context(
+        f"*{dispute.reference}* · {escape(agencies(dispute))} · {stage_label(dispute, protocol)}"
+        f" · {due}"
+    )
+
+
+def case_summary(dispute: Dispute, *, shown: bool) -> str:
+    """The case summary for a direct message, or where to read it when DMs leave it out."""
+    if shown:
+        return escape(_clip_summary(dispute.summary))
+    return "_The case summary is in the dispute's private conversation._"
+
+
 def stage_notice(
     dispute: Dispute,
     protocol: Protocol,
     notice: StageNotice,
     calendar: WorkingCalendar,
     duties: list[Block] | None = None,
+    *,
+    summary: bool = False,
 ) -> Message:
     """The message asking one person to act at a stage: who, what, since when, by when, and
-    `duties`, the checklist of what the protocol asks of their side."""
+    `duties`, the checklist of what the protocol asks of their side; the case summary only
+    with `summary`."""
     label = stage_label(dispute, protocol)
     if notice.acknowledged_at is None:
         ack = f"*Please acknowledge by {when(calendar, acknowledgement_due(notice, calendar))}.*"
@@ -227,7 +271,7 @@ def stage_notice(
         header(f"{dispute.reference}: your action is needed"),
         section(
             f"*{label}* under _{escape(protocol.name)}_.\n"
-            f"{escape(_clip_summary(dispute.summary))}"
+            f"{case_summary(dispute, shown=summary)}"
         ),
         summary_fields(dispute, protocol, calendar),
         acting_section(dispute, notice.person),
@@ -253,16 +297,22 @@ def stage_notice(
 
 
 def information_notice(
-    dispute: Dispute, protocol: Protocol, notice: StageNotice, calendar: WorkingCalendar
+    dispute: Dispute,
+    protocol: Protocol,
+    notice: StageNotice,
+    calendar: WorkingCalendar,
+    *,
+    summary: bool = False,
 ) -> Message:
     """To an oversight body the stage names: what is happening and why they are told. No
-    buttons: they read the record, they do not act."""
+    buttons: they read the record, they do not act. The case summary only with `summary`."""
     label = stage_label(dispute, protocol)
     ref = dispute.reference
     blocks = [
         header(f"{ref}: for your information"),
         section(
-            f"*{label}* under _{escape(protocol.name)}_.\n{escape(_clip_summary(dispute.summary))}"
+            f"*{label}* under _{escape(protocol.name)}_.\n"
+            f"{case_summary(dispute, shown=summary)}"
         ),
         summary_fields(dispute, protocol, calendar),
         acting_section(dispute, notice.person),
@@ -312,6 +362,7 @@ def stage_moved(
             *_nobody_found(acting),
             *(duties or []),
             section(next_step(dispute, protocol, calendar)),
+            case_line(dispute, protocol, calendar),
         ],
     )
 

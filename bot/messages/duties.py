@@ -15,6 +15,7 @@ from models.directory import Person
 from models.dispute import Dispute
 
 DUTY_TICK = "duty_tick"
+CHECKLIST_INTRO = "duties"  # the block id of a checklist's heading
 MAX_LISTED = 20  # a message holds 50 blocks; a stage never lists nearly this many duties
 _DONE_OPTION = {"text": {"type": "plain_text", "text": "Done"}, "value": "done"}
 _BLOCK_ID = re.compile(
@@ -68,6 +69,7 @@ def checklist(
         f"*What the protocol asks of {escape(side_label(dispute, side))}:* tick each duty when "
         "it is done; who ticked it and when goes on the record. Untick one ticked by mistake."
     )
+    intro["block_id"] = CHECKLIST_INTRO
     return [intro, *(duty_block(dispute, item, side, done, calendar) for item in mine)]
 
 

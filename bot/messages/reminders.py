@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.messages.blocks import actions, button, context, escape, section
+from bot.messages.blocks import actions, button, confirm, context, escape, section
 from bot.messages.dates import when
 from bot.messages.disputes import (
     ACKNOWLEDGE,
     ESCALATE,
-    ESCALATE_CONFIRM,
+    RESOLVE,
+    RESOLVE_CONFIRM,
     Message,
     acknowledgement_due,
     acting_section,
+    case_line,
+    final_stage_step,
     message,
     next_step,
     notice_buttons,
     stage_label,
+    stage_meta,
 )
 from bot.messages.people import listed
 from bot.working_days import WorkingCalendar
@@ -66,6 +70,7 @@ def deadline_reminder(
             section(text),
             acting_section(dispute, reader),
             section(next_step(dispute, protocol, calendar)),
+            case_line(dispute, protocol, calendar),
             notice_buttons(dispute, acknowledged=True),
         ],
     )
@@ -94,7 +99,8 @@ def acknowledgement_reminder(
             section(text),
             acting_section(dispute, reader),
             section(next_step(dispute, protocol, calendar)),
-            actions(button("Acknowledge", ACKNOWLEDGE, dispute.reference, style="primary")),
+            case_line(dispute, protocol, calendar),
+            actions(button("Acknowledge", ACKNOWLEDGE, stage_meta(dispute), style="primary")),
         ],
     )
 
@@ -117,8 +123,13 @@ def not_acknowledged(
 
 
 def final_review(
-    dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar, reader: Person | None = None
+    dispute: Dispute,
+    protocol: Protocol,
+    following: datetime,
+    calendar: WorkingCalendar,
+    reader: Person | None = None,
 ) -> Message:
+    """The review the final stage's cadence asks for now; `following` is the one after it."""
     text = (
         f":scales: *{dispute.reference}* has been at the final stage "
         f"({protocol.stage(protocol.final_index).title}) since "
@@ -130,7 +141,8 @@ def final_review(
         [
             section(text),
             acting_section(dispute, reader),
-            section(next_step(dispute, protocol, calendar)),
+            section(final_stage_step(protocol, following, calendar)),
+            case_line(dispute, protocol, calendar),
         ],
     )
 
@@ -142,7 +154,14 @@ def referral_due(
     text = (
         f":arrow_up: The timescale for *{dispute.reference}* at {stage_label(dispute, protocol)} "
         f"has lapsed. The next step, *{escape(following.title)}*, is by referral only: if the "
-        "disagreement remains, press *Escalate now* to refer it, or mark it resolved."
+        "disagreement remains, press *Escalate now* to refer it, or *Mark resolved*."
+    )
+    meta = stage_meta(dispute)
+    refer = confirm(
+        f"Refer to {following.title}?",
+        "You will be asked why next. When you submit, the dispute is referred to "
+        f"{following.title} and the people there are asked to act.",
+        "Refer",
     )
     return message(
         f"{dispute.reference}: refer it to {following.title} if it is still unresolved.",
@@ -150,14 +169,11 @@ def referral_due(
             section(text),
             acting_section(dispute, reader),
             context(f"At this stage since {when(calendar, dispute.stage_started_at)}"),
+            case_line(dispute, protocol, calendar),
             actions(
-                button(
-                    "Escalate now",
-                    ESCALATE,
-                    dispute.reference,
-                    style="primary",
-                    confirm=ESCALATE_CONFIRM,
-                )
+                button("Escalate now", ESCALATE, meta, style="primary", confirm=refer),
+                button("Mark resolved", RESOLVE, meta, confirm=RESOLVE_CONFIRM),
+                block_id=f"referral:{meta}",
             ),
         ],
     )
@@ -185,5 +201,6 @@ def check_in(
             section(text),
             acting_section(dispute, reader),
             section(next_step(dispute, protocol, calendar)),
+            case_line(dispute, protocol, calendar),
         ],
     )

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock
 from bot.database import transaction
 from bot.messages.outbox import conversation_not_set_up, undeliverable
+from bot.services.superseding import retired
 from bot.settings import ConversationKind, Settings
 from models.directory import Person
 from models.dispute import Dispute, StageNotice
@@ -318,6 +319,8 @@ class OutboxDelivery:
             return self._post(dispute.conversation_id, row.payload)
         if kind is OutboxKind.UPDATE_NOTICE:
             return self._update_notice(session, row)
+        if kind is OutboxKind.RETIRE:
+            return self._retire(session, row)
         raise Permanent(f"unknown outbox kind {row.kind}")
 
     def _without_conversation(self, row: OutboxMessage) -> Retry | Permanent:
@@ -344,9 +347,39 @@ class OutboxDelivery:
             if original == OutboxStatus.DEAD:
                 raise Permanent("the original notice was never delivered")
             raise Retry("the original notice has not been delivered yet", 5, counts=False)
+        if self._retired(session, notice):
+            return {"skipped": "the dispute has moved past this notice"}
         body = {k: v for k, v in row.payload.items() if k in ("text", "blocks")}
         self._call("chat.update", channel=notice.message_channel, ts=notice.message_ts, **body)
         return {"channel": notice.message_channel, "ts": notice.message_ts}
+
+    @staticmethod
+    def _retired(session: Session, notice: StageNotice) -> bool:
+        """True once the notice was superseded: a late redraw must not bring its buttons back."""
+        originals = select(OutboxMessage.id).where(OutboxMessage.notice_id == notice.id)
+        return (
+            session.scalar(
+                select(OutboxMessage.id)
+                .where(
+                    OutboxMessage.kind == OutboxKind.RETIRE,
+                    OutboxMessage.depends_on_id.in_(originals),
+                )
+                .limit(1)
+            )
+            is not None
+        )
+
+    def _retire(self, session: Session, row: OutboxMessage) -> dict[str, Any]:
+        """Redraws a superseded message in place, once it has been delivered at all."""
+        original = row.depends_on
+        if original is None or original.status == OutboxStatus.DEAD:
+            return {"skipped": "the message was never delivered"}
+        if original.status == OutboxStatus.PENDING:
+            raise Retry("the message to retire has not been delivered yet", 5, counts=False)
+        where = original.result or {}
+        body = retired(session, row)
+        self._call("chat.update", channel=where["channel"], ts=where["ts"], **body)
+        return {"channel": where["channel"], "ts": where["ts"]}
 
     def _sync_members(self, session: Session, dispute: Dispute) -> dict[str, Any]:
         """The dispute's one private conversation holds exactly the people entitled to see it."""

@@ -12,7 +12,7 @@ from bot.clock import Clock
 from bot.messages import disputes as views
 from bot.messages import duties as duty_views
 from bot.messages import learning as learning_views
-from bot.messages import procedures, replies
+from bot.messages import procedures, replies, superseded
 from bot.messages import reminders as nudges
 from bot.messages.blocks import Block
 from bot.services.disputes import StageEntry
@@ -28,6 +28,7 @@ from bot.services.duty_list import (
 )
 from bot.services.outbox_retry import requeue_conversation_setup
 from bot.services.reminder_spacing import one_a_half_day
+from bot.services.superseding import is_stage_bound, retire
 from bot.settings import Settings
 from bot.working_days import WorkingCalendar
 from models.directory import Agency, Person
@@ -71,6 +72,11 @@ class Notifier:
             not_before=not_before or self.clock.now(),
             created_at=self.clock.now(),
             depends_on=depends_on,
+            stage_bound=(
+                kind in (OutboxKind.DIRECT, OutboxKind.CONVERSATION)
+                and dispute is not None
+                and is_stage_bound(payload)
+            ),
         )
         session.add(row)
         return row
@@ -141,7 +147,14 @@ class Notifier:
 
     def _notice(self, session: Session, dispute: Dispute, notice: StageNotice) -> dict[str, Any]:
         duties = self.duty_checklist(session, dispute, notice.side)
-        return views.stage_notice(dispute, dispute.protocol_snapshot, notice, self.calendar, duties)
+        protocol = dispute.protocol_snapshot
+        summary = self.settings.summary_in_dms
+        return views.stage_notice(dispute, protocol, notice, self.calendar, duties, summary=summary)
+
+    def _information(self, dispute: Dispute, notice: StageNotice) -> dict[str, Any]:
+        protocol = dispute.protocol_snapshot
+        summary = self.settings.summary_in_dms
+        return views.information_notice(dispute, protocol, notice, self.calendar, summary=summary)
 
     # events --------------------------------------------------------------------------------
 
@@ -151,11 +164,14 @@ class Notifier:
         dispute = transition.dispute
         protocol = dispute.protocol_snapshot
         acting = [a.person for a in entry.assignment.people]
+        if transition.from_stage is not None:
+            moved = superseded.moved_on(dispute, transition, self.calendar)
+            retire(session, dispute, moved, self.clock.now())
         for notice in transition.acting_notices:
             payload = self._notice(session, dispute, notice)
             self.direct(session, notice.person, payload, dispute=dispute, notice=notice)
         for notice in transition.informed_notices:
-            payload = views.information_notice(dispute, protocol, notice, self.calendar)
+            payload = self._information(dispute, notice)
             self.direct(session, notice.person, payload, dispute=dispute, notice=notice)
         self.conversation(
             session, dispute, views.conversation_stage(dispute, protocol, acting, self.calendar)
@@ -229,6 +245,7 @@ class Notifier:
 
     def resolved(self, session: Session, resolution: Resolution) -> None:
         dispute = resolution.dispute
+        retire(session, dispute, superseded.closed(resolution, self.calendar), self.clock.now())
         payload = views.resolved_notice(dispute, resolution, self.calendar)
         self.conversation(session, dispute, payload)
         for member in dispute.members:
@@ -299,9 +316,12 @@ class Notifier:
 
     def final_review(self, session: Session, dispute: Dispute) -> None:
         protocol = dispute.protocol_snapshot
-        self.admins(session, nudges.final_review(dispute, protocol, self.calendar), dispute=dispute)
+        # the next review falls one cadence after this one, as the reminder is planned
+        following = self.calendar.due(self.clock.now(), protocol.final_review_every)
+        payload = nudges.final_review(dispute, protocol, following, self.calendar)
+        self.admins(session, payload, dispute=dispute)
         for person in self.acting(dispute):
-            payload = nudges.final_review(dispute, protocol, self.calendar, person)
+            payload = nudges.final_review(dispute, protocol, following, self.calendar, person)
             self.remind(session, dispute, person, payload)
 
     def referral_due(self, session: Session, dispute: Dispute) -> None:
@@ -361,10 +381,9 @@ class Notifier:
 
     def joined_late(self, session: Session, dispute: Dispute, notices: list[StageNotice]) -> None:
         """People found once the directory was fixed get the stage notice they missed."""
-        protocol = dispute.protocol_snapshot
         for notice in notices:
             if notice.kind == NoticeKind.INFORMED:
-                payload = views.information_notice(dispute, protocol, notice, self.calendar)
+                payload = self._information(dispute, notice)
             else:
                 payload = self._notice(session, dispute, notice)
             self.direct(session, notice.person, payload, dispute=dispute, notice=notice)

@@ -17,7 +17,7 @@ from bot.services.errors import DomainError
 from models.audit import AuditEvent
 from models.directory import Person
 from models.dispute import Dispute
-from models.outbox import OutboxMessage
+from models.outbox import OutboxKind, OutboxMessage
 
 SUMMARY = "Referral refused as below threshold; police believe section 47 is met."
 
@@ -239,7 +239,11 @@ def test_the_hand_escalator_is_told_once(
             actor=_person(session, people, "pol_dc"),
             reason="No agreement on threshold",
         )
-        to_escalator = [r for r in _outbox(session) if r.person_id == people["pol_dc"].id]
+        to_escalator = [
+            r
+            for r in _outbox(session)
+            if r.person_id == people["pol_dc"].id and r.kind == OutboxKind.DIRECT
+        ]
         assert len(to_escalator) == 2  # the confirmation of opening, then one about the move
         assert "moved to" in to_escalator[-1].payload["text"]
 

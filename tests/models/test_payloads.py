@@ -12,6 +12,8 @@ from models.payloads import ActionMeta, InvalidPayload
     [
         ActionMeta.for_dispute("RPD-2026-0001"),
         ActionMeta.for_dispute("RPD-2026-0001", 12),
+        ActionMeta.for_dispute("RPD-2026-0001", transition=3),
+        ActionMeta.for_dispute("RPD-2026-0001", 12, transition=3),
         ActionMeta(protocol="suffolk"),
     ],
 )
@@ -31,6 +33,10 @@ def test_a_dispute_button_carries_its_reference_as_it_always_has() -> None:
         "RPD-2026-0001:-3",
         "RPD-2026-0001:",
         "RPD-2026-0001:7:8",
+        "RPD-2026-0001@",
+        "RPD-2026-0001@0",
+        "RPD-2026-0001@3@4",
+        "RPD-2026-0001@x",
         "",
         "   ",
         "x" * 500,

@@ -1,0 +1,34 @@
+"""The final stage's review: it gives the date of the next review, not of the one now due."""
+
+from __future__ import annotations
+
+from bot.flows.sweep import Sweeper
+from tests.conftest import london
+from tests.e2e.conftest import Bot
+from tests.e2e.test_journey import open_dispute
+
+
+def sweep_at(bot: Bot, when: object) -> None:
+    rt = bot.rt
+    bot.clock.set(when)
+    Sweeper(factory=rt.factory, service=rt.service, notifier=rt.notifier, clock=rt.clock).run_once()
+    bot.deliver()
+
+
+def test_the_final_review_gives_the_next_review_date(bot: Bot) -> None:
+    open_dispute(bot)
+    for deadline in (
+        london(2026, 11, 30, 17, 0),
+        london(2026, 12, 7, 17, 0),
+        london(2026, 12, 14, 17, 0),
+        london(2026, 12, 21, 17, 0),
+    ):
+        sweep_at(bot, deadline)
+    # Five working days from Monday 21 December skip Christmas and the Boxing Day substitute.
+    current = "Wednesday 30 December 2026 at 5:00pm"
+    sweep_at(bot, london(2026, 12, 30, 17, 0))
+    [review] = [m for m in bot.dms("chair") if "awaits review" in m["text"]]
+    shown = str(review["blocks"])
+    # Then five more, skipping New Year's Day and the weekend.
+    assert "next review Thursday 7 January 2027 at 5:00pm (GMT)" in shown
+    assert current not in shown
