@@ -73,7 +73,7 @@ class Notifier:
             created_at=self.clock.now(),
             depends_on=depends_on,
             stage_bound=(
-                kind in (OutboxKind.DIRECT, OutboxKind.CONVERSATION)
+                kind in (OutboxKind.DIRECT, OutboxKind.REMINDER, OutboxKind.CONVERSATION)
                 and dispute is not None
                 and is_stage_bound(payload)
             ),

@@ -62,10 +62,11 @@ def sweep_at(bot: Bot, when: object) -> None:
 def test_direct_messages_leave_the_summary_out_by_default(bot: Bot) -> None:
     open_dispute(bot)  # Monday 23 November 10:00, due Monday 30 November 17:00
     sweep_at(bot, london(2026, 11, 24, 17, 0))  # the acknowledgement is chased
-    sweep_at(bot, london(2026, 11, 27, 9, 0))  # halfway
+    sweep_at(bot, london(2026, 11, 27, 9, 0))  # chased again, so halfway waits a half day
+    sweep_at(bot, london(2026, 11, 27, 13, 0))  # halfway
     # As they arrived: moving on redraws them.
     chased = copy.deepcopy(next(m for m in bot.dms("csc_sw") if "acknowledge" in m["text"]))
-    halfway = copy.deepcopy(next(m for m in bot.dms("pol_dc") if "Reminder" in m["text"]))
+    halfway = copy.deepcopy(next(m for m in bot.dms("pol_dc") if "Halfway" in m["text"]))
     escalate(bot, 1)
     sent = direct_messages(bot)
     assert len(sent) > 5
