@@ -37,6 +37,12 @@ class Directory:
 
     people: list[Person]
     agencies: list[Agency]
+    by_role: dict[str, list[Person]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_role = defaultdict(list)
+        for person in self.people:
+            self.by_role[person.role].append(person)
 
     def holders(
         self,
@@ -47,14 +53,15 @@ class Directory:
     ) -> list[Person]:
         """People holding one of `roles`, in an agency of one of `kinds` or one of
         `agency_ids` (either will do), in the order of their ids."""
-        wanted = {str(r) for r in roles}
         kind_set = {str(k) for k in kinds}
         id_set = set(agency_ids)
-        return [
+        found = [
             p
-            for p in self.people
-            if p.role in wanted and (p.agency.kind in kind_set or p.agency_id in id_set)
+            for role in {str(r) for r in roles}
+            for p in self.by_role.get(role, [])
+            if p.agency.kind in kind_set or p.agency_id in id_set
         ]
+        return sorted(found, key=lambda p: p.id)
 
     def first_agency(self, kind: str) -> Agency | None:
         return next((a for a in self.agencies if a.kind == kind), None)
