@@ -3,7 +3,8 @@
 1. `Sweeper.run_once()` when nothing is due, with 1%, 10% and all of --disputes stored, and the
    plans of its claim queries: the cost should follow what is due, not what is stored.
 2. --lapsing disputes whose stages lapse at the same moment: one `run_once()` escalates them all
-   and queues their outbox messages.
+   and queues their outbox messages (on PostgreSQL two replica processes sweep at once), beside
+   the floor: the same writes replayed set-based on the bare connection.
 3. Peak memory: the process's maximum resident set after step 2, and tracemalloc's peak while
    a second sweep escalates --traced more lapsed stages. That sweep is separate because
    tracemalloc slows Python about threefold; the sweep commits every 200 disputes, so its peak

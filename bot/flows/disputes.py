@@ -6,7 +6,7 @@ Each takes the caller's session, so the change and its outbox rows commit or fai
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -201,6 +201,19 @@ def lapse(ctx: FlowContext, session: Session, *, dispute: Dispute) -> StageEntry
     if entry is not None:
         ctx.notifier.stage_entered(session, entry)
     return entry
+
+
+def lapse_many(
+    ctx: FlowContext, session: Session, *, disputes: Sequence[Dispute]
+) -> list[StageEntry | None]:
+    """`lapse` for each dispute of a sweep batch: the same changes and notices, written for
+    the whole batch at once rather than dispute by dispute."""
+    entries = ctx.service.escalate_lapsed_many(session=session, disputes=disputes)
+    with session.no_autoflush:
+        for entry in entries:
+            if entry is not None:
+                ctx.notifier.stage_entered(session, entry)
+    return entries
 
 
 def resolve(

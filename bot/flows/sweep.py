@@ -3,6 +3,9 @@
 Due rows are claimed with FOR UPDATE SKIP LOCKED on PostgreSQL (SQLite serialises writers), and
 a claimed row stops being due in the same transaction, so replicas and restarts never repeat one.
 Both queries use indexes on the due time: the cost follows what is due, not what is stored.
+Lapsed stages are escalated a batch at a time: the batch's disputes, their history and the
+directory are read once, the rows they gain written together, and each batch commits on its
+own, so SQLite's write lock is never held for long.
 """
 
 from __future__ import annotations
@@ -11,16 +14,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker, undefer
+from sqlalchemy.orm import Session, selectinload, sessionmaker, undefer
 
 from bot.clock import Clock
 from bot.database import transaction
 from bot.flows.context import FlowContext
-from bot.flows.disputes import lapse
+from bot.flows.disputes import lapse_many
 from bot.flows.reminders import send_reminder
+from bot.services import audit
 from bot.services.disputes import DisputeService
 from bot.services.notifications import Notifier
-from models.dispute import Dispute, DisputeStatus
+from bot.services.sweep_batch import preload, write
+from models.dispute import Dispute, DisputeStatus, StageTransition
 from models.schedule import Reminder, ReminderStatus
 
 
@@ -63,16 +68,24 @@ class Sweeper:
             due = session.scalars(
                 select(Dispute)
                 .where(Dispute.status == DisputeStatus.OPEN, Dispute.deadline_at <= now)
-                .options(undefer(Dispute.protocol))  # escalating reads each one's protocol
+                .options(
+                    undefer(Dispute.protocol),  # escalating reads each one's protocol
+                    selectinload(Dispute.transitions).selectinload(StageTransition.notices),
+                    selectinload(Dispute.members),
+                )
                 .order_by(Dispute.deadline_at, Dispute.id)
                 .limit(self.batch)
                 .with_for_update(skip_locked=True, of=Dispute)
             ).all()
-            for dispute in due:
-                if lapse(self.ctx, session, dispute=dispute) is not None:
-                    report.escalated += 1
-                else:
-                    report.awaiting_referral += 1
+            if not due:
+                return False
+            preload(session, due)
+            audit.hold_chains(session, [d.id for d in due])
+            entries = lapse_many(self.ctx, session, disputes=due)
+            write(session)
+            escalated = sum(entry is not None for entry in entries)
+            report.escalated += escalated
+            report.awaiting_referral += len(due) - escalated
             return len(due) == self.batch
 
     def _remind_batch(self, now: datetime, report: SweepReport) -> bool:

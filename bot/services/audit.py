@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from bot.services import sweep_batch
 from models.audit import AuditEvent
 from models.audit_chain import detail_digest, event_hash
 from models.directory import Person
@@ -15,6 +16,8 @@ from models.dispute import Dispute
 
 # Namespace of the PostgreSQL advisory locks that serialise writers of one dispute's chain.
 CHAIN_LOCK = 0x4155
+# Where a batch keeps the chain heads it read in advance (see hold_chains).
+HEADS = "audit_chain_heads"
 
 
 def record(
@@ -32,7 +35,8 @@ def record(
     dispute_id = dispute.id if dispute is not None else None
     actor_id = actor.id if actor is not None else None
     digest = detail_digest(detail)
-    previous = last_hash(session, dispute_id)
+    heads: dict[int | None, str | None] = session.info.get(HEADS, {})
+    previous = heads[dispute_id] if dispute_id in heads else last_hash(session, dispute_id)
     event = AuditEvent(
         dispute_id=dispute_id,
         actor_id=actor_id,
@@ -50,8 +54,46 @@ def record(
             prev_hash=previous,
         ),
     )
-    session.add(event)
+    sweep_batch.add(session, event)
+    if dispute_id in heads:
+        heads[dispute_id] = event.chain_hash
     return event
+
+
+def hold_chains(session: Session, dispute_ids: list[int]) -> None:
+    """Locks and reads the heads of many disputes' chains at once, so a batch appending to all
+    of them asks once rather than once per event; `record` carries each head forward.
+
+    On PostgreSQL the locks are taken in the order of the ids, so two writers never wait on
+    each other."""
+    ids = sorted(dispute_ids)
+    if not ids:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text(
+                "SELECT pg_advisory_xact_lock(:space, chain) "
+                "FROM unnest(CAST(:ids AS integer[])) AS chain ORDER BY chain"
+            ),
+            {"space": CHAIN_LOCK, "ids": ids},
+        )
+    newest = (
+        select(func.max(AuditEvent.id))
+        .where(AuditEvent.dispute_id.in_(ids))
+        .group_by(AuditEvent.dispute_id)
+    )
+    heads: dict[int | None, str | None] = dict.fromkeys(ids)
+    rows = session.execute(
+        select(AuditEvent.dispute_id, AuditEvent.chain_hash).where(AuditEvent.id.in_(newest))
+    )
+    for dispute_id, head in rows:
+        heads[dispute_id] = head
+    session.info[HEADS] = heads
+
+
+def release_chains(session: Session) -> None:
+    """Back to reading each chain's head when appending to it."""
+    session.info.pop(HEADS, None)
 
 
 def last_hash(session: Session, dispute_id: int | None) -> str | None:

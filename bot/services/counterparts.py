@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.services.sweep_batch import directory
 from bot.working_days import long_date
 from models.directory import Agency, Person
 from models.protocol import Fallback, Protocol, Stage
@@ -70,6 +71,11 @@ class _Lookup:
 
 
 def _holders(session: Session, agency: Agency | None, role: str) -> list[Person]:
+    loaded = directory(session)
+    if loaded is not None:
+        if agency is None:
+            return loaded.holders([role], kinds=[AgencyKind.PARTNERSHIP])
+        return loaded.holders([role], agency_ids=[agency.id])
     query = select(Person).where(Person.role == role).order_by(Person.id)
     if agency is not None:
         query = query.where(Person.agency_id == agency.id)
@@ -80,6 +86,9 @@ def _holders(session: Session, agency: Agency | None, role: str) -> list[Person]
 
 def _sector_holders(session: Session, agency: Agency, role: str) -> list[Person]:
     """Holders of `role` in the other agencies of the same kind."""
+    loaded = directory(session)
+    if loaded is not None:
+        return [p for p in loaded.holders([role], kinds=[agency.kind]) if p.agency_id != agency.id]
     query = (
         select(Person)
         .join(Agency)
@@ -227,7 +236,13 @@ def _lookups(session: Session, parties: list[Party], stage: Stage, category: str
     party = next((p for p in parties if p.agency.kind == stage.held_by), None)
     if party is not None:
         return [_Lookup(party.agency, party.person, party.side, stage.role, True)]
-    agency = session.scalar(select(Agency).where(Agency.kind == stage.held_by).order_by(Agency.id))
+    loaded = directory(session)
+    if loaded is not None:
+        agency = loaded.first_agency(stage.held_by)
+    else:
+        agency = session.scalar(
+            select(Agency).where(Agency.kind == stage.held_by).order_by(Agency.id)
+        )
     return [_Lookup(agency, None, "lead agency", stage.role, True)] if agency is not None else []
 
 

@@ -20,6 +20,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.services.sweep_batch import Ticks, batch_reads
 from bot.working_days import WorkingCalendar
 from models.directory import Person
 from models.dispute import Dispute, StageTransition, Trigger
@@ -44,9 +45,6 @@ class BoundDuty:
     sides: tuple[str, ...]
     due_at: datetime | None
     whole_protocol: bool = False
-
-
-Ticks = dict[tuple[str, str], DutyCompletion]  # (duty key, side) -> who ticked it, and when
 
 
 def escalating_side(dispute: Dispute, transition: StageTransition) -> str | None:
@@ -120,6 +118,9 @@ def current_duties(dispute: Dispute, calendar: WorkingCalendar) -> list[BoundDut
 
 
 def ticks(session: Session, dispute: Dispute) -> Ticks:
+    reads = batch_reads(session)
+    if reads is not None and dispute.id in reads.ticks:
+        return reads.ticks[dispute.id]
     rows = session.scalars(select(DutyCompletion).where(DutyCompletion.dispute_id == dispute.id))
     return {(row.duty_key, row.side): row for row in rows}
 

@@ -15,6 +15,7 @@ from bot.messages import learning as learning_views
 from bot.messages import procedures, replies, superseded
 from bot.messages import reminders as nudges
 from bot.messages.blocks import Block
+from bot.services import sweep_batch
 from bot.services.disputes import StageEntry
 from bot.services.disputes.routing import referrers
 from bot.services.duty_list import (
@@ -29,6 +30,7 @@ from bot.services.duty_list import (
 from bot.services.outbox_retry import requeue_conversation_setup
 from bot.services.reminder_spacing import one_a_half_day
 from bot.services.superseding import is_stage_bound, retire
+from bot.services.sweep_batch import directory
 from bot.settings import Settings
 from bot.working_days import WorkingCalendar
 from models.directory import Agency, Person
@@ -78,7 +80,7 @@ class Notifier:
                 and is_stage_bound(payload)
             ),
         )
-        session.add(row)
+        sweep_batch.add(session, row)
         return row
 
     def direct(self, session: Session, person: Person, payload: dict[str, Any], **kw: Any) -> None:
@@ -106,11 +108,15 @@ class Notifier:
                 session, OutboxKind.CHANNEL, payload, channel=self.settings.admins_channel, **kw
             )
             return
-        admins = session.scalars(
-            select(Person)
-            .join(Agency)
-            .where(Person.role == Role.PARTNERSHIP_ADMIN, Agency.kind == AgencyKind.PARTNERSHIP)
-        ).all()
+        loaded = directory(session)
+        if loaded is not None:
+            admins = loaded.holders([Role.PARTNERSHIP_ADMIN], kinds=[AgencyKind.PARTNERSHIP])
+        else:
+            admins = session.scalars(
+                select(Person)
+                .join(Agency)
+                .where(Person.role == Role.PARTNERSHIP_ADMIN, Agency.kind == AgencyKind.PARTNERSHIP)
+            ).all()
         for admin in admins:
             self.direct(session, admin, payload, **kw)
 

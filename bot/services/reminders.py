@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from bot.services import sweep_batch
 from bot.services.duty_list import BoundDuty, current_duties, ticks
 from bot.working_days import WorkingCalendar
 from models.dispute import Dispute, StageTransition
@@ -18,14 +19,21 @@ ONE_WORKING_DAY = Timescale.model_validate("1 working day")
 
 
 def cancel_pending(session: Session, dispute: Dispute) -> None:
-    """Reminders for a stage the dispute has left (or a closed dispute) make no sense now.
+    """Reminders for a stage the dispute has left (or a closed dispute) make no sense now."""
+    cancel_pending_of(session, [dispute.id])
+
+
+def cancel_pending_of(session: Session, dispute_ids: list[int]) -> None:
+    """`cancel_pending` for many disputes in one statement, as a sweep batch moves them all.
 
     No session synchronisation: callers never hold the reminders they cancel, and checking every
     object in a large sweep batch would cost more than the update.
     """
+    if not dispute_ids:
+        return
     session.execute(
         update(Reminder)
-        .where(Reminder.dispute_id == dispute.id, Reminder.status == ReminderStatus.PENDING)
+        .where(Reminder.dispute_id.in_(dispute_ids), Reminder.status == ReminderStatus.PENDING)
         .values(status=ReminderStatus.CANCELLED)
         .execution_options(synchronize_session=False)
     )
@@ -65,7 +73,8 @@ class ReminderPlanner:
         label: str,
         sequence: int = 1,
     ) -> None:
-        session.add(
+        sweep_batch.add(
+            session,
             Reminder(
                 dispute_id=transition.dispute_id,
                 transition_id=transition.id,
@@ -73,14 +82,20 @@ class ReminderPlanner:
                 label=label,
                 sequence=sequence,
                 due_at=due,
-            )
+            ),
         )
 
     def plan_stage(
         self, session: Session, protocol: Protocol, transition: StageTransition, now: datetime
     ) -> None:
+        cancel_pending(session, transition.dispute)
+        self.plan_new_stage(session, protocol, transition, now)
+
+    def plan_new_stage(
+        self, session: Session, protocol: Protocol, transition: StageTransition, now: datetime
+    ) -> None:
+        """The stage's reminders, once the ones of the stage it left are cancelled."""
         dispute = transition.dispute
-        cancel_pending(session, dispute)
         stage = protocol.stage(transition.to_stage)
         deadline = transition.deadline_at
         urgency = protocol.urgency(dispute.urgency)

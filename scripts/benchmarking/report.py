@@ -85,8 +85,18 @@ def claim_plans(result: Result, disputes: int) -> None:
 def escalation(results: list[Result]) -> Rows:
     escalations = [r.escalation for r in results]
     return [
+        ("replicas sweeping at once", [str(e.replicas) for e in escalations]),
         ("total (s)", [f"{e.seconds:.1f}" for e in escalations]),
+        ("  floor: the same writes set-based (s)", [f"{e.floor_seconds:.1f}" for e in escalations]),
+        (
+            "  times the floor",
+            [f"{e.seconds / max(e.floor_seconds, 1e-9):.1f}" for e in escalations],
+        ),
         ("escalations per second", [f"{e.escalated / e.seconds:,.0f}" for e in escalations]),
+        (
+            "escalated by each replica",
+            [" + ".join(f"{n:,}" for n in e.by_replica) for e in escalations],
+        ),
         ("escalated", [f"{e.escalated:,}" for e in escalations]),
         ("awaiting referral", [f"{e.awaiting_referral:,}" for e in escalations]),
         ("still due afterwards", [f"{e.still_due:,}" for e in escalations]),

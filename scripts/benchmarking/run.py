@@ -10,8 +10,8 @@ from datetime import timedelta
 from sqlalchemy import Engine, text
 
 from benchmarking.clients import CLIENTS
+from benchmarking.lapses import Lapses, lapse_figures
 from benchmarking.measures import (
-    Escalation,
     analyse,
     claim_plans,
     database_size_mb,
@@ -47,7 +47,7 @@ class Result:
     rows: int
     seeding_seconds: float
     size_mb: float
-    escalation: Escalation
+    escalation: Lapses
     traced_seconds: float
     tracemalloc_peak_mb: float
     max_rss_mb: float
@@ -56,6 +56,7 @@ class Result:
     pages: PageFigures
 
 
+REPLICAS = 2  # sweeping at once on PostgreSQL, as `resolve run` replicas would
 BUSY_OPEN = 1_154  # open disputes of the head of service whose list is timed
 
 
@@ -107,8 +108,14 @@ def run_database(database: str, url: str, disputes: int, lapsing: int, traced: i
         f"{page.home_per_second:.0f}/s",
     )
     lapse_at = NOW + timedelta(minutes=5)
-    escalation, _ = escalate(rt, sweeper, seeder, lapsing, lapse_at, traced=False)
-    say(database, f"{escalation.escalated:,} lapsed stages escalated in {escalation.seconds:.1f} s")
+    replicas = REPLICAS if database == "postgres" else 1
+    escalation = lapse_figures(rt, sweeper, seeder.seed, lapsing, lapse_at, replicas)
+    say(
+        database,
+        f"{escalation.escalated:,} lapsed stages escalated in {escalation.seconds:.1f} s by "
+        f"{replicas} replica(s) ({', '.join(map(str, escalation.by_replica))}); the same writes "
+        f"set-based take {escalation.floor_seconds:.1f} s",
+    )
     max_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     again, peak = escalate(
         rt, sweeper, seeder, traced, lapse_at + timedelta(minutes=5), traced=True

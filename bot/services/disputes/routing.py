@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from bot.services.sweep_batch import directory
 from models.directory import Agency, Person
 from models.dispute import Dispute
 from models.protocol import Oversight, Stage
@@ -18,6 +19,11 @@ def referrers(session: Session, dispute: Dispute, stage: Stage) -> list[Person]:
     if not stage.referred_by:
         return []
     agency_ids = [dispute.raiser_agency_id, dispute.counterpart_agency_id]
+    loaded = directory(session)
+    if loaded is not None:
+        return loaded.holders(
+            stage.referred_by, kinds=[AgencyKind.PARTNERSHIP], agency_ids=agency_ids
+        )
     query = (
         select(Person)
         .join(Agency)
@@ -49,7 +55,17 @@ def oversight_people(
     """Everyone the stage's `informs` names: holders of the role in the named kind of agency,
     or in each party's agency when no kind is named. Each person once, under the first body."""
     found: dict[int, tuple[Person, Oversight]] = {}
+    loaded = directory(session)
     for body in stage.informs:
+        if loaded is not None:
+            if body.held_by is not None:
+                holders = loaded.holders([body.role], kinds=[body.held_by.value])
+            else:
+                parties = [dispute.raiser_agency_id, dispute.counterpart_agency_id]
+                holders = loaded.holders([body.role], agency_ids=parties)
+            for person in holders:
+                found.setdefault(person.id, (person, body))
+            continue
         query = select(Person).join(Agency).where(Person.role == body.role)
         if body.held_by is not None:
             query = query.where(Agency.kind == body.held_by.value)

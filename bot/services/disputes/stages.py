@@ -3,6 +3,7 @@ and finding people the directory lacked when the stage began."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.parsing import WhenError, parse_when
+from bot.services import sweep_batch
 from bot.services.counterparts import Assignee, StageAssignment, find_stage_people
 from bot.services.disputes.access import AccessService
 from bot.services.disputes.base import required
@@ -21,7 +23,7 @@ from bot.services.disputes.routing import (
     who_refers,
 )
 from bot.services.errors import DomainError
-from bot.services.reminders import cancel_pending
+from bot.services.reminders import cancel_pending, cancel_pending_of
 from models.directory import Person
 from models.dispute import Dispute, NoticeKind, StageNotice, StageTransition, Trigger
 from models.protocol import Oversight, Protocol, Stage
@@ -43,6 +45,7 @@ def _notice(transition: StageTransition, dispute: Dispute, assignee: Assignee) -
         dispute_id=dispute.id,
         person=assignee.person,
         side=assignee.side,
+        kind=NoticeKind.ACTING.value,
         explanation=assignee.explanation,
     )
 
@@ -125,8 +128,30 @@ class StageService(AccessService):
         reason: str | None,
         stated: str | None,
     ) -> StageEntry:
+        entry = self._stage_changes(
+            session, dispute, protocol, index, trigger, actor, reason, stated
+        )
+        session.flush()
+        transition = entry.transition
+        self.planner.plan_stage(session, protocol, transition, transition.created_at)
+        return entry
+
+    def _stage_changes(
+        self,
+        session: Session,
+        dispute: Dispute,
+        protocol: Protocol,
+        index: int,
+        trigger: Trigger,
+        actor: Person | None,
+        reason: str | None,
+        stated: str | None,
+        at: datetime | None = None,
+    ) -> StageEntry:
+        """Entering the stage without its reminders, which need the new rows' ids: a batch makes
+        these changes for all its disputes, then writes them in one go."""
         stage = protocol.stage(index)
-        with self.changing(session, "stage_entered", dispute=dispute, actor=actor) as change:
+        with self.changing(session, "stage_entered", dispute=dispute, actor=actor, at=at) as change:
             now = change.at
             deadline = self._deadline(protocol, dispute, index, now, stated)
             assignment = self._stage_people(session, dispute, protocol, index, now)
@@ -134,15 +159,12 @@ class StageService(AccessService):
             dispute.deadline_at = transition.deadline_at = deadline
             gaps = oversight_gaps(session, dispute, stage, protocol.role_book)
             transition.missing = [m.message for m in assignment.missing] + gaps
-            session.flush()
             for assignee in assignment.people:
                 self.add_member(dispute, assignee.person, f"acts at {stage.title}", now)
                 if actor is not None and assignee.person.id == actor.id:
                     continue  # nobody is asked to acknowledge their own step
                 session.add(_notice(transition, dispute, assignee))
             informed = self._inform_oversight(session, dispute, stage, transition, actor, now)
-            session.flush()
-            self.planner.plan_stage(session, protocol, transition, now)
             change.note(
                 stage=stage.key,
                 trigger=trigger.value,
@@ -256,13 +278,12 @@ class StageService(AccessService):
         awaiting a person's referral, and the audit log says so.
         """
         now = self.clock.now()
-        if not dispute.is_open or dispute.deadline_at is None or dispute.deadline_at > now:
+        following = self._after_lapse(dispute, now)
+        if following is None:
             return None
         protocol = dispute.protocol_snapshot
-        if dispute.stage_index >= protocol.final_index:
-            return None
-        following = protocol.stage(dispute.stage_index + 1)
         if following.referral_only:
+            cancel_pending(session, dispute)
             self._await_referral(session, dispute, protocol, now)
             return None
         return self._enter_stage(
@@ -276,16 +297,60 @@ class StageService(AccessService):
             None,
         )
 
+    def escalate_lapsed_many(
+        self, *, session: Session, disputes: Sequence[Dispute]
+    ) -> list[StageEntry | None]:
+        """`escalate_lapsed` for each dispute of a sweep batch, in its order, with the same
+        changes; but each kind of row is written once for the whole batch: one statement
+        cancels their reminders, one flush writes their stages, then their reminders follow."""
+        now = self.clock.now()
+        lapsed = [(d, self._after_lapse(d, now)) for d in disputes]
+        cancel_pending_of(session, [d.id for d, following in lapsed if following is not None])
+        entries: list[StageEntry | None] = []
+        with session.no_autoflush:
+            for dispute, following in lapsed:
+                protocol = dispute.protocol_snapshot
+                if following is None or following.referral_only:
+                    if following is not None:
+                        self._await_referral(session, dispute, protocol, now)
+                    entries.append(None)
+                    continue
+                index = dispute.stage_index + 1
+                reason = Trigger.LAPSED.value
+                entry = self._stage_changes(
+                    session, dispute, protocol, index, Trigger.LAPSED, None, reason, None, now
+                )
+                entries.append(entry)
+        sweep_batch.number_new(session)
+        session.flush()
+        with session.no_autoflush:
+            for entry in entries:
+                if entry is not None:
+                    protocol = entry.transition.dispute.protocol_snapshot
+                    self.planner.plan_new_stage(session, protocol, entry.transition, now)
+        return entries
+
+    @staticmethod
+    def _after_lapse(dispute: Dispute, now: datetime) -> Stage | None:
+        """The stage a lapsed dispute moves towards; None when it has not lapsed or has nowhere
+        to go."""
+        if not dispute.is_open or dispute.deadline_at is None or dispute.deadline_at > now:
+            return None
+        protocol = dispute.protocol_snapshot
+        if dispute.stage_index >= protocol.final_index:
+            return None
+        return protocol.stage(dispute.stage_index + 1)
+
     def _await_referral(
         self, session: Session, dispute: Dispute, protocol: Protocol, now: datetime
     ) -> None:
-        """The stage lapsed but the next is entered only by referral: remind, and wait."""
+        """The stage lapsed but the next is entered only by referral: remind, and wait (the
+        caller has cancelled the stage's reminders)."""
         following = protocol.stage(dispute.stage_index + 1)
         with self.changing(session, "awaiting_referral", dispute=dispute, at=now) as change:
             lapsed_at = dispute.deadline_at
             assert lapsed_at is not None
             dispute.deadline_at = None
-            cancel_pending(session, dispute)
             self.planner.add(
                 session,
                 dispute.current_transition,

@@ -1,0 +1,180 @@
+"""What a sweep batch reads once for all its disputes, and the rows it writes at once.
+
+The directory, the duty ticks and the head of each dispute's audit chain are read in one query
+each rather than again for every dispute; the audit events, reminders and outbox messages the
+batch makes are inserted together, one statement a table, at its end.
+
+All this is kept on the batch's session (in `info`), so the services deep inside an escalation
+find it without every call passing it down. The session lives for one batch's transaction and
+nothing an escalation does changes the directory or the ticks; a session outside a batch reads
+and writes as before, so every other caller is unaffected.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Table, func, inspect, select, text
+from sqlalchemy.orm import Session
+
+from models.base import Base
+from models.directory import Agency, Person
+from models.dispute import Dispute
+from models.duties import DutyCompletion
+from models.outbox import OutboxMessage
+
+KEY = "sweep_batch"
+
+Ticks = dict[tuple[str, str], DutyCompletion]  # (duty key, side) -> who ticked it, and when
+
+
+@dataclass
+class Directory:
+    """Everyone in the agency directory, read in one query and answered from memory."""
+
+    people: list[Person]
+    agencies: list[Agency]
+    by_role: dict[str, list[Person]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_role = defaultdict(list)
+        for person in self.people:
+            self.by_role[person.role].append(person)
+
+    def holders(
+        self,
+        roles: Iterable[str],
+        *,
+        kinds: Iterable[str] = (),
+        agency_ids: Iterable[int] = (),
+    ) -> list[Person]:
+        """People holding one of `roles`, in an agency of one of `kinds` or one of
+        `agency_ids` (either will do), in the order of their ids."""
+        kind_set = {str(k) for k in kinds}
+        id_set = set(agency_ids)
+        found = [
+            p
+            for role in {str(r) for r in roles}
+            for p in self.by_role.get(role, [])
+            if p.agency.kind in kind_set or p.agency_id in id_set
+        ]
+        return sorted(found, key=lambda p: p.id)
+
+    def first_agency(self, kind: str) -> Agency | None:
+        return next((a for a in self.agencies if a.kind == kind), None)
+
+
+@dataclass
+class Batch:
+    directory: Directory
+    ticks: dict[int, Ticks] = field(default_factory=dict)
+    rows: list[Base] = field(default_factory=list)
+
+
+def batch_reads(session: Session) -> Batch | None:
+    """The batch's shared reads, when the session belongs to a sweep batch."""
+    return session.info.get(KEY)
+
+
+def directory(session: Session) -> Directory | None:
+    reads = batch_reads(session)
+    return reads.directory if reads is not None else None
+
+
+def preload(session: Session, disputes: Sequence[Dispute]) -> Batch:
+    """Reads the directory and the disputes' ticks, one query each, and starts collecting rows."""
+    ids = sorted(d.id for d in disputes)
+    agencies = list(session.scalars(select(Agency).order_by(Agency.id)))
+    people = list(session.scalars(select(Person).order_by(Person.id)))
+    reads = Batch(Directory(people, agencies))
+    by_dispute: dict[int, Ticks] = defaultdict(dict)
+    if ids:
+        for row in session.scalars(
+            select(DutyCompletion).where(DutyCompletion.dispute_id.in_(ids))
+        ):
+            by_dispute[row.dispute_id][(row.duty_key, row.side)] = row
+    reads.ticks = {i: by_dispute.get(i, {}) for i in ids}
+    session.info[KEY] = reads
+    return reads
+
+
+def add(session: Session, row: Base) -> None:
+    """Adds a row the batch inserts with the others of its table at its end; outside a batch,
+    to the session as usual. For rows nothing reads back in the same transaction."""
+    reads = batch_reads(session)
+    if reads is None:
+        session.add(row)
+    else:
+        reads.rows.append(row)
+
+
+def write(session: Session) -> None:
+    """Inserts the rows the batch collected, one statement a table, with ids given in advance
+    so that no row needs to be read back (a conversation post points at its set-up message)."""
+    reads = batch_reads(session)
+    if reads is None or not reads.rows:
+        return
+    by_table: dict[Table, list[Base]] = defaultdict(list)
+    for row in reads.rows:
+        by_table[_table(row)].append(row)
+    reads.rows = []
+    for table, rows in by_table.items():
+        for row, new_id in zip(rows, new_ids(session, table, len(rows)), strict=True):
+            row.id = new_id  # type: ignore[attr-defined]
+        session.execute(table.insert(), [_values(r) for r in rows])
+
+
+def number_new(session: Session) -> None:
+    """Gives the session's new rows their ids before they are flushed, so the flush inserts
+    each table's rows in one statement instead of one at a time to read each id back."""
+    by_table: dict[Table, list[Base]] = defaultdict(list)
+    for row in session.new:
+        if isinstance(row, Base) and getattr(row, "id", None) is None:
+            by_table[_table(row)].append(row)
+    with session.no_autoflush:
+        for table, rows in by_table.items():
+            for row, new_id in zip(rows, new_ids(session, table, len(rows)), strict=True):
+                row.id = new_id  # type: ignore[attr-defined]
+
+
+def new_ids(session: Session, table: Table, count: int) -> list[int]:
+    """`count` unused ids for the table: from its sequence on PostgreSQL; after the highest on
+    SQLite, where the transaction holds the only write lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        return list(
+            session.scalars(
+                text(
+                    "SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
+                    "FROM generate_series(1, :n)"
+                ),
+                {"table": table.name, "n": count},
+            )
+        )
+    highest = session.scalar(select(func.max(table.c.id))) or 0
+    return list(range(highest + 1, highest + 1 + count))
+
+
+def _table(row: Base) -> Table:
+    table = type(row).__table__
+    assert isinstance(table, Table)
+    return table
+
+
+def _values(row: Base) -> dict[str, Any]:
+    """The row's column values as the ORM would insert them: its defaults where nothing was set,
+    and the id of the row it depends on."""
+    mapper = inspect(type(row))
+    values: dict[str, Any] = {}
+    for attribute in mapper.column_attrs:
+        column = attribute.columns[0]
+        value = row.__dict__.get(attribute.key)
+        default = column.default
+        if attribute.key not in row.__dict__ and default is not None and default.is_scalar:
+            value = default.arg  # type: ignore[attr-defined]
+        values[column.key] = value
+    if isinstance(row, OutboxMessage) and row.depends_on is not None:
+        values["depends_on_id"] = row.depends_on.id
+    return values
