@@ -8,6 +8,7 @@ import multiprocessing
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,6 +24,8 @@ from models.encrypted import use_keys
 from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from models.schedule import DigestRun
 from tests.conftest import LONDON, london
+
+pytestmark = pytest.mark.long_running
 
 RACERS = 3
 LEADS = "C0LEADS"

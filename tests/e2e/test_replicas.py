@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import FrozenClock
-from bot.database import transaction
+from bot.database import read_only, transaction
 from bot.protocols import ProtocolCatalog
 from bot.services.audit_verify import verify_chain
 from bot.services.disputes import DisputeService
@@ -30,10 +30,12 @@ from models.dispute import Dispute
 from models.outbox import OutboxMessage
 from tests.conftest import LONDON, london
 
+pytestmark = pytest.mark.long_running
+
 DISPUTES = 500
 REPLICAS = 3
 PAIRS = 50  # practitioners per agency, each with their own manager
-POLL_SECONDS = 0.05  # how often the tests look at the database for the replicas' progress
+POLL_SECONDS = 0.05  # how often the tests read the replicas' progress (never taking the write lock)
 
 
 def free_port() -> int:
@@ -147,7 +149,7 @@ def test_replicas_escalate_and_send_exactly_once(
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         assert all(p.poll() is None for p in processes), "a replica died"
-        with factory() as session:
+        with read_only(factory) as session:
             escalated = session.scalar(
                 select(func.count()).select_from(Dispute).where(Dispute.stage_index == 1)
             )
@@ -215,7 +217,7 @@ def test_simulated_time_runs_the_whole_process_scheduler_included(
             escalated = 0
             while time.monotonic() < deadline and escalated < DISPUTES:
                 assert process.poll() is None, (tmp_path / "simulated.log").read_text()
-                with factory() as session:
+                with read_only(factory) as session:
                     escalated = (
                         session.scalar(
                             select(func.count())
