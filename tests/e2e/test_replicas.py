@@ -10,7 +10,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -29,6 +29,7 @@ from models.directory import Agency, Person
 from models.dispute import Dispute
 from models.outbox import OutboxMessage
 from tests.conftest import LONDON, london
+from tests.e2e.row_copies import Rows, copy_rows, restore_rows
 
 pytestmark = pytest.mark.long_running
 
@@ -80,8 +81,20 @@ def two_agencies(session: Session, emulator: SlackEmulator, pairs: int) -> list[
     return sides
 
 
+# The rows the first seed in this process left, by the time it opened the disputes.
+_SEEDED: dict[datetime, Rows] = {}
+
+
 def seed(factory: sessionmaker[Session], emulator: SlackEmulator, clock: FrozenClock) -> None:
-    """A directory of PAIRS practitioners a side, and DISPUTES disputes opened at once."""
+    """A directory of PAIRS practitioners a side, and DISPUTES disputes opened at once: through
+    the service the first time, then as a copy of the rows that left, in a fraction of the time."""
+    copied = _SEEDED.get(clock.now())
+    if copied is not None:
+        restore_rows(factory, copied)
+        with factory() as session:
+            for person in session.scalars(select(Person)):
+                emulator.add_user(person.slack_user_id, person.name, person.email)
+        return
     with transaction(factory) as session:
         sides = two_agencies(session, emulator, PAIRS)
         session.flush()
@@ -99,6 +112,7 @@ def seed(factory: sessionmaker[Session], emulator: SlackEmulator, clock: FrozenC
                 summary=f"Dispute {n}",
             )
         session.execute(OutboxMessage.__table__.delete())  # only the escalation's messages count
+    _SEEDED[clock.now()] = copy_rows(factory)
 
 
 @pytest.fixture
