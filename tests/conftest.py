@@ -3,7 +3,8 @@ the tests move, and the dispute service wired to them.
 
 Every log line the whole suite produces, through the handler the bot itself uses, is kept and
 scanned at the end: a child reference any test stored, or one shaped like the suite's, fails
-the run."""
+the run. Run in parallel (`-n 2`), each worker scans its own lines and hands what it found to
+the main process, which fails the run; on PostgreSQL each worker gets a database of its own."""
 
 from __future__ import annotations
 
@@ -12,16 +13,18 @@ import logging
 import os
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import FrozenClock
-from bot.database import make_engine, make_session_factory, upgrade
+from bot.database import make_engine, make_session_factory, normalise_url, upgrade
 from bot.logging_setup import make_handler, quiet_libraries
 from bot.protocols import ProtocolCatalog
 from bot.services.disputes import DisputeService
@@ -36,6 +39,7 @@ LONDON = ZoneInfo("Europe/London")
 SUITE_CHILD_REFERENCE = re.compile(r"\b(?:CS|NS)-[0-9][0-9-]*\b")
 _LOG_LINES = io.StringIO()
 _STORED_CHILD_REFERENCES: set[str] = set()
+_LEAKED_IN_WORKERS: list[str] = []
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -47,6 +51,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     @event.listens_for(Dispute, "before_insert")
     def _remember(_mapper: object, _connection: object, dispute: Dispute) -> None:
         _STORED_CHILD_REFERENCES.add(dispute.child_ref)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `long_running` go first, so that in a parallel run they overlap the many
+    short tests instead of leaving one worker busy at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("long_running") is None)
 
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_.-]*")
@@ -75,6 +85,11 @@ def leaked_lines(lines: list[str], references: set[str]) -> list[str]:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     leaked = leaked_lines(_LOG_LINES.getvalue().splitlines(), _STORED_CHILD_REFERENCES)
+    leaked += _LEAKED_IN_WORKERS
+    worker_output = getattr(session.config, "workeroutput", None)
+    if worker_output is not None:  # a parallel worker: the main process reports and fails
+        worker_output["leaked_log_lines"] = leaked
+        return
     if leaked:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
@@ -82,6 +97,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             for line in leaked[:20]:
                 reporter.write_line(f"  {line[:300]}")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    """A parallel worker finished: keep the leaked lines it found, for the main process."""
+    _LEAKED_IN_WORKERS.extend(getattr(node, "workeroutput", {}).get("leaked_log_lines", []))
 
 
 def london(*args: int) -> datetime:
@@ -101,11 +122,35 @@ def data_keys() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'resolve.sqlite3'}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if url and worker and make_url(url).get_backend_name() == "postgresql":
+        with _own_database(url, f"{make_url(url).database}_{worker}") as own:
+            yield own
+    elif url:
+        yield url
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'resolve.sqlite3'}"
+
+
+@contextmanager
+def _own_database(url: str, name: str) -> Iterator[str]:
+    """A PostgreSQL database beside `url` for one parallel worker, dropped when it is done."""
+    server = create_engine(
+        make_url(normalise_url(url)).set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    try:
+        with server.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield make_url(url).set(database=name).render_as_string(hide_password=False)
+        finally:
+            with server.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        server.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -5,8 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
 from bot.demo.runner import CHILD_REF, Demo
 from tests.conftest import london
+
+pytestmark = pytest.mark.long_running
 
 
 def run_demo(protocol: str, start: datetime, tmp_path: Path) -> list[str]:

@@ -23,11 +23,12 @@ from pathlib import Path
 from urllib.error import URLError
 from urllib.request import urlopen
 
+import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import FrozenClock
-from bot.database import transaction
+from bot.database import read_only, transaction
 from bot.protocols import ProtocolCatalog
 from bot.services.disputes import DisputeService
 from bot.slack_emulator import SlackEmulator
@@ -38,6 +39,8 @@ from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from models.schedule import DigestRun
 from tests.conftest import LONDON, london
 from tests.e2e.test_replicas import free_port, two_agencies
+
+pytestmark = pytest.mark.long_running
 
 DISPUTES = 50
 KILLS = 20
@@ -156,7 +159,7 @@ def is_up(replica: Replica) -> bool:
 
 def outstanding(factory: sessionmaker[Session]) -> tuple[int, int]:
     """Disputes not yet escalated, and messages not yet sent."""
-    with factory() as session:
+    with read_only(factory) as session:
         waiting = session.scalar(
             select(func.count()).select_from(Dispute).where(Dispute.stage_index == 0)
         )

@@ -8,6 +8,7 @@ import multiprocessing
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,13 +25,18 @@ from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from models.schedule import DigestRun
 from tests.conftest import LONDON, london
 
+pytestmark = pytest.mark.long_running
+
 RACERS = 3
 LEADS = "C0LEADS"
 DIGEST_TIME = london(2026, 11, 30, 8, 30)  # a Monday: the daily and the weekly digest are due
 MESSAGES = 40
 SEND_TIME = london(2026, 11, 23, 10, 0)
 
-_spawn = multiprocessing.get_context("spawn")  # fresh interpreters, as separate replicas are
+# Separate processes with nothing of the test's state, as separate replicas are: forked from a
+# server process that has imported the bot once, so each racer starts in milliseconds.
+_spawn = multiprocessing.get_context("forkserver")
+_spawn.set_forkserver_preload(["bot.runtime", "bot.services.digests", "tests.e2e.test_races"])
 
 
 def _race(target: Any, *args: Any) -> list[Any]:

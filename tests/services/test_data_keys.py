@@ -154,7 +154,8 @@ def test_a_malformed_key_is_one_line(tmp_path: Path):
     )
 
 
-def test_generate_prints_a_key_the_setting_takes(database_url, engine):
+def test_generate_prints_a_key_the_setting_takes(database_url, factory):
+    # `factory` empties the database first: no row another test sealed is left to re-seal.
     made = CliRunner().invoke(cli, ["keys", "generate", "--id", "2027a"], obj=Context())
     assert made.exit_code == 0
     ring = KeyRing.parse(made.output.strip())
