@@ -15,7 +15,7 @@ from models.schedule import Reminder
 from tests.conftest import london
 from tests.e2e.conftest import Bot
 from tests.e2e.test_journey import last_notice, open_dispute
-from tests.e2e.test_timed import sweep, texts
+from tests.e2e.test_timed import sweep
 
 SECOND_CHILD = "CS-104299"
 
@@ -24,6 +24,17 @@ SECOND_CHILD = "CS-104299"
 def sweeper(bot: Bot) -> Sweeper:
     rt = bot.rt
     return Sweeper(factory=rt.factory, service=rt.service, notifier=rt.notifier, clock=rt.clock)
+
+
+def texts(bot: Bot, key: str) -> list[str]:
+    """The direct messages a person was sent, as they arrived: a reminder the dispute has
+    since moved past is redrawn in place without its buttons."""
+    channel = bot.slack.dm_channel(bot.ids[key])
+    return [
+        call.params["text"]
+        for call in bot.emulator.calls("chat.postMessage")
+        if call.params.get("channel") == channel
+    ]
 
 
 def reminders_by_half_day(bot: Bot) -> Counter[tuple[int, object]]:
