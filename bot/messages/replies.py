@@ -77,13 +77,20 @@ def discussion_saved(dispute: Dispute, calendar: WorkingCalendar) -> str:
     )
 
 
+def _you_first(entry: DiscussionEntry) -> str:
+    """Who took part, written to the author: the note lists them first, by name."""
+    own = f"{entry.logged_by.name} ("
+    shown = entry.participants
+    return "you (" + shown[len(own) :] if shown.startswith(own) else shown
+
+
 def quick_note_logged(
     entry: DiscussionEntry, calendar: WorkingCalendar, *, named_others: bool
 ) -> str:
     """After `/dispute log REF text`; says who is recorded as taking part, and how to name
     the others when nobody was @mentioned."""
     dispute = entry.dispute
-    who = f"Recorded as taking part: {entry.participants}."
+    who = f"Recorded as taking part: {_you_first(entry)}."
     if not named_others:
         who += " To record who else took part, @mention them in the note."
     return (

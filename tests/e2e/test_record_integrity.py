@@ -142,10 +142,11 @@ def test_a_quick_note_records_everyone_mentioned(bot: Bot) -> None:
     bot.deliver()
     reply = bot.replies("pol_dc")[-1]["text"]
     assert (
-        "Recorded as taking part: Lucy Moss (Northshire Police), Ben Okafor (Northshire "
+        "Recorded as taking part: you (Northshire Police), Ben Okafor (Northshire "
         "Children's Social Care), Amy Clarke (Northshire Children's Social Care)." in reply
     )
     shown = record(bot)
+    assert "Lucy Moss (Northshire Police), Ben Okafor" in shown
     assert "Spoke with Ben Okafor and Amy Clarke; agreed to re-screen" in shown
     assert "<@" not in shown
 
@@ -153,6 +154,6 @@ def test_a_quick_note_records_everyone_mentioned(bot: Bot) -> None:
 def test_a_quick_note_naming_nobody_says_how_to(bot: Bot) -> None:
     logged(bot)
     reply = bot.replies("pol_dc")[-1]["text"]
-    assert "Recorded as taking part: Lucy Moss (Northshire Police)." in reply
+    assert "Recorded as taking part: you (Northshire Police)." in reply
     assert "@mention them" in reply
     assert "quick note" not in record(bot)
