@@ -32,8 +32,11 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine tuned per database: SQLite takes the write lock up front to serialise writers."""
+def make_engine(
+    url: str, *, pool_size: int | None = None, max_overflow: int | None = None, **kwargs: Any
+) -> Engine:
+    """An engine tuned per database: SQLite takes the write lock up front to serialise writers;
+    PostgreSQL's pool is sized by the caller (SQLAlchemy's own 5 + 10 when not given)."""
     url = normalise_url(url)
     if make_url(url).drivername.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 60}, **kwargs)
@@ -55,6 +58,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
         return engine
+    sizes = {"pool_size": pool_size, "max_overflow": max_overflow}
+    kwargs.update({key: value for key, value in sizes.items() if value is not None})
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 

@@ -66,7 +66,11 @@ def build_runtime(
     clock = clock or clock_from(settings)
     calendar = WorkingCalendar.from_settings(settings)
     catalog = ProtocolCatalog(settings.protocol_path)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
     factory = make_session_factory(engine)
     client = client or web_client(settings)
     service = DisputeService(

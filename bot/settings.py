@@ -94,6 +94,10 @@ class Settings(BaseSettings):
     # The case summary shows in the dispute's private conversation; in direct messages only if
     # the partnership chooses, since a DM can be read wherever its reader is signed in.
     summary_in_dms: bool = Field(False, **_env("RESOLVE_SUMMARY_IN_DMS"))
+    # Connections one replica keeps to PostgreSQL, and how many more it may open at a peak:
+    # replicas x (pool + overflow) must stay under the server's max_connections.
+    db_pool_size: int = Field(5, ge=1, le=100, **_env("RESOLVE_DB_POOL_SIZE"))
+    db_max_overflow: int = Field(10, ge=0, le=100, **_env("RESOLVE_DB_MAX_OVERFLOW"))
     sweep_seconds: int = Field(60, ge=1, le=3600, **_env("RESOLVE_SWEEP_SECONDS"))
     outbox_max_attempts: int = Field(8, ge=1, le=100, **_env("RESOLVE_OUTBOX_MAX_ATTEMPTS"))
     outbox_pacing_seconds: float = Field(1.0, ge=0, le=10, **_env("RESOLVE_OUTBOX_PACING_SECONDS"))
@@ -228,6 +232,8 @@ _ALLOWED = {
     "PORT": "a port number from 1 to 65535",
     "RESOLVE_BIND": "an IP address to listen on, such as 0.0.0.0, 127.0.0.1 or ::",
     "RESOLVE_SWEEP_SECONDS": "a whole number of seconds from 1 to 3600",
+    "RESOLVE_DB_POOL_SIZE": "a whole number of connections from 1 to 100",
+    "RESOLVE_DB_MAX_OVERFLOW": "a whole number of connections from 0 to 100",
     "RESOLVE_OUTBOX_MAX_ATTEMPTS": "a whole number from 1 to 100",
     "RESOLVE_OUTBOX_PACING_SECONDS": "seconds between messages to one channel, 0 to 10",
     "RESOLVE_DIGEST_TIME": "a time of day such as 08:30",

@@ -12,6 +12,8 @@ from click.testing import CliRunner, Result
 
 from bot.cli import cli
 from bot.protocols import PRESET_DIR
+from bot.runtime import build_runtime
+from bot.settings import load_settings
 from tests.directory.conftest import SAMPLE
 
 FORMS = "use sqlite:///path/to/resolve.sqlite3 or postgresql://user:password@host:5432/database."
@@ -76,6 +78,26 @@ def test_an_impossible_digest_time(value: str) -> None:
 def test_an_unknown_quiet_digest_choice() -> None:
     line = one_line_exit_2(resolve("db", "upgrade", RESOLVE_DIGEST_QUIET="sometimes"))
     assert line == "RESOLVE_DIGEST_QUIET is not valid: one of line, skip."
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "explained"),
+    [
+        ("RESOLVE_DB_POOL_SIZE", "0", "a whole number of connections from 1 to 100"),
+        ("RESOLVE_DB_MAX_OVERFLOW", "lots", "a whole number of connections from 0 to 100"),
+    ],
+)
+def test_a_connection_pool_size_out_of_range(name: str, value: str, explained: str) -> None:
+    line = one_line_exit_2(resolve("db", "upgrade", **{name: value}))
+    assert line == f"{name} is not valid: {explained}."
+
+
+def test_a_replica_keeps_the_postgresql_connections_it_is_given() -> None:
+    settings = load_settings(
+        database_url=f"{PG}/resolve", db_pool_size=3, db_max_overflow=2, data_keys=None
+    )
+    engine = build_runtime(settings, migrate=False).engine
+    assert (engine.pool.size(), engine.pool._max_overflow) == (3, 2)  # noqa: SLF001
 
 
 def test_a_bind_address_that_is_not_an_ip_address() -> None:
