@@ -15,16 +15,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, func, inspect, select, text
+from sqlalchemy import Table, func, inspect, select, text, update
 from sqlalchemy.orm import Session
 
 from models.base import Base
 from models.directory import Agency, Person
 from models.dispute import Dispute
 from models.duties import DutyCompletion
-from models.outbox import OutboxMessage
+from models.outbox import OutboxKind, OutboxMessage
 
 KEY = "sweep_batch"
 
@@ -72,6 +73,8 @@ class Batch:
     directory: Directory
     ticks: dict[int, Ticks] = field(default_factory=dict)
     rows: list[Base] = field(default_factory=list)
+    # dispute id -> (the RETIRE payload, when): superseded messages retired at the batch's end
+    retirements: dict[int, tuple[dict[str, Any], datetime]] = field(default_factory=dict)
 
 
 def batch_reads(session: Session) -> Batch | None:
@@ -115,7 +118,10 @@ def write(session: Session) -> None:
     """Inserts the rows the batch collected, one statement a table, with ids given in advance
     so that no row needs to be read back (a conversation post points at its set-up message)."""
     reads = batch_reads(session)
-    if reads is None or not reads.rows:
+    if reads is None:
+        return
+    _retire(session, reads)
+    if not reads.rows:
         return
     by_table: dict[Table, list[Base]] = defaultdict(list)
     for row in reads.rows:
@@ -125,6 +131,46 @@ def write(session: Session) -> None:
         for row, new_id in zip(rows, new_ids(session, table, len(rows)), strict=True):
             row.id = new_id  # type: ignore[attr-defined]
         session.execute(table.insert(), [_values(r) for r in rows])
+
+
+def _retire(session: Session, reads: Batch) -> None:
+    """Retires the stage-bound messages of every dispute the batch moved: one read, one insert
+    and one update for the batch, before its own new messages go in (they stay live)."""
+    wanted, reads.retirements = reads.retirements, {}
+    if not wanted:
+        return
+    live = (OutboxMessage.dispute_id.in_(sorted(wanted)), OutboxMessage.stage_bound.is_(True))
+    bound = session.execute(
+        select(OutboxMessage.id, OutboxMessage.dispute_id, OutboxMessage.person_id)
+        .where(*live)
+        .order_by(OutboxMessage.id)
+    ).all()
+    if not bound:
+        return
+    table = _table_of(OutboxMessage)
+    ids = new_ids(session, table, len(bound))
+    session.execute(
+        table.insert(),
+        [
+            {
+                "id": new_id,
+                "kind": OutboxKind.RETIRE.value,
+                "dispute_id": dispute_id,
+                "person_id": person_id,
+                "payload": wanted[dispute_id][0],
+                "depends_on_id": message_id,
+                "not_before": wanted[dispute_id][1],
+                "created_at": wanted[dispute_id][1],
+            }
+            for new_id, (message_id, dispute_id, person_id) in zip(ids, bound, strict=True)
+        ],
+    )
+    session.execute(
+        update(OutboxMessage)
+        .where(*live)
+        .values(stage_bound=False)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def number_new(session: Session) -> None:
@@ -158,7 +204,11 @@ def new_ids(session: Session, table: Table, count: int) -> list[int]:
 
 
 def _table(row: Base) -> Table:
-    table = type(row).__table__
+    return _table_of(type(row))
+
+
+def _table_of(model: type[Base]) -> Table:
+    table = model.__table__
     assert isinstance(table, Table)
     return table
 
