@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
 import pytest
 from slack_sdk import WebClient
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import create_app
 from bot.clock import FrozenClock
+from bot.flows.sweep import Sweeper
 from bot.http_server import SlackHTTPServer
 from bot.runtime import Runtime, build_runtime, web_client
 from bot.settings import load_settings
@@ -110,6 +112,37 @@ def bot(
     ids = northshire(factory, emulator)
     with running_bot(request, database_url, clock, emulator, data_keys, ids) as bot:
         yield bot
+
+
+@pytest.fixture
+def bot_with(
+    request: pytest.FixtureRequest,
+    database_url: str,
+    engine: object,
+    factory: sessionmaker[Session],
+    clock: FrozenClock,
+    emulator: SlackEmulator,
+    data_keys: str,
+) -> Iterator[Callable[..., Bot]]:
+    """Starts Northshire's bot with settings of the test's own, e.g. `bot_with(summary_in_dms=
+    True)`; it stops with the test."""
+    with ExitStack() as stack:
+
+        def start(**settings: object) -> Bot:
+            ids = northshire(factory, emulator)
+            return stack.enter_context(
+                running_bot(request, database_url, clock, emulator, data_keys, ids, **settings)
+            )
+
+        yield start
+
+
+def sweep_at(bot: Bot, when: datetime) -> None:
+    """Moves the clock to `when`, sweeps once and delivers what the sweep queued."""
+    rt = bot.rt
+    bot.clock.set(when)
+    Sweeper(factory=rt.factory, service=rt.service, notifier=rt.notifier, clock=rt.clock).run_once()
+    bot.deliver()
 
 
 def northshire(factory: sessionmaker[Session], emulator: SlackEmulator) -> dict[str, str]:

@@ -4,16 +4,12 @@ partnership allows it, and always carry the reference, the agencies, the stage a
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Callable
 
 import pytest
-from sqlalchemy.orm import Session, sessionmaker
 
-from bot.clock import FrozenClock
-from bot.flows.sweep import Sweeper
-from bot.slack_emulator import SlackEmulator
 from tests.conftest import london
-from tests.e2e.conftest import Bot, northshire, running_bot
+from tests.e2e.conftest import Bot, sweep_at
 from tests.e2e.test_journey import REF, last_notice, open_dispute
 from tests.e2e.test_reopen_and_final_closure import escalate
 
@@ -22,20 +18,8 @@ AGENCIES = "Northshire Police and Northshire Children's Social Care"
 
 
 @pytest.fixture
-def summary_in_dms(
-    request: pytest.FixtureRequest,
-    database_url: str,
-    engine: object,
-    factory: sessionmaker[Session],
-    clock: FrozenClock,
-    emulator: SlackEmulator,
-    data_keys: str,
-) -> Iterator[Bot]:
-    ids = northshire(factory, emulator)
-    with running_bot(
-        request, database_url, clock, emulator, data_keys, ids, summary_in_dms=True
-    ) as bot:
-        yield bot
+def summary_in_dms(bot_with: Callable[..., Bot]) -> Bot:
+    return bot_with(summary_in_dms=True)
 
 
 def direct_messages(bot: Bot) -> list[dict]:
@@ -50,13 +34,6 @@ def direct_messages(bot: Bot) -> list[dict]:
 
 def conversation(bot: Bot) -> str:
     return bot.emulator.calls("conversations.create")[0].response["channel"]["id"]
-
-
-def sweep_at(bot: Bot, when: object) -> None:
-    rt = bot.rt
-    bot.clock.set(when)
-    Sweeper(factory=rt.factory, service=rt.service, notifier=rt.notifier, clock=rt.clock).run_once()
-    bot.deliver()
 
 
 def test_direct_messages_leave_the_summary_out_by_default(bot: Bot) -> None:

@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-from bot.flows.sweep import Sweeper
 from bot.messages.dates import as_fallback
 from tests.conftest import london
-from tests.e2e.conftest import Bot
+from tests.e2e.conftest import Bot, sweep_at
 from tests.e2e.test_journey import open_dispute
-
-
-def sweep_at(bot: Bot, when: object) -> None:
-    rt = bot.rt
-    bot.clock.set(when)
-    Sweeper(factory=rt.factory, service=rt.service, notifier=rt.notifier, clock=rt.clock).run_once()
-    bot.deliver()
 
 
 def test_the_final_review_gives_the_next_review_date(bot: Bot) -> None:

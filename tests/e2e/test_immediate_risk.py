@@ -5,15 +5,12 @@ Resolve is not a referral route."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy.orm import Session, sessionmaker
 
-from bot.clock import FrozenClock
-from bot.slack_emulator import SlackEmulator
-from tests.e2e.conftest import Bot, northshire, running_bot
+from tests.e2e.conftest import Bot
 from tests.e2e.test_journey import CHILD, open_dispute
 
 CONTACT = "Northshire MASH on 0300 123 4567 (out of hours 0300 123 4000)"
@@ -22,21 +19,9 @@ NOT_A_REFERRAL = "Resolve is not a referral route"
 
 
 @pytest.fixture
-def bot(
-    request: pytest.FixtureRequest,
-    database_url: str,
-    engine: object,
-    factory: sessionmaker[Session],
-    clock: FrozenClock,
-    emulator: SlackEmulator,
-    data_keys: str,
-) -> Iterator[Bot]:
+def bot(bot_with: Callable[..., Bot]) -> Bot:
     """Northshire's bot with its child protection line set as RESOLVE_CHILD_PROTECTION_CONTACT."""
-    ids = northshire(factory, emulator)
-    with running_bot(
-        request, database_url, clock, emulator, data_keys, ids, child_protection_contact=CONTACT
-    ) as bot:
-        yield bot
+    return bot_with(child_protection_contact=CONTACT)
 
 
 def last_update(bot: Bot) -> dict[str, Any]:

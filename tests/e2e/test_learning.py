@@ -4,19 +4,17 @@ and nothing changes, and `/dispute learning` lists only what is still open."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
 
-from bot.clock import FrozenClock
 from bot.messages import learning as views
 from bot.slack_emulator import SlackEmulator
 from models.audit import AuditEvent
 from models.learning import LearningItem
-from tests.e2e.conftest import Bot, northshire, running_bot
+from tests.e2e.conftest import Bot
 from tests.e2e.test_journey import CHILD, open_dispute
 
 REF = "RPD-2026-0001"
@@ -30,24 +28,11 @@ def committee(emulator: SlackEmulator) -> str:
 
 
 @pytest.fixture
-def bot(
-    request: pytest.FixtureRequest,
-    database_url: str,
-    engine: object,
-    factory: sessionmaker[Session],
-    clock: FrozenClock,
-    emulator: SlackEmulator,
-    data_keys: str,
-    committee: str,
-) -> Iterator[Bot]:
+def bot(request: pytest.FixtureRequest, bot_with: Callable[..., Bot], committee: str) -> Bot:
     """Northshire's bot with the committee channel set as RESOLVE_LEARNING_CHANNEL, or (given
     "admins_channel") as the admins' channel with no learning channel set."""
     setting = getattr(request, "param", "learning_channel")
-    ids = northshire(factory, emulator)
-    with running_bot(
-        request, database_url, clock, emulator, data_keys, ids, **{setting: committee}
-    ) as bot:
-        yield bot
+    return bot_with(**{setting: committee})
 
 
 def resolve(bot: Bot, reference: str = REF, **values: object) -> None:
