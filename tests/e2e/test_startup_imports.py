@@ -11,6 +11,8 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from bot.slack_emulator import SlackEmulator
@@ -34,6 +36,26 @@ NOT_AT_START = (
 )
 
 
+@contextmanager
+def serving(env: dict[str, str], port: int, log: Path, cwd: Path) -> Iterator[None]:
+    """A real `resolve run` process, from the moment it answers /health until it is stopped;
+    everything it writes goes to `log`."""
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"], env=env, stdout=out, stderr=out, cwd=cwd
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while fetch_or_none(f"http://127.0.0.1:{port}/health") is None:
+                assert process.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, "resolve run did not start"
+                time.sleep(0.02)
+            yield
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
 def imported_until_serving(database_url: str, tmp_path: Path) -> set[str]:
     """Every module a real `resolve run` process imported by the time it answers /health."""
     with SlackEmulator() as emulator:
@@ -49,19 +71,8 @@ def imported_until_serving(database_url: str, tmp_path: Path) -> set[str]:
             "PYTHONPROFILEIMPORTTIME": "1",  # Python writes a line to stderr per module imported
         }
         log = tmp_path / "imports.log"
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "bot", "run"], env=env, stdout=out, stderr=out, cwd=tmp_path
-            )
-            try:
-                deadline = time.monotonic() + 60
-                while fetch_or_none(f"http://127.0.0.1:{port}/health") is None:
-                    assert process.poll() is None, log.read_text()
-                    assert time.monotonic() < deadline, "resolve run did not start"
-                    time.sleep(0.02)
-            finally:
-                process.terminate()
-                process.wait(timeout=30)
+        with serving(env, port, log, tmp_path):
+            pass
     lines = log.read_text().splitlines()
     return {line.rsplit("|", 1)[1].strip() for line in lines if line.startswith("import time:")} - {
         "imported package"
@@ -92,19 +103,7 @@ def test_a_database_never_migrated_is_brought_up_to_date_before_serving(tmp_path
             "RESOLVE_BIND": "127.0.0.1",
         }
         log = tmp_path / "run.log"
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "bot", "run"], env=env, stdout=out, stderr=out, cwd=tmp_path
-            )
-            try:
-                deadline = time.monotonic() + 60
-                while fetch_or_none(f"http://127.0.0.1:{port}/health") is None:
-                    assert process.poll() is None, log.read_text()
-                    assert time.monotonic() < deadline, "resolve run did not start"
-                    time.sleep(0.02)
-                ready = fetch_or_none(f"http://127.0.0.1:{port}/ready")
-            finally:
-                process.terminate()
-                process.wait(timeout=30)
+        with serving(env, port, log, tmp_path):
+            ready = fetch_or_none(f"http://127.0.0.1:{port}/ready")
     assert ready == (200, "ready")
     assert "Database schema is up to date." in log.read_text()
