@@ -90,12 +90,15 @@ class Sweeper:
 
     def _remind_batch(self, now: datetime, report: SweepReport) -> bool:
         with transaction(self.factory) as session:
+            # The reminder's dispute is locked with it: a dispute another replica is escalating
+            # is skipped, rather than waited on while that replica waits on its reminders.
             due = session.scalars(
                 select(Reminder)
+                .join(Dispute, Dispute.id == Reminder.dispute_id)
                 .where(Reminder.status == ReminderStatus.PENDING, Reminder.due_at <= now)
                 .order_by(Reminder.due_at, Reminder.id)
                 .limit(self.batch)
-                .with_for_update(skip_locked=True, of=Reminder)
+                .with_for_update(skip_locked=True, of=[Reminder, Dispute])
             ).all()
             for reminder in due:
                 self._handle(session, reminder, now, report)
