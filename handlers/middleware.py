@@ -61,10 +61,16 @@ def refusal(error: Exception) -> str:
 
 
 def resolve_acting(
-    rt: Runtime, client: WebClient, user_id: str, meta: ActionMeta, *, needs_dispute: bool
+    rt: Runtime,
+    client: WebClient,
+    user_id: str,
+    meta: ActionMeta,
+    *,
+    needs_dispute: bool,
+    form: bool = False,
 ) -> Acting:
     """The person, and (when asked) the dispute, or the same refusal as for no such dispute;
-    a button drawn for a stage the dispute has since left is refused, changing nothing."""
+    a button or form drawn for a stage the dispute has since left is refused, changing nothing."""
     with unit_of_work(rt) as session:
         me = directory_person(session, client, user_id)
         if not needs_dispute:
@@ -74,7 +80,7 @@ def resolve_acting(
         if meta.transition is not None and (
             not dispute.is_open or dispute.current_transition.id != meta.transition
         ):
-            raise DomainError(superseded.stale_press(dispute))
+            raise DomainError(superseded.stale_press(dispute, form=form))
         return Acting(me.id, meta, dispute.id)
 
 
@@ -201,7 +207,8 @@ def form_context(rt: Runtime, *, fallback: str, needs_dispute: bool = True) -> M
         def resolve() -> Acting:
             raw = view.get("private_metadata") or rt.settings.protocol
             meta = ActionMeta.decode(raw, form=True)
-            return resolve_acting(rt, client, body["user"]["id"], meta, needs_dispute=needs_dispute)
+            user = body["user"]["id"]
+            return resolve_acting(rt, client, user, meta, needs_dispute=needs_dispute, form=True)
 
         answer = _form_answer(ack, view, fallback)
         if not _into_context(context, rt, answer, resolve, STALE_FORM):

@@ -279,6 +279,7 @@ def stated_timescale_hint(rule: StatedTimescale) -> str:
 def escalate_modal(
     reference: str,
     *,
+    transition: int,
     next_title: str,
     reason: str | None = None,
     by_referral: bool = False,
@@ -303,9 +304,9 @@ def escalate_modal(
             hint=stated_timescale_hint(stated),
         ),
     ]
-    return _modal(
-        ESCALATE, f"{verb} {reference}"[:24], verb, blocks, ActionMeta.for_dispute(reference)
-    )
+    # Bound to the stage it was opened at: submitted after the dispute moved on, it is refused.
+    meta = ActionMeta.for_dispute(reference, transition=transition)
+    return _modal(ESCALATE, f"{verb} {reference}"[:24], verb, blocks, meta)
 
 
 def reflective_modal(reference: str, source: str) -> View:

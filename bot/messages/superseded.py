@@ -53,17 +53,22 @@ def retired(payload: Message, banner: str, reference: str) -> Message:
     return message(f"{reference}: {banner}", kept)
 
 
-def stale_press(dispute: Dispute) -> str:
-    """A button pressed on a message the dispute has moved past: nothing is done."""
+def stale_press(dispute: Dispute, *, form: bool = False) -> str:
+    """A button pressed on a message, or a form submitted, after the dispute moved past the
+    stage it was drawn for: nothing is done."""
     ref = dispute.reference
+    what, since, applies, then = (
+        ("This form", "you opened it", "it no longer applies", "Close it, and use")
+        if form
+        else ("That message", "it was sent", "its buttons no longer apply", "Use")
+    )
     if not dispute.is_open:
         return (
-            f"That message is out of date: {ref} has closed since it was sent, so its buttons "
-            f"no longer apply. Nothing has changed. `/dispute status {ref}` shows how it ended."
+            f"{what} is out of date: {ref} has closed since {since}, so {applies}. Nothing has "
+            f"changed. `/dispute status {ref}` shows how it ended."
         )
     stage = numbered_stage(dispute.protocol_snapshot, dispute.stage_index)
     return (
-        f"That message is out of date: {ref} has moved on to {stage} since it was sent, so "
-        f"its buttons no longer apply. Nothing has changed. Use the latest notice, or "
-        f"`/dispute status {ref}`."
+        f"{what} is out of date: {ref} has moved on to {stage} since {since}, so {applies}. "
+        f"Nothing has changed. {then} the latest notice, or `/dispute status {ref}`."
     )

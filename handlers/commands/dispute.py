@@ -173,6 +173,7 @@ def escalation_view(
     following = rt.service.check_escalation(session, dispute, person)
     return modals.escalate_modal(
         dispute.reference,
+        transition=dispute.current_transition.id,
         next_title=following.title,
         reason=reason,
         by_referral=following.referral_only,

@@ -229,7 +229,7 @@ def test_generated_form_submissions_never_fail_and_invalid_ones_change_nothing(
         for callback, view in (
             (modals.OPEN, modals.open_modal(bot.rt.catalog.get(bot.rt.settings.protocol))),
             (modals.LOG, modals.log_modal(REF)),
-            (modals.ESCALATE, modals.escalate_modal(REF, next_title="Stage 2")),
+            (modals.ESCALATE, modals.escalate_modal(REF, transition=1, next_title="Stage 2")),
             (modals.RESOLVE, modals.resolve_modal(REF)),
         )
     }

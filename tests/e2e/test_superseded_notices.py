@@ -117,6 +117,35 @@ def test_a_press_on_a_superseded_copy_is_answered_and_changes_nothing(bot: Bot) 
     assert stage(bot) == 1
 
 
+def test_an_escalation_form_opened_before_the_dispute_moved_on_is_refused(
+    bot: Bot, sweeper: Sweeper
+) -> None:
+    """A manager opens the escalate form at Stage 1; the stage lapses before they submit. The
+    form must not move the dispute on a second time: it is refused beside its first field."""
+    open_dispute(bot)  # Monday 23 November 10:00, Stage 1
+    bot.slack.command(bot.ids["pol_dc"], f"escalate {REF} No agreement")
+    form = bot.emulator.views_opened()[-1]
+    sweep_at(bot, sweeper, london(2026, 11, 30, 17, 0))  # Stage 1 lapses: now Stage 2
+    assert stage(bot) == 1
+    events = audit_count(bot)
+
+    reply = bot.slack.submit(bot.ids["pol_dc"], form, {"reason": "Still no agreement"})
+
+    assert reply.status == 200
+    said = reply.json()["errors"]["reason"]
+    assert said == (
+        f"This form is out of date: {REF} has moved on to Stage 2 of 5: First line managers "
+        "since you opened it, so it no longer applies. Nothing has changed. Close it, and use "
+        f"the latest notice, or `/dispute status {REF}`."
+    )
+    bot.deliver()
+    assert audit_count(bot) == events and stage(bot) == 1
+    bot.slack.command(bot.ids["pol_dc"], f"escalate {REF} No agreement")
+    fresh = bot.emulator.views_opened()[-1]
+    assert bot.slack.submit(bot.ids["pol_dc"], fresh, {"reason": "Still"}).body == ""
+    assert stage(bot) == 2
+
+
 def test_closing_redraws_the_notices_and_refuses_stale_presses(bot: Bot) -> None:
     open_dispute(bot)
     escalate(bot, 1)
