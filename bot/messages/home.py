@@ -13,6 +13,7 @@ from typing import Any
 from bot.messages.blocks import (
     SECTION_LIMIT,
     Block,
+    actions,
     button,
     clip,
     context,
@@ -29,6 +30,14 @@ from bot.messages.disputes import (
     parties,
     stage_label,
 )
+from bot.messages.list_paging import (
+    GROUP_TITLES,
+    LIST_ALL,
+    LIST_NEXT,
+    LIST_PREVIOUS,
+    Group,
+    ListPage,
+)
 from bot.working_days import WorkingCalendar
 from models.dispute import Dispute, StageNotice
 from models.my_disputes import MyDisputes, protocols_of, total_of
@@ -43,7 +52,7 @@ NOTHING_WAITING = "Nothing is waiting for you."
 NO_OPEN = "You have no open disputes."
 
 
-class _Labels:
+class Labels:
     """The short labels a page repeats for each dispute.
 
     Protocols come from what the page's queries decoded; a dispute they did not cover reads
@@ -77,6 +86,12 @@ class _Labels:
         """'• *RPD-2026-0001* · Stage 2 of 5: First line managers · deadline ...'."""
         return f"• *{dispute.reference}* · {self.stage(dispute)} · {self.deadline(dispute)}"
 
+    def awaiting_line(self, notice: StageNotice) -> str:
+        """'• *RPD-2026-0001* · Stage 1 of 5: Practitioners · acknowledge by ...'."""
+        dispute = notice.transition.dispute
+        due = when(self.calendar, self.acknowledgement_due(notice))
+        return f"• *{dispute.reference}* · {self.stage(dispute)} · acknowledge by {due}"
+
 
 def _plural(count: int, word: str) -> str:
     return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
@@ -86,7 +101,7 @@ def _more(hidden: int) -> Block:
     return context(f"and {hidden:,} more: use `/dispute list`")
 
 
-def _packed(lines: list[str], title: str | None = None) -> list[Block]:
+def packed(lines: list[str], title: str | None = None) -> list[Block]:
     """The lines (under a bold title) in as few sections as the 3000-character limit allows."""
     chunks: list[str] = []
     for line in [f"*{title}*", *lines] if title else lines:
@@ -102,7 +117,7 @@ def _capped(lines: list[str], limit: int, total: int) -> tuple[list[str], int]:
     return lines[:limit], max(total - min(limit, len(lines)), 0)
 
 
-def _awaiting_item(notice: StageNotice, labels: _Labels, now: datetime) -> Block:
+def _awaiting_item(notice: StageNotice, labels: Labels, now: datetime) -> Block:
     """One notice with its own Acknowledge button, so nobody has to find the original message."""
     dispute = notice.transition.dispute
     due = labels.acknowledgement_due(notice)
@@ -135,9 +150,9 @@ def _protocols(my: MyDisputes, *more: list[Dispute]) -> dict[int, Protocol]:
 
 def _groups(my: MyDisputes) -> list[tuple[str, list[Dispute]]]:
     return [
-        ("You raised", my.raised),
-        ("You are the counterpart", my.counterpart),
-        ("Escalated to you", my.involved),
+        (GROUP_TITLES["raised"], my.raised),
+        (GROUP_TITLES["counterpart"], my.counterpart),
+        (GROUP_TITLES["involved"], my.involved),
     ]
 
 
@@ -145,7 +160,7 @@ def home_view(
     my: MyDisputes, upcoming: list[Dispute], *, calendar: WorkingCalendar, now: datetime
 ) -> dict[str, Any]:
     """The Home tab for one person: what to acknowledge, what is open, what falls due soon."""
-    labels = _Labels(calendar, _protocols(my, upcoming))
+    labels = Labels(calendar, _protocols(my, upcoming))
     blocks: list[Block] = [
         header("Your professional differences"),
         context(
@@ -168,7 +183,7 @@ def home_view(
             lines, hidden = _capped(
                 [labels.line(d) for d in disputes], HOME_ITEMS, total_of(disputes)
             )
-            blocks += _packed(lines, title)
+            blocks += packed(lines, title)
             if hidden:
                 blocks.append(_more(hidden))
 
@@ -183,38 +198,35 @@ def home_view(
         HOME_ITEMS,
         total_of(upcoming),
     )
-    blocks += _packed(lines) or [section(f"No deadlines in the next {UPCOMING_WINDOW.days} days.")]
+    blocks += packed(lines) or [section(f"No deadlines in the next {UPCOMING_WINDOW.days} days.")]
     if hidden:
         blocks.append(_more(hidden))
     return {"type": "home", "blocks": blocks}
 
 
 def list_message(my: MyDisputes, *, calendar: WorkingCalendar) -> Message:
-    """The `/dispute list` reply: the same groups as the Home tab, as lines of text."""
-    labels = _Labels(calendar, _protocols(my))
+    """The `/dispute list` reply: the same groups as the Home tab, as lines of text; a group
+    longer than the reply shows ends with a button to page through the rest."""
+    labels = Labels(calendar, _protocols(my))
     text = (
         f"You have {_plural(my.open_count, 'open dispute')}; "
         f"{total_of(my.awaiting):,} waiting for your acknowledgement."
     )
     blocks: list[Block] = [header("Your open disputes")]
-    groups: list[tuple[str, list[str]]] = [
-        (
-            "Waiting for your acknowledgement",
-            [
-                f"• *{n.transition.dispute.reference}* · {labels.stage(n.transition.dispute)} · "
-                f"acknowledge by {when(calendar, labels.acknowledgement_due(n))}"
-                for n in my.awaiting
-            ],
-        ),
-        *((title, [labels.line(d) for d in disputes]) for title, disputes in _groups(my)),
+    groups: list[tuple[Group, list[str], int]] = [
+        ("awaiting", [labels.awaiting_line(n) for n in my.awaiting], total_of(my.awaiting)),
+        ("raised", [labels.line(d) for d in my.raised], total_of(my.raised)),
+        ("counterpart", [labels.line(d) for d in my.counterpart], total_of(my.counterpart)),
+        ("involved", [labels.line(d) for d in my.involved], total_of(my.involved)),
     ]
-    totals = [total_of(my.awaiting), *(total_of(disputes) for _, disputes in _groups(my))]
-    for (title, all_lines), total in zip(groups, totals, strict=True):
+    for group, all_lines, total in groups:
         if all_lines:
             lines, hidden = _capped(all_lines, LIST_ITEMS, total)
+            blocks += packed(lines, GROUP_TITLES[group])
             if hidden:
-                lines.append(f"…and {hidden:,} more. See the Resolve App Home tab.")
-            blocks += _packed(lines, title)
+                more = section(f"…and {hidden:,} more.")
+                more["accessory"] = _next_button(group, 2, hidden)
+                blocks.append(more)
     if len(blocks) == 1:
         blocks.append(section(f"{NO_OPEN} {NOTHING_WAITING}"))
     blocks.append(
@@ -224,3 +236,32 @@ def list_message(my: MyDisputes, *, calendar: WorkingCalendar) -> Message:
         )
     )
     return message(text, blocks)
+
+
+def _next_button(group: Group, page: int, left: int) -> dict[str, Any]:
+    """'Next 50' (or fewer, on the last page) to page `page` of the group."""
+    value = ListPage(group=group, page=page).encode()
+    return button(f"Next {min(left, LIST_ITEMS):,}", LIST_NEXT, value)
+
+
+def group_page(group: Group, rows: list[Any], page: int, *, calendar: WorkingCalendar) -> Message:
+    """One page of one `/dispute list` group, with buttons to the pages either side and back
+    to the whole list. `rows` are that page's notices (awaiting) or disputes, counted whole."""
+    labels = Labels(calendar, protocols_of(rows))
+    title, total = GROUP_TITLES[group], total_of(rows)
+    first, last = (page - 1) * LIST_ITEMS + 1, (page - 1) * LIST_ITEMS + len(rows)
+    if rows:
+        text = f"{title}: {first:,}–{last:,} of {total:,}, soonest deadline first."
+        line = labels.awaiting_line if group == "awaiting" else labels.line
+        blocks = [header(title), context(text), *packed([line(r) for r in rows])]
+    else:  # the disputes that filled this page have closed or moved since
+        text = f"{title}: nothing on this page any more."
+        blocks = [header(title), section(f"{text} The whole list shows what is open now.")]
+    buttons = []
+    if page > 1:
+        back = ListPage(group=group, page=page - 1).encode()
+        buttons.append(button(f"Previous {LIST_ITEMS}", LIST_PREVIOUS, back))
+    if rows and last < total:
+        buttons.append(_next_button(group, page + 1, total - last))
+    buttons.append(button("Back to the whole list", LIST_ALL, "all"))
+    return message(text, [*blocks, actions(*buttons)])

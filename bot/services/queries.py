@@ -49,9 +49,10 @@ def _member_of(person: Person) -> Select[tuple[int]]:
     return select(DisputeMember.dispute_id).where(DisputeMember.person_id == person.id)
 
 
-def _first(conditions: Conditions, limit: int | None) -> Select[tuple[int]]:
-    """The ids of the first `limit` listed disputes meeting `conditions`, soonest first."""
-    chosen = select(_Listed.id).where(*conditions).order_by(*_soonest(_Listed))
+def _first(conditions: Conditions, limit: int | None, offset: int = 0) -> Select[tuple[int]]:
+    """The ids of `limit` listed disputes meeting `conditions`, soonest first, after skipping
+    the first `offset` (a later page of a long list)."""
+    chosen = select(_Listed.id).where(*conditions).order_by(*_soonest(_Listed)).offset(offset)
     return chosen if limit is None else chosen.limit(limit)
 
 
@@ -84,10 +85,10 @@ def _disputes(session: Session, chosen: Select[tuple[int]], total: int) -> Cappe
 
 
 def awaiting_acknowledgement(
-    session: Session, person: Person, *, limit: int | None = None
+    session: Session, person: Person, *, limit: int | None = None, offset: int = 0
 ) -> Capped[StageNotice]:
     """Notices on the current stage of open disputes that `person` has not acknowledged, soonest
-    deadline first: the first `limit` of them, and how many there are in all.
+    deadline first: `limit` of them after the first `offset`, and how many there are in all.
 
     A notice from a stage the dispute has since left no longer asks anything of anyone. A person
     has at most one notice per stage, so choosing the disputes chooses the notices.
@@ -112,7 +113,7 @@ def awaiting_acknowledgement(
         select(StageNotice, _SNAPSHOT)
         .join(StageNotice.transition)
         .join(StageTransition.dispute)
-        .where(*waiting, StageNotice.dispute_id.in_(_first(among, limit)))
+        .where(*waiting, StageNotice.dispute_id.in_(_first(among, limit, offset)))
         .options(
             dispute.load_only(*_LINE, Dispute.raiser_id, Dispute.counterpart_id),
             dispute.joinedload(Dispute.raiser).joinedload(Person.agency),
@@ -124,14 +125,19 @@ def awaiting_acknowledgement(
     return Capped([notice for notice, _ in rows], total, protocols)
 
 
-def my_disputes(session: Session, person: Person, *, limit: int | None = None) -> MyDisputes:
-    """`person`'s open disputes by their part in each, soonest deadline first: how many each
-    group holds, in one query, and the first `limit` of each."""
-    part = case(
+def _part(person: Person) -> ColumnElement[str]:
+    """How `person` is part of a listed dispute: the group it is listed under."""
+    return case(
         (_Listed.raiser_id == person.id, "raised"),
         (_Listed.counterpart_id == person.id, "counterpart"),
         else_="involved",
     )
+
+
+def my_disputes(session: Session, person: Person, *, limit: int | None = None) -> MyDisputes:
+    """`person`'s open disputes by their part in each, soonest deadline first: how many each
+    group holds, in one query, and the first `limit` of each."""
+    part = _part(person)
     among = _open_among(_member_of(person))
     totals = dict(session.execute(select(part, func.count()).where(*among).group_by(part)).all())
     groups = {
@@ -146,6 +152,16 @@ def my_disputes(session: Session, person: Person, *, limit: int | None = None) -
         involved=groups["involved"],
         awaiting=awaiting_acknowledgement(session, person, limit=limit),
     )
+
+
+def my_group(
+    session: Session, person: Person, group: str, *, limit: int, offset: int
+) -> Capped[Dispute]:
+    """One group of `person`'s open disputes ("raised", "counterpart" or "involved"): `limit`
+    of them after the first `offset`, soonest deadline first, and how many it holds."""
+    among = (*_open_among(_member_of(person)), _part(person) == group)
+    total = _count(session, among)
+    return _disputes(session, _first(among, limit, offset), total) if total else Capped()
 
 
 def upcoming_deadlines(
