@@ -2,8 +2,8 @@
 
 Each dispute is seen as it stood at the period's end: only stage transitions, acknowledgements
 and resolutions before then count. Counts are grouped in SQL; the only rows read one per dispute
-are narrow tuples (two instants for time to resolution, one row for the CSV), never the
-disputes' protocol snapshots, which are loaded once per protocol for labels.
+are narrow tuples (two instants for time to resolution, one row for the CSV). Labels come from one
+protocol snapshot per protocol key.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, aliased
 from models.directory import Agency
 from models.dispute import Dispute, NoticeKind, Resolution, StageNotice, StageTransition, Trigger
 from models.protocol import Protocol
-from models.snapshots import protocol_from_snapshot
+from models.snapshots import stored_snapshot
 
 PAIR_LIMIT = 12
 
@@ -68,10 +68,10 @@ def labels(session: Session, window: Window) -> dict[str, Protocol]:
     newest = (
         select(func.max(Dispute.id)).where(window.opened()).group_by(Dispute.protocol_key)
     ).subquery()
-    documents = session.execute(
-        select(Dispute.protocol_key, Dispute.protocol).where(Dispute.id.in_(select(newest)))
+    hashes = session.execute(
+        select(Dispute.protocol_key, Dispute.protocol_hash).where(Dispute.id.in_(select(newest)))
     )
-    return {key: protocol_from_snapshot(document) for key, document in documents}
+    return {key: stored_snapshot(session, digest) for key, digest in hashes}
 
 
 def grouped(session: Session, window: Window, *columns: Any) -> list[tuple[Any, ...]]:
@@ -247,7 +247,7 @@ def dispute_rows(session: Session, window: Window) -> Iterator[Any]:
         .outerjoin(Resolution, window.resolution())
         .where(window.opened())
         # An expression, so SQLite sorts the period's rows read from ix_disputes_opened rather
-        # than walking the reference index and every dispute's wide row, snapshot and all.
+        # than walking the reference index and looking up every dispute's row from it.
         .order_by(Dispute.reference.concat(""))
     )
     yield from session.execute(statement.execution_options(yield_per=1000))
