@@ -20,6 +20,7 @@ from models.outbox import OutboxMessage
 from models.procedures import CategoryAnswer, RecordAnswer, ReflectiveRequest
 from models.schedule import DigestRun, Reminder
 from models.seen_request import SeenRequest
+from models.snapshots import ProtocolSnapshot
 from models.statistics import DisputeStatistic
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "LearningItem",
     "OutboxMessage",
     "Person",
+    "ProtocolSnapshot",
     "RecordAnswer",
     "ReferenceCounter",
     "ReflectiveRequest",

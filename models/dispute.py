@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -17,13 +16,13 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from models.base import Base, JSONDocument, UTCDateTime
 from models.directory import Agency, Person
 from models.encrypted import EncryptedText
 from models.protocol import Protocol
-from models.snapshots import protocol_from_snapshot
+from models.snapshots import stored_snapshot
 
 
 class DisputeStatus(StrEnum):
@@ -63,10 +62,10 @@ class Dispute(Base):
     __tablename__ = "disputes"
     # The sweep asks for open disputes due by now: equality then range, so its cost follows what
     # is due, not how many disputes are stored. The digests and the partnership report read the
-    # disputes opened or open in a period from ix_disputes_opened alone: on SQLite the snapshot
-    # stored before these columns spills into overflow pages, which reading the row would walk.
+    # disputes opened or open in a period from ix_disputes_opened alone, a fifth of the rows'
+    # size: they never need the encrypted child reference and summary that fill most of a row.
     # The Home tab and `/dispute list` rank one person's open disputes (status, then their ids)
-    # by deadline and party from the listing index alone, whatever each row's snapshot weighs.
+    # by deadline and party from the listing index alone.
     __table_args__ = (
         Index("ix_disputes_due", "status", "deadline_at"),
         Index("ix_disputes_listed", "status", "id", "deadline_at", "raiser_id", "counterpart_id"),
@@ -87,9 +86,9 @@ class Dispute(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     protocol_key: Mapped[str] = mapped_column(String(64))
-    # Several KB of JSON per row: loaded on first use, or up front with undefer() where a query
-    # knows its rows need it, so counting and listing disputes never reads it.
-    protocol: Mapped[dict[str, Any]] = mapped_column(JSONDocument, deferred=True)
+    # The protocol as it was when the dispute opened, stored once in protocol_snapshots for every
+    # dispute that shares it: the row holds only its hash, so it stays narrow.
+    protocol_hash: Mapped[str] = mapped_column(ForeignKey("protocol_snapshots.hash"))
     category: Mapped[str] = mapped_column(String(64))
     urgency: Mapped[str] = mapped_column(String(64))
     raiser_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
@@ -140,14 +139,9 @@ class Dispute(Base):
     def protocol_snapshot(self) -> Protocol:
         """The protocol as it was when the dispute opened, whatever the file says now.
 
-        Kept on the instance with the document it came from, so a page that reads it for every
-        line hashes each dispute's snapshot once.
+        Parsed once per process by its hash: after the first time, reading it costs no query.
         """
-        document = self.protocol
-        kept = self.__dict__.get("_parsed_snapshot")
-        if kept is None or kept[0] is not document:
-            kept = self.__dict__["_parsed_snapshot"] = (document, protocol_from_snapshot(document))
-        return kept[1]
+        return stored_snapshot(object_session(self), self.protocol_hash)
 
     @property
     def is_open(self) -> bool:

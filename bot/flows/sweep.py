@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload, sessionmaker, undefer
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from bot.clock import Clock
 from bot.database import transaction
@@ -69,7 +69,6 @@ class Sweeper:
                 select(Dispute)
                 .where(Dispute.status == DisputeStatus.OPEN, Dispute.deadline_at <= now)
                 .options(
-                    undefer(Dispute.protocol),  # escalating reads each one's protocol
                     selectinload(Dispute.transitions).selectinload(StageTransition.notices),
                     selectinload(Dispute.members),
                 )

@@ -6,9 +6,8 @@ closed, its stage transitions and acknowledgements), so nothing that happened af
 shows, however late the digest is sent.
 
 However many disputes are stored, the digest reads a fixed number of queries, each returning
-either counts or at most `LIST_LIMIT` rows; only the disputes shown are loaded as objects, with
-their protocol snapshots. Labels come from one snapshot per protocol: the one its newest dispute
-in the tally kept.
+either counts or at most `LIST_LIMIT` rows; only the disputes shown are loaded as objects. Labels
+come from one snapshot per protocol: the one its newest dispute in the tally kept.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ from sqlalchemy import (
     select,
     union,
 )
-from sqlalchemy.orm import Session, aliased, joinedload, undefer
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from bot.messages.digests import LIST_LIMIT
 from models.audit import AuditEvent
@@ -42,13 +41,9 @@ from models.dispute import (
     Trigger,
 )
 from models.protocol import Protocol
-from models.snapshots import protocol_from_snapshot
+from models.snapshots import stored_snapshot
 
-_SHOWN = (
-    joinedload(Dispute.raiser_agency),
-    joinedload(Dispute.counterpart_agency),
-    undefer(Dispute.protocol),
-)
+_SHOWN = (joinedload(Dispute.raiser_agency), joinedload(Dispute.counterpart_agency))
 
 
 @dataclass(frozen=True)
@@ -284,9 +279,11 @@ def activity(session: Session, since: datetime, until: datetime) -> dict[str, in
 def snapshots(session: Session, newest: dict[str, int]) -> dict[str, Protocol]:
     """Each protocol key's snapshot as its newest dispute kept it, parsed once per process."""
     return {
-        key: protocol_from_snapshot(document)
-        for key, document in session.execute(
-            select(Dispute.protocol_key, Dispute.protocol).where(Dispute.id.in_(newest.values()))
+        key: stored_snapshot(session, digest)
+        for key, digest in session.execute(
+            select(Dispute.protocol_key, Dispute.protocol_hash).where(
+                Dispute.id.in_(newest.values())
+            )
         )
     }
 

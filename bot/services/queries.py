@@ -2,34 +2,32 @@
 
 Each list is counted and capped in SQL: a count, then the first rows soonest deadline first,
 so a page costs a fixed number of round trips and a bounded number of rows however many
-disputes the person has. Counting and choosing read `ix_disputes_listed` alone: on SQLite a
-dispute's row carries its protocol snapshot, several KB spilling onto overflow pages, and
-reading a column past it for a thousand disputes costs more than the rest of the page. A capped
-"first rows" query also lets SQLite keep only that many while sorting, where ranking every row
-with window functions sorts them all.
+disputes the person has. Counting and choosing read `ix_disputes_listed` alone, never the
+disputes' rows. A capped "first rows" query also lets SQLite keep only that many while sorting,
+where ranking every row with window functions sorts them all. Each listed dispute's protocol
+comes from its snapshot's hash, parsed once per process.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Text, case, cast, func, select
+from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Load, Session, aliased, contains_eager
 
 from models.directory import Person
 from models.dispute import Dispute, DisputeMember, DisputeStatus, StageNotice, StageTransition
 from models.my_disputes import Capped, MyDisputes
 from models.protocol import Protocol
-from models.snapshots import protocol_from_snapshot
+from models.snapshots import stored_snapshot
 
 # The disputes a list counts and chooses from; the rows it shows are loaded apart.
 _Listed = aliased(Dispute, name="listed")
 # What a line on either page shows; the wide and encrypted columns stay unread.
 _LINE = (Dispute.reference, Dispute.stage_index, Dispute.deadline_at, Dispute.status)
-_SNAPSHOT = cast(Dispute.protocol, Text).label("snapshot")
+_SNAPSHOT = Dispute.protocol_hash.label("snapshot")
 
 Conditions = tuple[ColumnElement[bool], ...]
 
@@ -60,16 +58,9 @@ def _count(session: Session, conditions: Conditions) -> int:
     return session.scalar(select(func.count()).select_from(_Listed).where(*conditions)) or 0
 
 
-def _protocols(rows: Iterable[tuple[int, str]]) -> dict[int, Protocol]:
-    """Each dispute's protocol snapshot by dispute id, each distinct snapshot decoded once: a
-    page's disputes mostly share one or two, so decoding per row would cost more than the SQL."""
-    parsed: dict[str, Protocol] = {}
-    protocols = {}
-    for dispute_id, text in rows:
-        if text not in parsed:
-            parsed[text] = protocol_from_snapshot(json.loads(text))
-        protocols[dispute_id] = parsed[text]
-    return protocols
+def _protocols(session: Session, rows: Iterable[tuple[int, str]]) -> dict[int, Protocol]:
+    """Each dispute's protocol snapshot by dispute id, from the snapshots' hashes."""
+    return {dispute_id: stored_snapshot(session, digest) for dispute_id, digest in rows}
 
 
 def _disputes(session: Session, chosen: Select[tuple[int]], total: int) -> Capped[Dispute]:
@@ -80,7 +71,7 @@ def _disputes(session: Session, chosen: Select[tuple[int]], total: int) -> Cappe
         .options(Load(Dispute).load_only(*_LINE))
         .order_by(*_soonest(Dispute))
     ).all()
-    protocols = _protocols((dispute.id, snapshot) for dispute, snapshot in rows)
+    protocols = _protocols(session, [(dispute.id, digest) for dispute, digest in rows])
     return Capped([dispute for dispute, _ in rows], total, protocols)
 
 
@@ -121,7 +112,7 @@ def awaiting_acknowledgement(
         )
         .order_by(*_soonest(Dispute))
     ).all()
-    protocols = _protocols((notice.dispute_id, snapshot) for notice, snapshot in rows)
+    protocols = _protocols(session, [(notice.dispute_id, digest) for notice, digest in rows])
     return Capped([notice for notice, _ in rows], total, protocols)
 
 

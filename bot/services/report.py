@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Row
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 from bot.messages.disputes import numbered_stage, theme_label
 from bot.services import report_facts as facts
 from bot.working_days import WorkingCalendar
-from models.dispute import Dispute, Outcome, Resolution, Trigger
+from models.dispute import Outcome
 from models.protocol import Protocol
 
 OPEN = "Open"
@@ -113,6 +114,32 @@ def _learning(themes: dict[str, list[int]]) -> list[tuple[str, int, int]]:
     ]
 
 
+@cache
+def _outcome(result: str | None) -> str:
+    return Outcome(result).label if result else OPEN
+
+
+class _Labels:
+    """A period's protocol labels, each worked out once however many rows repeat it."""
+
+    def __init__(self, protocols: dict[str, Protocol]) -> None:
+        self.protocols = protocols
+        self._themes: dict[tuple[str, str], str] = {}
+        self._stages: dict[tuple[str, int], str] = {}
+
+    def theme(self, key: str, category: str) -> str:
+        found = self._themes.get((key, category))
+        if found is None:
+            found = self._themes[key, category] = theme_label(self.protocols[key], category)
+        return found
+
+    def stage(self, key: str, index: int) -> str:
+        found = self._stages.get((key, index))
+        if found is None:
+            found = self._stages[key, index] = numbered_stage(self.protocols[key], index)
+        return found
+
+
 class ReportService:
     """Works out the report's figures and rows for a period, reading only."""
 
@@ -128,21 +155,16 @@ class ReportService:
     def figures(self, session: Session, first_day: date, last_day: date) -> ReportFigures:
         window = self.window(first_day, last_day)
         protocols = facts.labels(session, window)
-        counts = facts.grouped(
-            session,
-            window,
-            Dispute.protocol_key,
-            Dispute.category,
-            window.stage_reached(),
-            Resolution.outcome,
-            Resolution.learning.is_not(None),
-            Resolution.refer_to_partnership,
-        )
+        counts = facts.grouped(session, window)
         categories: dict[str, int] = {}
         stages: dict[tuple[str, int], int] = {}
         outcomes: dict[str, int] = {}
         learning: dict[str, list[int]] = {}
-        for key, category, index, result, learned, referred, n in counts:
+        escalations = [0, 0, 0, 0]  # by lapse: moves, disputes; by hand: moves, disputes
+        total = 0
+        for key, category, index, result, learned, referred, n, *moves in counts:
+            total += n
+            escalations = [a + b for a, b in zip(escalations, moves, strict=True)]
             protocol = protocols[key]
             label = theme_label(protocol, category)
             categories[label] = categories.get(label, 0) + n
@@ -155,11 +177,10 @@ class ReportService:
         pairs, pair_count = facts.agency_pairs(session, window)
         spans = facts.resolution_spans(session, window)
         acknowledged = facts.acknowledgements(session, window)
-        escalations = facts.escalation_totals(session, window)
         return ReportFigures(
             first_day=first_day,
             last_day=last_day,
-            total=sum(row[-1] for row in counts),
+            total=total,
             categories=_ranked(categories),
             pairs=pairs,
             pair_count=pair_count,
@@ -181,8 +202,8 @@ class ReportService:
                 [self.calendar.working_hours_between(a, b) for a, b in acknowledged if b]
             ),
             unacknowledged=sum(1 for _, b in acknowledged if b is None),
-            lapse_escalations=escalations.get(Trigger.LAPSED.value, (0, 0)),
-            hand_escalations=escalations.get(Trigger.MANUAL.value, (0, 0)),
+            lapse_escalations=(escalations[0], escalations[1]),
+            hand_escalations=(escalations[2], escalations[3]),
             learning=_learning(learning),
         )
 
@@ -194,50 +215,58 @@ class ReportService:
     def lines(self, session: Session, first_day: date, last_day: date) -> Iterator[DisputeLine]:
         """The CSV's rows, a thousand disputes at a time."""
         window = self.window(first_day, last_day)
-        protocols = facts.labels(session, window)
-        batch: list[Row[Any]] = []
-        for row in facts.dispute_rows(session, window):
-            batch.append(row)
-            if len(batch) == 1000:
-                yield from self._lines(session, window, protocols, batch)
-                batch = []
-        yield from self._lines(session, window, protocols, batch)
+        labels = _Labels(facts.labels(session, window))
+        for rows in facts.dispute_rows(session, window):
+            yield from self._lines(session, window, labels, rows)
 
     def _lines(
         self,
         session: Session,
         window: facts.Window,
-        protocols: dict[str, Protocol],
-        rows: list[Row[Any]],
+        labels: _Labels,
+        rows: Sequence[Row[Any]],
     ) -> Iterator[DisputeLine]:
-        if not rows:
-            return
         acks = facts.acknowledgement_by_dispute(session, window, [r.id for r in rows])
-        for r in rows:
-            protocol = protocols[r.protocol_key]
-            hours = [self.calendar.working_hours_between(a, b) for a, b in acks.get(r.id, [])]
+        day, calendar = self._day, self.calendar
+        for (
+            dispute_id,
+            reference,
+            key,
+            category,
+            urgency,
+            raiser,
+            counterpart,
+            opened_at,
+            stage,
+            outcome,
+            resolved_at,
+            lapsed,
+            by_hand,
+            unacknowledged,
+            learning,
+            referred,
+        ) in rows:  # unpacked by position: reading 16 columns by name costs more than the row
+            hours = [calendar.working_hours_between(a, b) for a, b in acks.get(dispute_id, [])]
             yield DisputeLine(
-                reference=r.reference,
-                protocol=protocol.name,
-                category=theme_label(protocol, r.category),
-                urgency=r.urgency,
-                raiser_agency=r.raiser,
-                counterpart_agency=r.counterpart,
-                opened=self._day(r.opened_at),
-                stage_reached=numbered_stage(protocol, r.stage),
-                outcome=Outcome(r.outcome).label if r.outcome else OPEN,
-                closed=self._day(r.resolved_at) if r.resolved_at else "",
+                reference=reference,
+                protocol=labels.protocols[key].name,
+                category=labels.theme(key, category),
+                urgency=urgency,
+                raiser_agency=raiser,
+                counterpart_agency=counterpart,
+                opened=day(opened_at),
+                stage_reached=labels.stage(key, stage),
+                outcome=_outcome(outcome),
+                closed=day(resolved_at) if resolved_at else "",
                 working_days_to_resolution=(
-                    self.calendar.working_days_between(r.opened_at, r.resolved_at)
-                    if r.resolved_at
-                    else None
+                    calendar.working_days_between(opened_at, resolved_at) if resolved_at else None
                 ),
-                escalations_by_lapse=r.lapsed,
-                escalations_by_hand=r.by_hand,
+                escalations_by_lapse=lapsed,
+                escalations_by_hand=by_hand,
                 slowest_acknowledgement_working_hours=round(max(hours), 1) if hours else None,
-                unacknowledged_notices=r.unacknowledged,
-                learning_recorded=bool(r.learning),
-                referred_to_partnership=bool(r.refer_to_partnership),
+                unacknowledged_notices=unacknowledged,
+                learning_recorded=bool(learning),
+                referred_to_partnership=bool(referred),
             )
 
     def _day(self, instant: datetime) -> str:

@@ -77,7 +77,7 @@ def _month(calendar: WorkingCalendar, instant: datetime | None) -> date | None:
 
 def statistic(dispute: Dispute, *, now: datetime, calendar: WorkingCalendar) -> DisputeStatistic:
     """What the partnership may keep: no reference, person, child or text; months, not days."""
-    stages = dispute.protocol["stages"]
+    stages = dispute.protocol_snapshot.stages
     resolution = dispute.resolution
     opened = _month(calendar, dispute.opened_at)
     assert opened is not None
@@ -87,7 +87,7 @@ def statistic(dispute: Dispute, *, now: datetime, calendar: WorkingCalendar) -> 
         urgency=dispute.urgency,
         raiser_agency=dispute.raiser_agency.key,
         counterpart_agency=dispute.counterpart_agency.key,
-        stage_reached=stages[dispute.stage_index]["key"],
+        stage_reached=stages[dispute.stage_index].key,
         escalations=max(len(dispute.transitions) - 1, 0),
         outcome=resolution.outcome if resolution else None,
         referred_to_partnership=bool(resolution and resolution.refer_to_partnership),

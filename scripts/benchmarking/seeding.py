@@ -27,6 +27,7 @@ from models.dispute import (
     Trigger,
 )
 from models.schedule import Reminder, ReminderKind, ReminderStatus
+from models.snapshots import keep_snapshot
 from models.timescale import parse_timescale
 
 CHUNK = 2000
@@ -62,7 +63,8 @@ class Seeder:
         protocol = rt.catalog.get(PROTOCOL)
         assert protocol is not None
         self.protocol = protocol
-        self.snapshot = protocol.model_dump(mode="json")
+        with transaction(rt.factory) as session:
+            self.snapshot = keep_snapshot(session, protocol.model_dump(mode="json"))
         self.categories = [c.key for c in protocol.categories]
         self.rng = random.Random(2026)
         self.number = 0
@@ -99,7 +101,7 @@ class Seeder:
             row={
                 "reference": f"RPD-{entered[0].year}-{number:06d}",
                 "protocol_key": PROTOCOL,
-                "protocol": self.snapshot,
+                "protocol_hash": self.snapshot,
                 "category": self.categories[number % len(self.categories)],
                 "urgency": "standard",
                 "raiser_id": raiser,

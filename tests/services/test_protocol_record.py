@@ -21,6 +21,7 @@ from models.directory import Person
 from models.dispute import Dispute
 from models.procedures import RecordAnswer
 from models.protocol import Protocol, RecordFill
+from models.snapshots import ProtocolSnapshot, keep_snapshot
 from tests.conftest import london
 
 CHILD = "CS-104233"
@@ -248,7 +249,8 @@ def test_every_fill_reads_the_dispute_open_and_closed(
         | ({"ask_at": "resolution"} if fill == RecordFill.ASKED else {})
         for fill in RecordFill
     ]
-    dispute.protocol = {**dispute.protocol, "record_fields": fields}
+    document = session.get(ProtocolSnapshot, dispute.protocol_hash).document
+    dispute.protocol_hash = keep_snapshot(session, {**document, "record_fields": fields})
     session.flush()
 
     def shown() -> dict[str, str]:

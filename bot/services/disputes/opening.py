@@ -13,6 +13,7 @@ from bot.services.references import next_reference
 from models.directory import Person
 from models.dispute import Dispute, DisputeStatus, Trigger
 from models.protocol import Protocol, Urgency
+from models.snapshots import keep_snapshot
 
 CHILD_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{2,31}$")
 
@@ -64,7 +65,7 @@ class OpeningService(StageService):
         dispute = Dispute(
             reference=next_reference(session, year=self.calendar.local(now).year),
             protocol_key=protocol.key,
-            protocol=protocol.model_dump(mode="json"),
+            protocol_hash=keep_snapshot(session, protocol.model_dump(mode="json")),
             category=category,
             urgency=chosen.key,
             raiser=raiser,
