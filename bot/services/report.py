@@ -140,6 +140,23 @@ class _Labels:
         return found
 
 
+class _InStep:
+    """The acknowledgements of the CSV's disputes, read in step with the rows: both come in the
+    CSV's order, and only disputes with some acknowledged are listed, so a row's are the next
+    ones listed or none."""
+
+    def __init__(self, found: Iterator[tuple[int, list[facts.Acknowledged]]]) -> None:
+        self.found = found
+        self.head = next(found, None)
+
+    def of(self, dispute_id: int) -> list[facts.Acknowledged]:
+        if self.head is None or self.head[0] != dispute_id:
+            return []
+        notices = self.head[1]
+        self.head = next(self.found, None)
+        return notices
+
+
 class ReportService:
     """Works out the report's figures and rows for a period, reading only."""
 
@@ -216,17 +233,13 @@ class ReportService:
         """The CSV's rows, a thousand disputes at a time."""
         window = self.window(first_day, last_day)
         labels = _Labels(facts.labels(session, window))
+        acks = _InStep(facts.acknowledged(session, window))
         for rows in facts.dispute_rows(session, window):
-            yield from self._lines(session, window, labels, rows)
+            yield from self._lines(labels, acks, rows)
 
     def _lines(
-        self,
-        session: Session,
-        window: facts.Window,
-        labels: _Labels,
-        rows: Sequence[Row[Any]],
+        self, labels: _Labels, acks: _InStep, rows: Sequence[Row[Any]]
     ) -> Iterator[DisputeLine]:
-        acks = facts.acknowledgement_by_dispute(session, window, [r.id for r in rows])
         day, calendar = self._day, self.calendar
         for (
             dispute_id,
@@ -246,7 +259,7 @@ class ReportService:
             learning,
             referred,
         ) in rows:  # unpacked by position: reading 16 columns by name costs more than the row
-            hours = [calendar.working_hours_between(a, b) for a, b in acks.get(dispute_id, [])]
+            hours = [calendar.working_hours_between(a, b) for a, b in acks.of(dispute_id)]
             yield DisputeLine(
                 reference=reference,
                 protocol=labels.protocols[key].name,
