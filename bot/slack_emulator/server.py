@@ -223,6 +223,15 @@ class SlackEmulator:
         with self._workspace.lock:
             self._faults.add_delay(method, seconds, times)
 
+    def hold_next(self, method: str) -> threading.Event:
+        """Make the next call to `method` wait until the returned event is set (or a minute
+        passes), like a Slack that answers only when the test says; other calls are served
+        meanwhile. Names as for `fail_next`."""
+        release = threading.Event()
+        with self._workspace.lock:
+            self._faults.add_hold(method, release)
+        return release
+
     # recordings ------------------------------------------------------------
 
     def calls(self, method: str | None = None) -> list[RecordedCall]:
