@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bot.slack_emulator import SlackEmulator
-from tests.e2e.test_replicas import free_port
+from tests.e2e.replica_setup import free_port
 from tests.e2e.test_run_process import fetch_or_none
 
 NOT_AT_START = (
