@@ -22,6 +22,9 @@ def create_app(rt: Runtime, *, process_before_response: bool = False) -> App:
     observe the whole effect of one request. Slack itself gets the default: ack first.
     """
     app = App(
+        # The name Bolt would give it (this file's), given so that Bolt does not read the whole
+        # call stack, source lines and all, to find it each time an app is built.
+        name="app.py",
         signing_secret=rt.settings.slack_signing_secret,
         client=rt.client,
         logger=QUIET,

@@ -80,14 +80,14 @@ class Transcript:
         return f"#{info.get('name', channel)}"
 
     def show(self, when: str) -> None:
-        messages = self.emulator.messages()
-        for message in messages[self._seen :]:
+        messages = self.emulator.messages(since=self._seen)
+        for message in messages:
             self._print(when, self._audience(message), message)
-        self._seen = len(messages)
-        updates = self.emulator.calls("chat.update")
-        for call in updates[self._updates :]:
+        self._seen += len(messages)
+        updates = self.emulator.calls("chat.update", since=self._updates)
+        for call in updates:
             self._print_update(when, call.params)
-        self._updates = len(updates)
+        self._updates += len(updates)
 
     def _print(self, when: str, audience: str, message: dict[str, Any]) -> None:
         self.out(f"  {when} → {audience}")

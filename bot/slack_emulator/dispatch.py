@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -33,6 +34,8 @@ MAX_RESPONSE_URL_USES = 5
 # Parameters slack_sdk may send as JSON text inside a form body.
 JSON_ENCODED_PARAMS = ("blocks", "attachments", "view", "files", "metadata")
 BOT_TOKEN_PREFIX = "xoxb-"
+# The longest a held call waits for the test to let it go, so a failed test cannot hang.
+HOLD_LIMIT_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,9 @@ class Dispatcher:
     def handle(self, request: HttpRequest) -> HttpResponse:
         with self._ws.lock:
             delay = self._faults.take_delay(_method_of(request.path))
-        if delay:
+        if isinstance(delay, threading.Event):
+            delay.wait(HOLD_LIMIT_SECONDS)  # outside the lock, so other calls go on
+        elif delay:
             time.sleep(delay)  # a slow Slack: outside the lock, so other calls go on
         with self._ws.lock:
             for prefix, route in (

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
+
+# How long a call waits: seconds, or until the test sets the event.
+Delay = float | threading.Event
 
 # Slack's own error codes for the statuses it answers when it cannot serve a call.
 ERRORS_BY_STATUS = {429: "ratelimited", 500: "internal_error", 503: "service_unavailable"}
@@ -29,7 +33,7 @@ class FaultPlan:
 
     def __init__(self) -> None:
         self._queued: dict[str, list[Fault]] = {}
-        self._delays: dict[str, list[float]] = {}
+        self._delays: dict[str, list[Delay]] = {}
 
     def add(self, method: str, fault: Fault, times: int) -> None:
         if times < 1:
@@ -45,6 +49,9 @@ class FaultPlan:
             raise ValueError("times must be at least 1 and seconds not negative")
         self._delays.setdefault(method, []).extend([seconds] * times)
 
-    def take_delay(self, method: str) -> float | None:
+    def add_hold(self, method: str, release: threading.Event) -> None:
+        self._delays.setdefault(method, []).append(release)
+
+    def take_delay(self, method: str) -> Delay | None:
         queued = self._delays.get(method)
         return queued.pop(0) if queued else None

@@ -223,17 +223,27 @@ class SlackEmulator:
         with self._workspace.lock:
             self._faults.add_delay(method, seconds, times)
 
+    def hold_next(self, method: str) -> threading.Event:
+        """Make the next call to `method` wait until the returned event is set (or a minute
+        passes), like a Slack that answers only when the test says; other calls are served
+        meanwhile. Names as for `fail_next`."""
+        release = threading.Event()
+        with self._workspace.lock:
+            self._faults.add_hold(method, release)
+        return release
+
     # recordings ------------------------------------------------------------
 
-    def calls(self, method: str | None = None) -> list[RecordedCall]:
-        """Every answered request in order, or only those to `method`.
+    def calls(self, method: str | None = None, *, since: int = 0) -> list[RecordedCall]:
+        """Every answered request in order, or only those to `method`; with `since`, all but
+        the first `since` of them, so a caller that reads as they come copies only the new.
 
         Uploads to an upload_url are recorded as "file_upload" and response_url
         posts as "response_url", each with a JSON summary as the response.
         """
         with self._workspace.lock:
             return copy.deepcopy(
-                [c for c in self._workspace.calls if method is None or c.method == method]
+                [c for c in self._workspace.calls if method is None or c.method == method][since:]
             )
 
     def reset_calls(self) -> None:
@@ -241,15 +251,20 @@ class SlackEmulator:
         with self._workspace.lock:
             self._workspace.calls.clear()
 
-    def messages(self, channel: str | None = None) -> list[dict[str, Any]]:
-        """Messages as they stand, oldest first, including ephemeral and response_url ones.
+    def messages(self, channel: str | None = None, *, since: int = 0) -> list[dict[str, Any]]:
+        """Messages as they stand, oldest first, including ephemeral and response_url ones;
+        with `since`, all but the first `since` of them.
 
         Ephemeral messages carry `ephemeral: True` and the recipient as `user`;
         response_url messages carry `via_response_url: True`.
         """
         with self._workspace.lock:
             return copy.deepcopy(
-                [m for m in self._workspace.messages if channel is None or m["channel"] == channel]
+                [
+                    m
+                    for m in self._workspace.messages
+                    if channel is None or m["channel"] == channel
+                ][since:]
             )
 
     def views_opened(self) -> list[dict[str, Any]]:

@@ -4,19 +4,16 @@ reaches Slack. The README promises at-least-once delivery, so a message may arri
 process dies between Slack accepting it and the database recording that; none may be lost.
 
 The processes are forked from an interpreter that has already imported the bot (`forker`), so
-twenty restarts take seconds even on a busy machine; each runs the `resolve run` command."""
+twenty restarts take seconds even on a busy machine; each runs the `resolve run` command, and
+the test learns the moment a killed one has gone."""
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -38,7 +35,8 @@ from models.dispute import Dispute, StageTransition
 from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from models.schedule import DigestRun
 from tests.conftest import LONDON, london
-from tests.e2e.test_replicas import free_port, two_agencies
+from tests.e2e.forker import Forked, Forker
+from tests.e2e.replica_setup import free_port, report_sent, two_agencies
 
 pytestmark = pytest.mark.long_running
 
@@ -47,7 +45,7 @@ KILLS = 20
 SLOTS = 3  # replicas running at once, each killed and restarted on its own schedule
 SPEED = 60  # simulated seconds per real second: a two-minute lease lasts two real seconds
 LAPSE_FROM = datetime(2026, 11, 30, 17, 0, 5, tzinfo=UTC)  # after close on Monday 30 November
-LAPSE_EVERY = timedelta(seconds=36)  # simulated: the 50 deadlines fall over 30 real seconds
+LAPSE_EVERY = timedelta(seconds=18)  # simulated: the 50 deadlines fall over 15 real seconds
 SEED = 20261130
 TIMEOUT = 100  # real seconds for the whole run, kills included
 
@@ -83,31 +81,15 @@ def seed(factory: sessionmaker[Session], emulator: SlackEmulator) -> None:
             DigestRun(period=period, created_at=LAPSE_FROM - timedelta(hours=8))
             for period in ("daily:2026-11-30", "weekly:2026-W49")
         )
+        report_sent(session, LAPSE_FROM - timedelta(hours=8))
 
 
 @dataclass
 class Replica:
-    pid: int
+    process: Forked
     port: int
-    log: Path
     ready: bool = False
     kill_at: float | None = None
-
-    def alive(self) -> bool:
-        try:
-            os.kill(self.pid, 0)
-        except ProcessLookupError:
-            return False
-        return True
-
-    def kill(self) -> None:
-        """SIGKILL, then a short poll until the process is gone."""
-        with suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGKILL)
-        gone = time.monotonic() + 10
-        while self.alive():
-            assert time.monotonic() < gone, f"{self.pid} survived SIGKILL"
-            time.sleep(0.01)
 
 
 class Cluster:
@@ -118,15 +100,7 @@ class Cluster:
         self.logs = logs
         self.started = time.monotonic()
         self.count = 0
-        root = Path(__file__).resolve().parents[2]
-        self.forker = subprocess.Popen(
-            [sys.executable, "-m", "tests.e2e.forker"],
-            env=env | {"PYTHONPATH": str(root)},
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            cwd=logs,
-            text=True,
-        )
+        self.forker = Forker(env, logs)
 
     def now(self) -> datetime:
         """Simulated time: LAPSE_FROM, less a little, when the test began."""
@@ -134,19 +108,10 @@ class Cluster:
         return LAPSE_FROM - timedelta(seconds=5) + timedelta(seconds=elapsed * SPEED)
 
     def start(self) -> Replica:
-        assert self.forker.stdin is not None and self.forker.stdout is not None
         self.count += 1
         port = free_port()
-        log = self.logs / f"run-{self.count}.log"
         env = self.env | {"PORT": str(port), "RESOLVE_CLOCK_START": self.now().isoformat()}
-        self.forker.stdin.write(json.dumps({"env": env, "log": str(log)}) + "\n")
-        self.forker.stdin.flush()
-        return Replica(int(self.forker.stdout.readline()), port, log)
-
-    def close(self) -> None:
-        assert self.forker.stdin is not None
-        self.forker.stdin.close()
-        self.forker.wait(timeout=10)
+        return Replica(self.forker.start(env, self.logs / f"run-{self.count}.log"), port)
 
 
 def is_up(replica: Replica) -> bool:
@@ -199,7 +164,7 @@ def test_killed_and_restarted_replicas_escalate_once_and_lose_no_message(
         while kills < KILLS or outstanding(factory) != (0, 0):
             assert time.monotonic() < deadline, f"not done after {kills} kills; see {tmp_path}"
             for n, replica in enumerate(replicas):
-                assert replica.alive(), replica.log.read_text()[-2000:]
+                assert replica.process.alive(), replica.process.log.read_text()[-2000:]
                 if kills >= KILLS:
                     continue
                 if not replica.ready and is_up(replica):
@@ -208,15 +173,15 @@ def test_killed_and_restarted_replicas_escalate_once_and_lose_no_message(
                     replica.ready = True
                     replica.kill_at = time.monotonic() + rng.uniform(0.0, 2.5)
                 if replica.kill_at is not None and time.monotonic() >= replica.kill_at:
-                    replica.kill()
+                    replica.process.stop(signal.SIGKILL)
                     kills += 1
                     busy += outstanding(factory) != (0, 0)
                     replicas[n] = cluster.start()
             time.sleep(0.05)  # a short poll of the database and the replicas
     finally:
         for replica in replicas:
-            replica.kill()
-        cluster.close()
+            replica.process.stop(signal.SIGKILL)
+        cluster.forker.close()
     assert kills >= KILLS
     assert busy >= KILLS // 2, f"only {busy} kills came while work was outstanding"
 

@@ -10,12 +10,15 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from bot.slack_emulator import SlackEmulator
 from models.outbox import OutboxKind, OutboxMessage
-from tests.e2e.test_replicas import free_port
+from tests.e2e.replica_setup import free_port
+
+pytestmark = pytest.mark.long_running
 
 # Lines APScheduler and Bolt write on every start or every job run.
 ROUTINE = ("apscheduler", "Running job", "executed successfully", "will be unused")

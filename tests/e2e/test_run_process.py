@@ -18,9 +18,9 @@ import pytest
 
 from bot.slack_emulator import SlackEmulator
 from bot.slack_emulator.driver import sign
+from tests.e2e.replica_setup import free_port
 from tests.e2e.test_http_limits import fetch
 from tests.e2e.test_journey import CHILD
-from tests.e2e.test_replicas import free_port
 
 SECRET = "process-secret"
 
@@ -106,9 +106,10 @@ def test_socket_mode_serves_its_probes_and_a_slack_it_cannot_reach_is_one_line(
     database_url: str, engine: object, tmp_path: Path
 ) -> None:
     with SlackEmulator() as emulator:
-        # Slack answers the connection request slowly, then refuses it: the probes must be up
-        # while the bot waits, and the refusal must end the process in one line.
-        emulator.slow_next("apps.connections.open", seconds=6)
+        # Slack holds the connection request until the probes have answered, then refuses it:
+        # the probes must be up while the bot waits, and the refusal must end the process in
+        # one line.
+        release = emulator.hold_next("apps.connections.open")
         api_url, port = emulator.base_url, free_port()
         env = {
             **os.environ,
@@ -136,8 +137,10 @@ def test_socket_mode_serves_its_probes_and_a_slack_it_cannot_reach_is_one_line(
                 time.sleep(0.02)
             assert fetch(f"{base}/health") == (200, "ok")
             assert fetch(f"{base}/ready") == (200, "ready")
+            release.set()
             out, err = process.communicate(timeout=60)
         finally:
+            release.set()
             if process.poll() is None:
                 process.kill()
                 process.wait(timeout=30)

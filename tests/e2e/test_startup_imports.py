@@ -15,9 +15,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 from bot.slack_emulator import SlackEmulator
-from tests.e2e.test_replicas import free_port
+from tests.e2e.replica_setup import free_port
 from tests.e2e.test_run_process import fetch_or_none
+
+pytestmark = pytest.mark.long_running
 
 NOT_AT_START = (
     "matplotlib",

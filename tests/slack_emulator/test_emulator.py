@@ -687,3 +687,28 @@ def test_slow_next_delays_one_call_while_others_are_served(emulator: SlackEmulat
     slow.join()
     assert quick < 0.4
     assert finished[0] - began >= 0.5
+
+
+def test_hold_next_answers_one_call_only_when_released(emulator: SlackEmulator) -> None:
+    client = WebClient(token="xoxb-test", base_url=emulator.base_url)
+    emulator.add_user("U_ALICE", "alice")
+    release = emulator.hold_next("auth.test")
+    answered = threading.Event()
+    held = threading.Thread(target=lambda: (client.auth_test(), answered.set()))
+    held.start()
+    assert client.users_info(user="U_ALICE")["ok"]  # other calls are served meanwhile
+    assert not answered.wait(0.3)
+    release.set()
+    held.join(timeout=10)
+    assert answered.is_set()
+    assert [call.status for call in emulator.calls("auth.test")] == [200]
+
+
+def test_messages_and_calls_since_leave_out_the_ones_already_read(emulator: SlackEmulator) -> None:
+    client = WebClient(token="xoxb-test", base_url=emulator.base_url)
+    channel = emulator.add_channel("general", members=[emulator.bot_user_id])["id"]
+    for text in ("one", "two", "three"):
+        client.chat_postMessage(channel=channel, text=text)
+    assert [m["text"] for m in emulator.messages(since=1)] == ["two", "three"]
+    assert [m["text"] for m in emulator.messages(channel, since=3)] == []
+    assert [c.params["text"] for c in emulator.calls("chat.postMessage", since=2)] == ["three"]
