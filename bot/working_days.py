@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -23,6 +23,16 @@ _SUBDIVISION = {
 def long_date(day: date) -> str:
     """A day in the one style every text uses: 'Monday 4 January 2027'."""
     return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+@lru_cache(maxsize=4096)
+def _described(zone: ZoneInfo, instant: datetime) -> str:
+    """`WorkingCalendar.describe`, worked out once an instant: a sweep batch writes the same
+    few deadlines into thousands of messages. The text follows from the zone and the instant
+    alone, so nothing can make a remembered one stale."""
+    local = instant.astimezone(zone)
+    clock = local.strftime("%I:%M%p").lstrip("0").lower()
+    return f"{long_date(local.date())} at {clock} ({local:%Z})"
 
 
 class WorkingCalendar:
@@ -188,6 +198,4 @@ class WorkingCalendar:
 
     def describe(self, instant: datetime) -> str:
         """A form people read on a phone: 'Monday 4 January 2027 at 5:00pm (GMT)'."""
-        local = self.local(instant)
-        clock = local.strftime("%I:%M%p").lstrip("0").lower()
-        return f"{long_date(local.date())} at {clock} ({local:%Z})"
+        return _described(self.zone, instant)

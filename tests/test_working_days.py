@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.messages.dates import when
 from bot.settings import Region
 from bot.working_days import WorkingCalendar
 from models.timescale import TimescaleError, parse_timescale
@@ -129,3 +130,17 @@ def test_timescale_forms(text: str, working_days: int | None, hours: int | None)
 def test_bad_timescales_say_what_is_accepted(text: str) -> None:
     with pytest.raises(TimescaleError, match="working day|number|longer than zero"):
         parse_timescale(text)
+
+
+def test_one_instant_reads_in_each_calendars_own_zone_however_often_it_is_described() -> None:
+    """Descriptions are remembered an instant at a time; a calendar in another zone still
+    gets its own, and `when` its own fallback."""
+    instant = datetime(2027, 1, 4, 17, 0, tzinfo=UTC)
+    london_calendar = WorkingCalendar(zone=LONDON)
+    new_york = WorkingCalendar(zone=ZoneInfo("America/New_York"))
+    for _ in range(2):
+        assert london_calendar.describe(instant) == "Monday 4 January 2027 at 5:00pm (GMT)"
+        assert new_york.describe(instant) == "Monday 4 January 2027 at 12:00pm (EST)"
+        assert when(new_york, instant).endswith("|Monday 4 January 2027 at 12:00pm (EST)>")
+    same_instant_elsewhere = instant.astimezone(ZoneInfo("Asia/Tokyo"))
+    assert london_calendar.describe(same_instant_elsewhere) == london_calendar.describe(instant)

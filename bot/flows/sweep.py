@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from bot.clock import Clock
+from bot.collection_pause import collection_paused
 from bot.database import transaction
 from bot.flows.context import FlowContext
 from bot.flows.disputes import lapse_many
@@ -64,7 +65,7 @@ class Sweeper:
         return report
 
     def _escalate_batch(self, now: datetime, report: SweepReport) -> bool:
-        with transaction(self.factory) as session:
+        with collection_paused(), transaction(self.factory) as session:
             due = session.scalars(
                 select(Dispute)
                 .where(Dispute.status == DisputeStatus.OPEN, Dispute.deadline_at <= now)

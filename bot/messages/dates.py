@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import lru_cache
 
 from bot.working_days import WorkingCalendar
 
@@ -18,9 +19,11 @@ FORMAT = "{date_long} at {time}"
 TOKEN = re.compile(r"<!date\^(\d+)\^[^|>]*\|([^>]*)>")
 
 
+@lru_cache(maxsize=4096)
 def when(calendar: WorkingCalendar, instant: datetime) -> str:
     """'<!date^1795428000^{date_long} at {time}|Tuesday 24 November 2026 at 10:00am
-    (GMT)>' for mrkdwn text."""
+    (GMT)>' for mrkdwn text. Remembered, as `describe` is: a sweep batch writes the same few
+    instants into thousands of messages."""
     return f"<!date^{int(instant.timestamp())}^{FORMAT}|{calendar.describe(instant)}>"
 
 

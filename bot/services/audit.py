@@ -28,8 +28,9 @@ def record(
     dispute: Dispute | None = None,
     actor: Person | None = None,
     **detail: Any,
-) -> AuditEvent:
-    """Adds one event in the caller's transaction, so it lands or fails with the change."""
+) -> AuditEvent | sweep_batch.Pending:
+    """Adds one event in the caller's transaction, so it lands or fails with the change (in a
+    sweep batch, with the batch's other events at its end)."""
     if dispute is not None and dispute.id is None:
         session.flush()
     dispute_id = dispute.id if dispute is not None else None
@@ -37,26 +38,30 @@ def record(
     digest = detail_digest(detail)
     heads: dict[int | None, str | None] = session.info.get(HEADS, {})
     previous = heads[dispute_id] if dispute_id in heads else last_hash(session, dispute_id)
-    event = AuditEvent(
+    chain_hash = event_hash(
         dispute_id=dispute_id,
         actor_id=actor_id,
         kind=kind,
-        detail=detail,
         created_at=at,
-        detail_digest=digest,
+        digest=digest,
         prev_hash=previous,
-        chain_hash=event_hash(
-            dispute_id=dispute_id,
-            actor_id=actor_id,
-            kind=kind,
-            created_at=at,
-            digest=digest,
-            prev_hash=previous,
-        ),
     )
-    sweep_batch.add(session, event)
+    event = sweep_batch.add(
+        session,
+        AuditEvent,
+        {
+            "dispute_id": dispute_id,
+            "actor_id": actor_id,
+            "kind": kind,
+            "detail": detail,
+            "created_at": at,
+            "detail_digest": digest,
+            "prev_hash": previous,
+            "chain_hash": chain_hash,
+        },
+    )
     if dispute_id in heads:
-        heads[dispute_id] = event.chain_hash
+        heads[dispute_id] = chain_hash
     return event
 
 

@@ -30,7 +30,7 @@ from bot.services.duty_list import (
 from bot.services.outbox_retry import requeue_conversation_setup
 from bot.services.reminder_spacing import one_a_half_day
 from bot.services.superseding import is_stage_bound, retire
-from bot.services.sweep_batch import directory
+from bot.services.sweep_batch import Pending, directory
 from bot.settings import Settings
 from bot.working_days import WorkingCalendar
 from models.directory import Agency, Person
@@ -61,26 +61,27 @@ class Notifier:
         channel: str | None = None,
         dedupe_key: str | None = None,
         not_before: datetime | None = None,
-        depends_on: OutboxMessage | None = None,
-    ) -> OutboxMessage:
-        row = OutboxMessage(
-            kind=kind.value,
-            dispute_id=dispute.id if dispute else None,
-            person_id=person.id if person else None,
-            notice_id=notice.id if notice else None,
-            channel=channel,
-            payload=payload,
-            dedupe_key=dedupe_key,
-            not_before=not_before or self.clock.now(),
-            created_at=self.clock.now(),
-            depends_on=depends_on,
-            stage_bound=(
+        depends_on: OutboxMessage | Pending | None = None,
+    ) -> OutboxMessage | Pending:
+        now = self.clock.now()
+        values = {
+            "kind": kind.value,
+            "dispute_id": dispute.id if dispute else None,
+            "person_id": person.id if person else None,
+            "notice_id": notice.id if notice else None,
+            "channel": channel,
+            "payload": payload,
+            "dedupe_key": dedupe_key,
+            "not_before": not_before or now,
+            "created_at": now,
+            "stage_bound": (
                 kind in (OutboxKind.DIRECT, OutboxKind.REMINDER, OutboxKind.CONVERSATION)
                 and dispute is not None
                 and is_stage_bound(payload)
             ),
-        )
-        sweep_batch.add(session, row)
+        }
+        row = sweep_batch.add(session, OutboxMessage, values, depends_on=depends_on)
+        assert isinstance(row, OutboxMessage | Pending)
         return row
 
     def direct(self, session: Session, person: Person, payload: dict[str, Any], **kw: Any) -> None:

@@ -75,14 +75,15 @@ class ReminderPlanner:
     ) -> None:
         sweep_batch.add(
             session,
-            Reminder(
-                dispute_id=transition.dispute_id,
-                transition_id=transition.id,
-                kind=kind.value,
-                label=label,
-                sequence=sequence,
-                due_at=due,
-            ),
+            Reminder,
+            {
+                "dispute_id": transition.dispute_id,
+                "transition_id": transition.id,
+                "kind": kind.value,
+                "label": label,
+                "sequence": sequence,
+                "due_at": due,
+            },
         )
 
     def plan_stage(

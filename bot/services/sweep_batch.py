@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Table, func, inspect, select, text, update
@@ -68,11 +69,26 @@ class Directory:
         return next((a for a in self.agencies if a.kind == kind), None)
 
 
+@dataclass(eq=False)
+class Pending:
+    """A row the batch inserts at its end, kept as its column values: an ORM object for each of
+    the tens of thousands of rows a sweep writes, which nothing reads back, would cost more to
+    build than the rows take to insert. `id` is given just before the insert."""
+
+    model: type[Base]
+    values: dict[str, Any]
+    depends_on: Pending | None = None  # an outbox message to deliver first
+
+    @property
+    def id(self) -> int:
+        return int(self.values["id"])
+
+
 @dataclass
 class Batch:
     directory: Directory
     ticks: dict[int, Ticks] = field(default_factory=dict)
-    rows: list[Base] = field(default_factory=list)
+    rows: list[Pending] = field(default_factory=list)
     # dispute id -> (the RETIRE payload, when): superseded messages retired at the batch's end
     retirements: dict[int, tuple[dict[str, Any], datetime]] = field(default_factory=dict)
 
@@ -104,14 +120,27 @@ def preload(session: Session, disputes: Sequence[Dispute]) -> Batch:
     return reads
 
 
-def add(session: Session, row: Base) -> None:
-    """Adds a row the batch inserts with the others of its table at its end; outside a batch,
-    to the session as usual. For rows nothing reads back in the same transaction."""
+def add(
+    session: Session,
+    model: type[Base],
+    values: dict[str, Any],
+    *,
+    depends_on: Base | Pending | None = None,
+) -> Base | Pending:
+    """A new row of `model` with these attribute values, for rows nothing reads back in the same
+    transaction: in a batch, inserted with the others of its table at the batch's end; outside
+    one, added to the session as usual. `depends_on` is the outbox message to deliver first."""
     reads = batch_reads(session)
     if reads is None:
+        row = model(**values)
+        if depends_on is not None:
+            row.depends_on = depends_on  # type: ignore[attr-defined]
         session.add(row)
-    else:
-        reads.rows.append(row)
+        return row
+    assert depends_on is None or isinstance(depends_on, Pending)
+    pending = Pending(model, values, depends_on)
+    reads.rows.append(pending)
+    return pending
 
 
 def write(session: Session) -> None:
@@ -123,13 +152,14 @@ def write(session: Session) -> None:
     _retire(session, reads)
     if not reads.rows:
         return
-    by_table: dict[Table, list[Base]] = defaultdict(list)
+    by_model: dict[type[Base], list[Pending]] = defaultdict(list)
     for row in reads.rows:
-        by_table[_table(row)].append(row)
+        by_model[row.model].append(row)
     reads.rows = []
-    for table, rows in by_table.items():
+    for model, rows in by_model.items():
+        table = _table_of(model)
         for row, new_id in zip(rows, new_ids(session, table, len(rows)), strict=True):
-            row.id = new_id  # type: ignore[attr-defined]
+            row.values["id"] = new_id
         session.execute(table.insert(), [_values(r) for r in rows])
 
 
@@ -213,18 +243,28 @@ def _table_of(model: type[Base]) -> Table:
     return table
 
 
-def _values(row: Base) -> dict[str, Any]:
-    """The row's column values as the ORM would insert them: its defaults where nothing was set,
-    and the id of the row it depends on."""
-    mapper = inspect(type(row))
-    values: dict[str, Any] = {}
-    for attribute in mapper.column_attrs:
+@cache
+def _defaults(model: type[Base]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Every column's value as the ORM would insert it when nothing is set (its scalar default,
+    else NULL), and the column each attribute is stored in."""
+    defaults: dict[str, Any] = {}
+    columns: dict[str, str] = {}
+    for attribute in inspect(model).column_attrs:
         column = attribute.columns[0]
-        value = row.__dict__.get(attribute.key)
         default = column.default
-        if attribute.key not in row.__dict__ and default is not None and default.is_scalar:
-            value = default.arg  # type: ignore[attr-defined]
-        values[column.key] = value
-    if isinstance(row, OutboxMessage) and row.depends_on is not None:
+        scalar = default is not None and default.is_scalar
+        defaults[column.key] = default.arg if scalar else None  # type: ignore[union-attr]
+        columns[attribute.key] = column.key
+    return defaults, columns
+
+
+def _values(row: Pending) -> dict[str, Any]:
+    """The row's column values, defaults where nothing was set, every row of a table with the
+    same columns so that they share one statement."""
+    defaults, columns = _defaults(row.model)
+    values = dict(defaults)
+    for key, value in row.values.items():
+        values[columns[key]] = value
+    if row.depends_on is not None:
         values["depends_on_id"] = row.depends_on.id
     return values

@@ -91,6 +91,11 @@ class ServiceBase:
 
     @staticmethod
     def add_member(dispute: Dispute, person: Person, reason: str, now: datetime) -> None:
-        if any(m.person_id == person.id or m.person is person for m in dispute.members):
+        # A member already stored is known by its person_id, without loading its person; only
+        # one added in this transaction and not yet flushed has none, and is known by its person.
+        if any(
+            m.person_id == person.id if m.person_id is not None else m.person is person
+            for m in dispute.members
+        ):
             return
         dispute.members.append(DisputeMember(person=person, reason=reason, added_at=now))
