@@ -9,7 +9,7 @@ from bot.services.queries import awaiting_acknowledgement, my_disputes, upcoming
 from models.my_disputes import Capped, MyDisputes
 from tests.messages.test_home import open_many, texts
 
-SEE_HOME = "more. See the Resolve App Home tab."
+SEE_HOME = "more."  # with a button beside it to the next page of the group
 
 
 def test_each_group_comes_back_capped_with_its_full_count(service, session, people, clock):
@@ -57,6 +57,9 @@ def test_thousands_are_written_with_separators(service, session, people, calenda
     reply = list_message(busy, calendar=calendar)
     assert reply["text"].startswith("You have 1,154 open disputes;")
     assert f"…and 1,104 {SEE_HOME}" in texts(reply)
+    [more] = [b for b in reply["blocks"] if "accessory" in b]
+    assert more["accessory"]["text"]["text"] == "Next 50"
+    assert more["accessory"]["value"] == "involved:2"
 
 
 def test_the_home_tab_writes_thousands_with_separators_too(
