@@ -5,6 +5,7 @@ and messages, and drawing the report's PDF and charts would cost each of them se
 
 from __future__ import annotations
 
+import os
 import socket
 from datetime import datetime
 
@@ -24,6 +25,23 @@ from tests.conftest import LONDON
 PAIRS = 50  # practitioners per agency, each with their own manager
 # The report for January to June 2026, the latest due on Monday 30 November.
 HALF_YEAR_REPORT = "report:2026-01-01..2026-06-30"
+
+
+def process_env(
+    database_url: str, emulator: SlackEmulator, started: datetime, **settings: str
+) -> dict[str, str]:
+    """The environment of a `resolve run` process on the emulator, its clock starting at
+    `started`, sending without pacing; `settings` adds or overrides RESOLVE_* values."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": "test-secret",
+        "SLACK_API_URL": emulator.base_url,
+        "RESOLVE_CLOCK_START": started.isoformat(),
+        "RESOLVE_OUTBOX_PACING_SECONDS": "0",
+        **settings,
+    }
 
 
 def free_port() -> int:

@@ -6,7 +6,6 @@ The processes are forked from an interpreter that has already imported the bot (
 
 from __future__ import annotations
 
-import os
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -26,7 +25,7 @@ from models.dispute import Dispute
 from models.outbox import OutboxMessage
 from tests.conftest import london
 from tests.e2e.forker import Forked, Forker
-from tests.e2e.replica_setup import free_port, open_together
+from tests.e2e.replica_setup import free_port, open_together, process_env
 
 pytestmark = pytest.mark.long_running
 
@@ -43,18 +42,10 @@ def replicas(
     with SlackEmulator() as emulator:
         opened = FrozenClock(london(2026, 11, 23, 10, 0))
         open_together(factory, emulator, opened, DISPUTES, started=STARTED)
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "SLACK_BOT_TOKEN": "xoxb-replica",
-            "SLACK_SIGNING_SECRET": "replica-secret",
-            "SLACK_API_URL": emulator.base_url,
-            # Every replica's clock starts just after all the deadlines (Monday 30 November).
-            "RESOLVE_CLOCK_START": STARTED.isoformat(),
-            "RESOLVE_CLOCK_SPEED": "1",
-            "RESOLVE_SWEEP_SECONDS": "1",
-            "RESOLVE_OUTBOX_PACING_SECONDS": "0",
-        }
+        # Every replica's clock starts just after all the deadlines (Monday 30 November).
+        env = process_env(
+            database_url, emulator, STARTED, RESOLVE_CLOCK_SPEED="1", RESOLVE_SWEEP_SECONDS="1"
+        )
         forker = Forker(env, tmp_path)
         processes = [
             forker.start(env | {"PORT": str(free_port())}, tmp_path / f"replica-{n}.log")

@@ -3,7 +3,6 @@ scheduler keeps pace, and disputes lapse on the simulated date, not today's."""
 
 from __future__ import annotations
 
-import os
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,7 +18,7 @@ from models.audit import AuditEvent
 from models.dispute import Dispute
 from tests.conftest import london
 from tests.e2e.forker import Forker
-from tests.e2e.replica_setup import free_port, open_together
+from tests.e2e.replica_setup import free_port, open_together, process_env
 
 pytestmark = pytest.mark.long_running
 
@@ -35,17 +34,9 @@ def test_simulated_time_runs_the_whole_process_scheduler_included(
     with SlackEmulator() as emulator:
         # Every deadline: Monday 30 November 17:00.
         open_together(factory, emulator, clock, DISPUTES, started=STARTED)
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "SLACK_BOT_TOKEN": "xoxb-simulated",
-            "SLACK_SIGNING_SECRET": "simulated-secret",
-            "SLACK_API_URL": emulator.base_url,
-            "RESOLVE_CLOCK_START": STARTED.isoformat(),
-            "RESOLVE_CLOCK_SPEED": "3600",
-            "RESOLVE_OUTBOX_PACING_SECONDS": "0",
-            "PORT": str(free_port()),
-        }
+        env = process_env(
+            database_url, emulator, STARTED, RESOLVE_CLOCK_SPEED="3600", PORT=str(free_port())
+        )
         forker = Forker(env, tmp_path)
         log = tmp_path / "simulated.log"
         started = time.monotonic()
