@@ -211,8 +211,9 @@ class ReportService:
             ),
             compliance=[
                 StageCompliance(self._stage(protocols, key, index), entered, timed, kept, late)
-                for key, index, entered, timed, kept, late in facts.stage_compliance(
-                    session, window
+                for key in sorted(protocols)
+                for index, entered, timed, kept, late in facts.stage_compliance(
+                    session, window, key
                 )
             ],
             acknowledgement=Spread.of(
