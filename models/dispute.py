@@ -172,8 +172,9 @@ class StageTransition(Base):
     """The dispute entering a stage: when, why, by whom, and the deadline it was given."""
 
     __tablename__ = "stage_transitions"
-    # A dispute's stage, deadline and moves as at any instant, newest first, from the history
-    # index alone; the moves in a period (digests) from the moves index alone.
+    # A dispute's stage, deadline and moves as at any instant, newest first, and how long each
+    # stage took (the report), from the history index alone; the moves in a period (digests)
+    # from the moves index alone.
     __table_args__ = (
         Index(
             "ix_stage_transitions_history",
@@ -183,6 +184,7 @@ class StageTransition(Base):
             "to_stage",
             "deadline_at",
             "trigger",
+            "ended_at",
         ),
         Index("ix_stage_transitions_moves", "created_at", "dispute_id", "from_stage", "trigger"),
     )
@@ -197,6 +199,8 @@ class StageTransition(Base):
     deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When the stage ended: the dispute's next move, or its closure; None while it is current.
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     missing: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
 
     dispute: Mapped[Dispute] = relationship(back_populates="transitions")

@@ -5,13 +5,12 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from dataclasses import fields
 
 from bot.messages.blocks import Block, section
 from bot.services.csv_cells import neutralise
 from bot.services.report import DisputeLine, ReportFigures, Spread
 
-CSV_COLUMNS = [f.name for f in fields(DisputeLine)]
+CSV_COLUMNS = list(DisputeLine._fields)
 SECTION_LIMIT = 2900  # Slack refuses a section's text over 3,000 characters
 
 
@@ -92,8 +91,7 @@ def report_csv(lines: Iterable[DisputeLine]) -> str:
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for line in lines:
-        values = (getattr(line, name) for name in CSV_COLUMNS)  # astuple would deep-copy each
-        writer.writerow(["" if v is None else neutralise(v) for v in values])
+        writer.writerow(["" if v is None else neutralise(v) for v in line])
     return buffer.getvalue()
 
 

@@ -167,58 +167,41 @@ def acknowledgements(session: Session, window: Window) -> list[tuple[datetime, d
     return [(entered, acknowledged) for entered, acknowledged in session.execute(statement)]
 
 
-def stage_compliance(session: Session, window: Window) -> list[tuple[str, int, int, int, int, int]]:
-    """Per (protocol, stage): entries, entries with a timescale, left in time, overran.
+def stage_compliance(
+    session: Session, window: Window, protocol_key: str
+) -> list[tuple[int, int, int, int, int]]:
+    """Per stage of the protocol's disputes in the period: entries, entries with a timescale,
+    left in time, overran.
 
-    A stage is left when the next transition or the resolution comes, before the period ends.
+    A stage is left when the next transition or the closure ends it, before the period ends.
     It is kept in time when left by its deadline; overran when its deadline passed before the
     period's end without its being left by then; otherwise still running, counted in neither.
 
-    Each transition is paired with the next by reading the history index in its own order
-    (dispute, then transition), the period's disputes picked by id: the pairing is then one
-    streaming pass, where joining the disputes first would leave every transition to sort.
+    Each transition holds when its stage ended, so this is one pass over the history index, the
+    protocol's disputes picked by id (the opening index names their protocol), with no
+    transition paired with the next and no dispute row read.
     """
-    moves = (
-        select(
-            StageTransition.dispute_id,
-            StageTransition.to_stage,
-            StageTransition.deadline_at,
-            func.lead(StageTransition.created_at)
-            .over(partition_by=StageTransition.dispute_id, order_by=StageTransition.id)
-            .label("next_at"),
-        )
-        .where(
-            StageTransition.created_at < window.until,
-            StageTransition.dispute_id.in_(select(Dispute.id).where(window.opened())),
-        )
-        .subquery()
-    )
-    left = func.coalesce(moves.c.next_at, Resolution.resolved_at)
-    deadline = moves.c.deadline_at
-    in_time = and_(deadline.is_not(None), left.is_not(None), left <= deadline)
-    overran = and_(
-        deadline.is_not(None),
-        deadline < window.until,
-        func.coalesce(left > deadline, True),
-    )
+    moved = StageTransition
+    deadline, ended = moved.deadline_at, moved.ended_at
+    in_time = and_(ended < window.until, ended <= deadline)
+    # A deadline before the period's end has passed by then; not left by it, the stage overran.
+    overran = and_(deadline < window.until, or_(ended.is_(None), ended > deadline))
+    disputes = select(Dispute.id).where(window.opened(), Dispute.protocol_key == protocol_key)
     statement = (
         select(
-            Dispute.protocol_key,
-            moves.c.to_stage,
+            moved.to_stage,
             func.count(),
             func.count(deadline),
-            func.sum(case((in_time, 1), else_=0)),
-            func.sum(case((overran, 1), else_=0)),
+            func.count(case((in_time, 1))),
+            func.count(case((overran, 1))),
         )
-        .select_from(moves)
-        .join(Dispute, Dispute.id == moves.c.dispute_id)
-        .outerjoin(Resolution, window.resolution(moves.c.dispute_id))
-        .group_by(Dispute.protocol_key, moves.c.to_stage)
-        .order_by(Dispute.protocol_key, moves.c.to_stage)
+        .where(moved.created_at < window.until, moved.dispute_id.in_(disputes))
+        .group_by(moved.to_stage)
+        .order_by(moved.to_stage)
     )
     return [
-        (key, stage, entered, timed, int(kept or 0), int(late or 0))
-        for key, stage, entered, timed, kept, late in session.execute(statement)
+        (stage, entered, timed, kept, late)
+        for stage, entered, timed, kept, late in session.execute(statement)
     ]
 
 

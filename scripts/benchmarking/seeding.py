@@ -189,6 +189,7 @@ class Seeder:
 
     @staticmethod
     def _transition(dispute_id: int, plan: Plan, j: int) -> dict[str, Any]:
+        following = plan.entered[j + 1 : j + 2]  # a closed dispute here has no resolution to end
         return {
             "dispute_id": dispute_id,
             "from_stage": j - 1 if j else None,
@@ -199,6 +200,7 @@ class Seeder:
             "deadline_at": plan.deadlines[j],
             "actor_id": None if j else plan.row["raiser_id"],
             "created_at": plan.entered[j],
+            "ended_at": following[0] if following else None,
             "missing": [],
         }
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot.services.disputes.access import AccessService
 from bot.services.disputes.base import required
 from bot.services.disputes.learning import LearningService
+from bot.services.disputes.stages import end_current_stages
 from bot.services.errors import DomainError
 from bot.services.reminders import cancel_pending
 from bot.working_days import long_date
@@ -91,6 +92,7 @@ class ClosingService(AccessService, LearningService):
             dispute.status = DisputeStatus.CLOSED
             dispute.closed_at = change.at
             dispute.deadline_at = None
+            end_current_stages(session, [dispute.id], change.at)
             cancel_pending(session, dispute)
             self._replace_record_answers(session, dispute)
             session.add_all(

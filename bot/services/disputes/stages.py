@@ -3,11 +3,11 @@ and finding people the directory lacked when the stage began."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.parsing import WhenError, parse_when
@@ -61,6 +61,18 @@ def _informed(
         kind=NoticeKind.INFORMED.value,
         explanation=f"{body.label}: told at this stage, not asked to act. {body.source}",
     )
+
+
+def end_current_stages(session: Session, dispute_ids: Collection[int], at: datetime) -> None:
+    """Marks the current stage of each dispute ended `at`, as the report reads it: called before
+    a dispute's next transition is added and when it closes. One statement for any number of
+    disputes, so a writer adding many transitions at once ends their stages together."""
+    if dispute_ids:
+        session.execute(
+            update(StageTransition)
+            .where(StageTransition.dispute_id.in_(dispute_ids), StageTransition.ended_at.is_(None))
+            .values(ended_at=at)
+        )
 
 
 class StageService(AccessService):
@@ -208,8 +220,11 @@ class StageService(AccessService):
         stated: str | None,
         now: datetime,
     ) -> StageTransition:
-        """Points the dispute at its new stage and adds the transition that records the move."""
+        """Points the dispute at its new stage and adds the transition that records the move,
+        ending the stage it leaves."""
         previous = dispute.stage_index if trigger is not Trigger.OPENED else None
+        if previous is not None:
+            end_current_stages(session, [dispute.id], now)
         dispute.stage_index = index
         dispute.stage_started_at = now
         dispute.stated_timescale = stated.strip() if stated and stated.strip() else None
