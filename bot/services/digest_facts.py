@@ -339,8 +339,8 @@ class Group:
 
 @dataclass(frozen=True)
 class Stored:
-    """Every dispute open at the cut-off, and every one opened since the earliest bound, in one
-    grouped scan, each at its stage as at the cut-off.
+    """Every dispute open at the cut-off, and every one opened since the earliest bound, each at
+    its stage as at the cut-off.
 
     The bounds are the digest periods' and the chart weeks' edges, so any period or week made
     of them is a union of buckets.
@@ -350,28 +350,58 @@ class Stored:
     groups: list[Group]
 
     @classmethod
-    def read(cls, session: Session, bounds: Sequence[datetime], cutoff: datetime) -> Stored:
-        edges = sorted(set(bounds))
+    def read(
+        cls, session: Session, bounds: Sequence[datetime], cutoffs: Sequence[datetime]
+    ) -> dict[datetime, Stored]:
+        """Each cut-off's disputes, from one grouped scan that reads every dispute once for all
+        of them: its stage and whether it was open as at each cut-off are columns of its group.
+
+        The cut-offs are bounds too, so a group's bucket says whether it opened before each.
+        Each cut-off's groups may also hold disputes opened since the earliest bound of another
+        cut-off's periods and closed by its own: neither open nor opened in any of its periods or
+        weeks, they count nowhere.
+        """
+        edges = sorted({*bounds, *cutoffs})
         bucket = case(
             *((Dispute.opened_at < edge, n) for n, edge in enumerate(edges)),
             else_=len(edges),
         )
-        is_open = open_at(cutoff)
         columns = (
             Dispute.protocol_key,
-            stage_at(cutoff),
             Dispute.category,
             Dispute.raiser_agency_id,
             Dispute.counterpart_agency_id,
-            is_open,
             bucket,
+            *(column for cutoff in cutoffs for column in (stage_at(cutoff), open_at(cutoff))),
         )
         rows = session.execute(
             select(*columns, func.count(), func.min(Dispute.id), func.max(Dispute.id))
-            .where(Dispute.opened_at < cutoff, or_(is_open, Dispute.opened_at >= edges[0]))
+            .where(
+                Dispute.opened_at < max(cutoffs),
+                or_(*(open_at(cutoff) for cutoff in cutoffs), Dispute.opened_at >= edges[0]),
+            )
             .group_by(*columns)
-        )
-        return cls(edges, [Group(*row) for row in rows])
+        ).all()
+        found: dict[datetime, Stored] = {}
+        for n, cutoff in enumerate(cutoffs):
+            groups = [
+                Group(
+                    key,
+                    states[2 * n],
+                    category,
+                    raiser,
+                    counterpart,
+                    states[2 * n + 1],
+                    i,
+                    count,
+                    first,
+                    last,
+                )
+                for key, category, raiser, counterpart, i, *states, count, first, last in rows
+                if edges[i] <= cutoff and (states[2 * n + 1] or i > 0)
+            ]
+            found[cutoff] = cls(edges, groups)
+        return found
 
     def opened(self, group: Group, since: datetime, until: datetime) -> bool:
         """Whether the group's disputes were opened in [since, until), both of them bounds."""
