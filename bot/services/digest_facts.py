@@ -27,6 +27,7 @@ from sqlalchemy import (
     or_,
     select,
     union,
+    union_all,
 )
 from sqlalchemy.orm import Session, aliased, joinedload
 
@@ -35,6 +36,7 @@ from models.audit import AuditEvent
 from models.directory import Agency, Person
 from models.dispute import (
     Dispute,
+    DisputeStatus,
     Resolution,
     StageNotice,
     StageTransition,
@@ -105,6 +107,12 @@ def as_at(column: Any, dispute_id: ColumnElement[int], cutoff: datetime) -> Any:
     )
 
 
+def moved_since(cutoff: datetime) -> Select[tuple[int]]:
+    """The disputes moved at or after the cut-off: only theirs is a stage the row no longer
+    shows, read from the moves index."""
+    return select(StageTransition.dispute_id).where(StageTransition.created_at >= cutoff)
+
+
 def stage_at(cutoff: datetime) -> Any:
     """A dispute's stage index as at the cut-off.
 
@@ -112,10 +120,9 @@ def stage_at(cutoff: datetime) -> Any:
     index is its latest transition's stage: only a dispute moved at or after the cut-off needs
     its history read.
     """
-    moved_since = select(StageTransition.dispute_id).where(StageTransition.created_at >= cutoff)
     return case(
         (
-            Dispute.id.in_(moved_since),
+            Dispute.id.in_(moved_since(cutoff)),
             func.coalesce(as_at(StageTransition.to_stage, Dispute.id, cutoff), Dispute.stage_index),
         ),
         else_=Dispute.stage_index,
@@ -128,11 +135,6 @@ def open_at(cutoff: datetime) -> ColumnElement[bool]:
         Dispute.opened_at < cutoff,
         or_(Dispute.closed_at.is_(None), Dispute.closed_at >= cutoff),
     )
-
-
-def open_ids(cutoff: datetime) -> Select[tuple[int]]:
-    """The ids of the disputes open at the cut-off."""
-    return select(Dispute.id).where(open_at(cutoff))
 
 
 def capped_ids(session: Session, statement: Select[Any], *order: Any) -> ListHead:
@@ -205,11 +207,15 @@ def _unacknowledged_at(cutoff: datetime) -> ColumnElement[bool]:
 
 
 def _waiting_at(cutoff: datetime) -> ColumnElement[bool]:
-    """Notices of the stage each dispute open at the cut-off was then at, unacknowledged then."""
+    """Notices of the stage each dispute open at the cut-off was then at, unacknowledged then.
+
+    Each notice looks its own dispute up, so the cost follows the notices still waiting rather
+    than every dispute ever opened.
+    """
     return and_(
         _unacknowledged_at(cutoff),
         StageNotice.transition_id == transition_at(StageNotice.dispute_id, cutoff),
-        StageNotice.dispute_id.in_(open_ids(cutoff)),
+        select(Dispute.id).where(Dispute.id == StageNotice.dispute_id, open_at(cutoff)).exists(),
     )
 
 
@@ -247,15 +253,38 @@ def overdue(session: Session, cutoff: datetime) -> ListHead:
 
     Each stage's transition keeps its deadline, also when a lapse left the dispute awaiting a
     referral and cleared the dispute's own, so the transition current at the cut-off says.
+    Entering a stage sets the dispute's deadline and its transition's together, and only closing
+    or awaiting a referral clears the dispute's: so an open dispute with a deadline, not moved
+    since the cut-off, shows its transition's deadline and stage on its own row, found through
+    the due index. Only the rest (no deadline, closed or moved since) have their history read.
     """
-    deadline = as_at(StageTransition.deadline_at, Dispute.id, cutoff)
-    late = (
-        select(Dispute.id.label("id"), deadline.label("deadline"))
-        .where(open_at(cutoff), deadline <= cutoff)
-        .subquery()
+    moved = moved_since(cutoff)
+    on_row = and_(
+        Dispute.status == DisputeStatus.OPEN,
+        Dispute.closed_at.is_(None),
+        Dispute.deadline_at.is_not(None),
+        Dispute.id.not_in(moved),
     )
-    stage = as_at(StageTransition.to_stage, late.c.id, cutoff)
-    ids = capped_ids(session, select(late.c.id, late.c.deadline, stage), late.c.deadline, late.c.id)
+    current = select(
+        Dispute.id.label("id"),
+        Dispute.deadline_at.label("deadline"),
+        Dispute.stage_index.label("stage"),
+    ).where(on_row, Dispute.deadline_at <= cutoff, Dispute.opened_at < cutoff)
+    unsure = union_all(
+        select(Dispute.id).where(
+            Dispute.status == DisputeStatus.OPEN, Dispute.deadline_at.is_(None)
+        ),
+        select(Dispute.id).where(Dispute.closed_at >= cutoff),
+        moved,
+    )
+    deadline = as_at(StageTransition.deadline_at, Dispute.id, cutoff)
+    from_history = select(
+        Dispute.id, deadline, as_at(StageTransition.to_stage, Dispute.id, cutoff)
+    ).where(Dispute.id.in_(unsure), open_at(cutoff), ~on_row, deadline <= cutoff)
+    late = union_all(current, from_history).subquery()
+    ids = capped_ids(
+        session, select(late.c.id, late.c.deadline, late.c.stage), late.c.deadline, late.c.id
+    )
     loaded = disputes_by_id(session, [row[0] for row in ids.rows])
     return ListHead([(loaded[i], deadline, stage) for i, deadline, stage in ids.rows], ids.total)
 
@@ -310,8 +339,8 @@ class Group:
 
 @dataclass(frozen=True)
 class Stored:
-    """Every dispute open at the cut-off, and every one opened since the earliest bound, in one
-    grouped scan, each at its stage as at the cut-off.
+    """Every dispute open at the cut-off, and every one opened since the earliest bound, each at
+    its stage as at the cut-off.
 
     The bounds are the digest periods' and the chart weeks' edges, so any period or week made
     of them is a union of buckets.
@@ -321,28 +350,58 @@ class Stored:
     groups: list[Group]
 
     @classmethod
-    def read(cls, session: Session, bounds: Sequence[datetime], cutoff: datetime) -> Stored:
-        edges = sorted(set(bounds))
+    def read(
+        cls, session: Session, bounds: Sequence[datetime], cutoffs: Sequence[datetime]
+    ) -> dict[datetime, Stored]:
+        """Each cut-off's disputes, from one grouped scan that reads every dispute once for all
+        of them: its stage and whether it was open as at each cut-off are columns of its group.
+
+        The cut-offs are bounds too, so a group's bucket says whether it opened before each.
+        Each cut-off's groups may also hold disputes opened since the earliest bound of another
+        cut-off's periods and closed by its own: neither open nor opened in any of its periods or
+        weeks, they count nowhere.
+        """
+        edges = sorted({*bounds, *cutoffs})
         bucket = case(
             *((Dispute.opened_at < edge, n) for n, edge in enumerate(edges)),
             else_=len(edges),
         )
-        is_open = open_at(cutoff)
         columns = (
             Dispute.protocol_key,
-            stage_at(cutoff),
             Dispute.category,
             Dispute.raiser_agency_id,
             Dispute.counterpart_agency_id,
-            is_open,
             bucket,
+            *(column for cutoff in cutoffs for column in (stage_at(cutoff), open_at(cutoff))),
         )
         rows = session.execute(
             select(*columns, func.count(), func.min(Dispute.id), func.max(Dispute.id))
-            .where(Dispute.opened_at < cutoff, or_(is_open, Dispute.opened_at >= edges[0]))
+            .where(
+                Dispute.opened_at < max(cutoffs),
+                or_(*(open_at(cutoff) for cutoff in cutoffs), Dispute.opened_at >= edges[0]),
+            )
             .group_by(*columns)
-        )
-        return cls(edges, [Group(*row) for row in rows])
+        ).all()
+        found: dict[datetime, Stored] = {}
+        for n, cutoff in enumerate(cutoffs):
+            groups = [
+                Group(
+                    key,
+                    states[2 * n],
+                    category,
+                    raiser,
+                    counterpart,
+                    states[2 * n + 1],
+                    i,
+                    count,
+                    first,
+                    last,
+                )
+                for key, category, raiser, counterpart, i, *states, count, first, last in rows
+                if edges[i] <= cutoff and (states[2 * n + 1] or i > 0)
+            ]
+            found[cutoff] = cls(edges, groups)
+        return found
 
     def opened(self, group: Group, since: datetime, until: datetime) -> bool:
         """Whether the group's disputes were opened in [since, until), both of them bounds."""

@@ -157,18 +157,21 @@ class DigestService:
 
     def _compose(self, session: Session, periods: list[Period]) -> list[Outgoing | None]:
         """Each period's digest (None for a quiet day skipped by setting), from facts read once
-        for every period with the same cut-off."""
-        shared: dict[datetime, Shared] = {}
-        for cutoff in {p.fires_at for p in periods}:
-            alike = [p for p in periods if p.fires_at == cutoff]
-            bounds = [edge for p in alike for edge in (p.since, cutoff, *self._mondays(p))]
-            stored = facts.Stored.read(session, bounds, cutoff)
-            shared[cutoff] = Shared(
-                stored=stored,
-                open_count=stored.open_count(),
+        for every period with the same cut-off, and one grouped scan for all of them."""
+        if not periods:
+            return []
+        cutoffs = sorted({p.fires_at for p in periods})
+        bounds = [edge for p in periods for edge in (p.since, p.fires_at, *self._mondays(p))]
+        stored = facts.Stored.read(session, bounds, cutoffs)
+        shared = {
+            cutoff: Shared(
+                stored=stored[cutoff],
+                open_count=stored[cutoff].open_count(),
                 awaiting=facts.awaiting(session, cutoff),
                 overdue=facts.overdue(session, cutoff),
             )
+            for cutoff in cutoffs
+        }
         return [self._outgoing(session, p, shared[p.fires_at]) for p in periods]
 
     def _outgoing(self, session: Session, period: Period, shared: Shared) -> Outgoing | None:
