@@ -1,8 +1,8 @@
 """What a sweep batch reads once for all its disputes, and the rows it writes at once.
 
 The directory, the duty ticks and the head of each dispute's audit chain are read in one query
-each rather than again for every dispute; the audit events, reminders and outbox messages the
-batch makes are inserted together, one statement a table, at its end.
+each rather than again for every dispute; the audit events, reminders, members and outbox
+messages the batch makes are inserted together, one statement a table, at its end.
 
 All this is kept on the batch's session (in `info`), so the services deep inside an escalation
 find it without every call passing it down. The session lives for one batch's transaction and
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from models.base import Base
 from models.directory import Agency, Person
-from models.dispute import Dispute
+from models.dispute import Dispute, DisputeMember
 from models.duties import DutyCompletion
 from models.outbox import OutboxKind, OutboxMessage
 
@@ -89,6 +89,7 @@ class Batch:
     directory: Directory
     ticks: dict[int, Ticks] = field(default_factory=dict)
     rows: list[Pending] = field(default_factory=list)
+    members: set[tuple[int, int]] = field(default_factory=set)  # (dispute, person) added
     # dispute id -> (the RETIRE payload, when): superseded messages retired at the batch's end
     retirements: dict[int, tuple[dict[str, Any], datetime]] = field(default_factory=dict)
 
@@ -141,6 +142,21 @@ def add(
     pending = Pending(model, values, depends_on)
     reads.rows.append(pending)
     return pending
+
+
+def add_member(
+    session: Session, dispute_id: int, person_id: int, reason: str, at: datetime
+) -> bool:
+    """In a batch, makes the person a member of the dispute with the batch's other rows, once
+    however often the batch asks, and says True; outside one, False: the caller adds it."""
+    reads = batch_reads(session)
+    if reads is None:
+        return False
+    if (dispute_id, person_id) not in reads.members:
+        reads.members.add((dispute_id, person_id))
+        values = {"dispute_id": dispute_id, "person_id": person_id, "reason": reason}
+        reads.rows.append(Pending(DisputeMember, {**values, "added_at": at}))
+    return True
 
 
 def write(session: Session) -> None:

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from bot.clock import Clock
 from bot.protocols import ProtocolCatalog
-from bot.services import audit
+from bot.services import audit, sweep_batch
 from bot.services.child_refs import ChildRefDetector
 from bot.services.errors import DomainError
 from bot.services.reminders import ReminderPlanner
@@ -98,4 +98,9 @@ class ServiceBase:
             for m in dispute.members
         ):
             return
-        dispute.members.append(DisputeMember(person=person, reason=reason, added_at=now))
+        session = object_session(dispute)
+        added = session is not None and sweep_batch.add_member(
+            session, dispute.id, person.id, reason, now
+        )
+        if not added:
+            dispute.members.append(DisputeMember(person=person, reason=reason, added_at=now))
