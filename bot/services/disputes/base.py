@@ -91,6 +91,11 @@ class ServiceBase:
 
     @staticmethod
     def add_member(dispute: Dispute, person: Person, reason: str, now: datetime) -> None:
+        session = object_session(dispute)
+        if session is not None and sweep_batch.add_member(
+            session, dispute.id, person.id, reason, now
+        ):
+            return
         # A member already stored is known by its person_id, without loading its person; only
         # one added in this transaction and not yet flushed has none, and is known by its person.
         if any(
@@ -98,9 +103,4 @@ class ServiceBase:
             for m in dispute.members
         ):
             return
-        session = object_session(dispute)
-        added = session is not None and sweep_batch.add_member(
-            session, dispute.id, person.id, reason, now
-        )
-        if not added:
-            dispute.members.append(DisputeMember(person=person, reason=reason, added_at=now))
+        dispute.members.append(DisputeMember(person=person, reason=reason, added_at=now))
