@@ -35,6 +35,20 @@ def _described(zone: ZoneInfo, instant: datetime) -> str:
     return f"{long_date(local.date())} at {clock} ({local:%Z})"
 
 
+@lru_cache(maxsize=4096)
+def _after_working_days(calendar: WorkingCalendar, day: date, count: int) -> date:
+    """`WorkingCalendar.add_working_days`, and `_shared` its `working_share`, worked out once
+    for the same arguments: a sweep batch plans the same stages from the same instant for
+    thousands of disputes. A calendar's zone, hours and holidays never change, so nothing can
+    make a remembered answer stale."""
+    return calendar._add_working_days(day, count)
+
+
+@lru_cache(maxsize=4096)
+def _shared(calendar: WorkingCalendar, start: datetime, end: datetime, share: float) -> datetime:
+    return calendar._working_share(start, end, share)
+
+
 class WorkingCalendar:
     """Answers 'when is this due?' the way the protocols count: close of business, working days."""
 
@@ -69,6 +83,9 @@ class WorkingCalendar:
 
     def add_working_days(self, day: date, count: int) -> date:
         """The `count`-th working day after `day` (not counting `day` itself)."""
+        return _after_working_days(self, day, count)
+
+    def _add_working_days(self, day: date, count: int) -> date:
         while count > 0:
             day += timedelta(days=1)
             if self.is_working_day(day):
@@ -121,6 +138,9 @@ class WorkingCalendar:
     def working_share(self, start: datetime, end: datetime, share: float) -> datetime:
         """The instant `share` of the working time from `start` to `end` has passed: halfway
         through a stage is half its working hours, not half the nights and weekends in it."""
+        return _shared(self, start, end, share)
+
+    def _working_share(self, start: datetime, end: datetime, share: float) -> datetime:
         hours = self.working_hours_between(start, end) * share
         return self.add_working_time(start, timedelta(seconds=round(hours * 3600)))
 

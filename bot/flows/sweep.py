@@ -71,7 +71,6 @@ class Sweeper:
                 .where(Dispute.status == DisputeStatus.OPEN, Dispute.deadline_at <= now)
                 .options(
                     selectinload(Dispute.transitions).selectinload(StageTransition.notices),
-                    selectinload(Dispute.members),
                 )
                 .order_by(Dispute.deadline_at, Dispute.id)
                 .limit(self.batch)

@@ -25,6 +25,7 @@ from bot.messages.blocks import (
     section,
 )
 from bot.messages.dates import when
+from bot.messages.held import per_dispute
 from bot.working_days import WorkingCalendar, long_date
 from models.directory import Person
 from models.dispute import DiscussionEntry, Dispute, Outcome, Resolution, StageNotice
@@ -97,6 +98,7 @@ def theme_label(protocol: Protocol, key: str) -> str:
     return category.label if category else key
 
 
+@per_dispute
 def next_step(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> str:
     """One sentence: what happens next, and when."""
     if not dispute.is_open:
@@ -140,6 +142,7 @@ def review_basis(protocol: Protocol) -> str:
     return "a partnership default; the protocol sets no review interval"
 
 
+@per_dispute
 def summary_fields(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> Block:
     """The agencies, the theme, when the current stage began and ends, and when it opened;
     the people are named in `acting_section`, each to the reader as they know them."""
@@ -181,6 +184,7 @@ def stage_meta(dispute: Dispute) -> str:
     return ActionMeta.for_dispute(dispute.reference, transition=transition).encode()
 
 
+@per_dispute
 def notice_buttons(dispute: Dispute, *, acknowledged: bool) -> Block:
     """What a notice offers; nothing escalates from the final stage, so no Escalate now there."""
     ref = stage_meta(dispute)
@@ -223,6 +227,7 @@ def agencies(dispute: Dispute) -> str:
     return f"{dispute.raiser_agency.name} and {dispute.counterpart_agency.name}"
 
 
+@per_dispute
 def case_line(dispute: Dispute, protocol: Protocol, calendar: WorkingCalendar) -> Block:
     """What every direct message about a dispute carries, whatever else it leaves out: the
     reference, the agencies, the stage and the deadline."""

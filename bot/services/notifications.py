@@ -15,6 +15,7 @@ from bot.messages import learning as learning_views
 from bot.messages import procedures, replies, superseded
 from bot.messages import reminders as nudges
 from bot.messages.blocks import Block
+from bot.messages.held import held
 from bot.services import sweep_batch
 from bot.services.disputes import StageEntry
 from bot.services.disputes.routing import referrers
@@ -39,6 +40,24 @@ from models.learning import LearningItem
 from models.outbox import OutboxKind, OutboxMessage
 from models.procedures import ReflectiveRequest
 from models.roles import AgencyKind, Role
+
+
+class _Checklists:
+    """Each side's duty checklist for one dispute's messages, drawn once however many read it."""
+
+    def __init__(self, notifier: Notifier, session: Session, dispute: Dispute) -> None:
+        self.calendar = notifier.calendar
+        self.dispute = dispute
+        self.items = current_duties(dispute, self.calendar)
+        self.done = ticks(session, dispute)
+        self.drawn: dict[str | None, list[Block]] = {}
+
+    def __call__(self, side: str | None) -> list[Block]:
+        if side not in self.drawn:
+            self.drawn[side] = duty_views.checklist(
+                self.dispute, self.items, side, self.done, self.calendar
+            )
+        return self.drawn[side]
 
 
 class Notifier:
@@ -152,8 +171,15 @@ class Notifier:
         items = current_duties(dispute, self.calendar)
         return duty_views.checklist(dispute, items, side, ticks(session, dispute), self.calendar)
 
-    def _notice(self, session: Session, dispute: Dispute, notice: StageNotice) -> dict[str, Any]:
-        duties = self.duty_checklist(session, dispute, notice.side)
+    def _notice(
+        self,
+        session: Session,
+        dispute: Dispute,
+        notice: StageNotice,
+        duties: list[Block] | None = None,
+    ) -> dict[str, Any]:
+        if duties is None:
+            duties = self.duty_checklist(session, dispute, notice.side)
         protocol = dispute.protocol_snapshot
         summary = self.settings.summary_in_dms
         return views.stage_notice(dispute, protocol, notice, self.calendar, duties, summary=summary)
@@ -166,7 +192,15 @@ class Notifier:
     # events --------------------------------------------------------------------------------
 
     def stage_entered(self, session: Session, entry: StageEntry) -> None:
-        """Notices to those now acting; news to the parties and the tier below; gaps to admins."""
+        """Notices to those now acting; news to the parties and the tier below; gaps to admins.
+
+        Nothing here changes who acts or what is ticked, so both are worked out once for all
+        the messages rather than again for each reader."""
+        dispute = entry.transition.dispute
+        with held(dispute):
+            self._stage_entered(session, entry, _Checklists(self, session, dispute))
+
+    def _stage_entered(self, session: Session, entry: StageEntry, lists: _Checklists) -> None:
         transition = entry.transition
         dispute = transition.dispute
         protocol = dispute.protocol_snapshot
@@ -175,7 +209,7 @@ class Notifier:
             moved = superseded.moved_on(dispute, transition, self.calendar)
             retire(session, dispute, moved, self.clock.now())
         for notice in transition.acting_notices:
-            payload = self._notice(session, dispute, notice)
+            payload = self._notice(session, dispute, notice, lists(notice.side))
             self.direct(session, notice.person, payload, dispute=dispute, notice=notice)
         for notice in transition.informed_notices:
             payload = self._information(dispute, notice)
@@ -190,7 +224,7 @@ class Notifier:
                 if person.id in told:
                     continue
                 told.add(person.id)
-                duties = self.duty_checklist(session, dispute, side_of(dispute, person))
+                duties = lists(side_of(dispute, person))
                 update = views.stage_moved(
                     dispute,
                     protocol,

@@ -1,8 +1,8 @@
 """What a sweep batch reads once for all its disputes, and the rows it writes at once.
 
 The directory, the duty ticks and the head of each dispute's audit chain are read in one query
-each rather than again for every dispute; the audit events, reminders and outbox messages the
-batch makes are inserted together, one statement a table, at its end.
+each rather than again for every dispute; the audit events, reminders, members and outbox
+messages the batch makes are inserted together, one statement a table, at its end.
 
 All this is kept on the batch's session (in `info`), so the services deep inside an escalation
 find it without every call passing it down. The session lives for one batch's transaction and
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from models.base import Base
 from models.directory import Agency, Person
-from models.dispute import Dispute
+from models.dispute import Dispute, DisputeMember
 from models.duties import DutyCompletion
 from models.outbox import OutboxKind, OutboxMessage
 
@@ -89,6 +89,7 @@ class Batch:
     directory: Directory
     ticks: dict[int, Ticks] = field(default_factory=dict)
     rows: list[Pending] = field(default_factory=list)
+    members: set[tuple[int, int]] = field(default_factory=set)  # (dispute, person), stored or added
     # dispute id -> (the RETIRE payload, when): superseded messages retired at the batch's end
     retirements: dict[int, tuple[dict[str, Any], datetime]] = field(default_factory=dict)
 
@@ -104,7 +105,8 @@ def directory(session: Session) -> Directory | None:
 
 
 def preload(session: Session, disputes: Sequence[Dispute]) -> Batch:
-    """Reads the directory and the disputes' ticks, one query each, and starts collecting rows."""
+    """Reads the directory and the disputes' ticks and members, one query each, and starts
+    collecting rows."""
     ids = sorted(d.id for d in disputes)
     agencies = list(session.scalars(select(Agency).order_by(Agency.id)))
     people = list(session.scalars(select(Person).order_by(Person.id)))
@@ -116,6 +118,13 @@ def preload(session: Session, disputes: Sequence[Dispute]) -> Batch:
         ):
             by_dispute[row.dispute_id][(row.duty_key, row.side)] = row
     reads.ticks = {i: by_dispute.get(i, {}) for i in ids}
+    if ids:
+        stored = session.execute(
+            select(DisputeMember.dispute_id, DisputeMember.person_id).where(
+                DisputeMember.dispute_id.in_(ids)
+            )
+        )
+        reads.members = {(dispute_id, person_id) for dispute_id, person_id in stored}
     session.info[KEY] = reads
     return reads
 
@@ -141,6 +150,22 @@ def add(
     pending = Pending(model, values, depends_on)
     reads.rows.append(pending)
     return pending
+
+
+def add_member(
+    session: Session, dispute_id: int, person_id: int, reason: str, at: datetime
+) -> bool:
+    """In a batch, makes the person a member of the dispute with the batch's other rows, unless
+    they are one already (the batch read its disputes' members as pairs of ids, not as rows),
+    and says True; outside one (or for a dispute not of the batch), False: the caller adds it."""
+    reads = batch_reads(session)
+    if reads is None or dispute_id not in reads.ticks:
+        return False
+    if (dispute_id, person_id) not in reads.members:
+        reads.members.add((dispute_id, person_id))
+        values = {"dispute_id": dispute_id, "person_id": person_id, "reason": reason}
+        reads.rows.append(Pending(DisputeMember, {**values, "added_at": at}))
+    return True
 
 
 def write(session: Session) -> None:

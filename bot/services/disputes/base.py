@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from bot.clock import Clock
 from bot.protocols import ProtocolCatalog
-from bot.services import audit
+from bot.services import audit, sweep_batch
 from bot.services.child_refs import ChildRefDetector
 from bot.services.errors import DomainError
 from bot.services.reminders import ReminderPlanner
@@ -91,6 +91,11 @@ class ServiceBase:
 
     @staticmethod
     def add_member(dispute: Dispute, person: Person, reason: str, now: datetime) -> None:
+        session = object_session(dispute)
+        if session is not None and sweep_batch.add_member(
+            session, dispute.id, person.id, reason, now
+        ):
+            return
         # A member already stored is known by its person_id, without loading its person; only
         # one added in this transaction and not yet flushed has none, and is known by its person.
         if any(
