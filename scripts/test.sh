@@ -12,6 +12,11 @@ WORKERS=${WORKERS:-2}
 # has it mounted at /dev/shm, so a commit does not wait for the disk; nothing else changes.
 if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then export TMPDIR=/dev/shm; fi
 
+# Compiled modules are kept (in the __pycache__ folders git ignores) even where the machine says
+# not to write them: otherwise every worker and every bot process a test starts compiles the
+# whole bot and the tests afresh, and pytest rewrites every test file's asserts again.
+unset PYTHONDONTWRITEBYTECODE
+
 "$VENV/bin/ruff" check .
 
 echo "== tests on SQLite"

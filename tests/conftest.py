@@ -12,9 +12,10 @@ import io
 import logging
 import os
 import re
+import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -124,7 +125,27 @@ def data_keys() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file at the newest schema, migrated once a run: tests that want a database of
+    their own copy it (`sqlite_copy`) rather than each paying for Alembic, and never write to
+    it, so nothing passes from one test to the next."""
+    path = tmp_path_factory.mktemp("template") / "migrated.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def sqlite_copy(migrated_sqlite: Path, tmp_path: Path) -> Callable[[str], Path]:
+    """Lays a copy of the migrated SQLite file down in this test's folder under the given name."""
+
+    def copy(name: str) -> Path:
+        return Path(shutil.copyfile(migrated_sqlite, tmp_path / name))
+
+    return copy
+
+
+@pytest.fixture(scope="session")
+def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
     url = os.environ.get("TEST_DATABASE_URL")
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if url and worker and make_url(url).get_backend_name() == "postgresql":
@@ -133,7 +154,9 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     elif url:
         yield url
     else:
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'resolve.sqlite3'}"
+        template: Path = request.getfixturevalue("migrated_sqlite")
+        path = template.parent.parent / "resolve.sqlite3"
+        yield f"sqlite:///{shutil.copyfile(template, path)}"
 
 
 @contextmanager

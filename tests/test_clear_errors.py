@@ -5,6 +5,7 @@ exit code 2, never a traceback, and nothing is changed."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -135,15 +136,18 @@ def test_protocols_check_refuses_an_unreadable_file(case: str, tmp_path: Path) -
 
 
 @pytest.mark.parametrize("case", list(BAD_FILES), ids=list(BAD_FILES))
-def test_a_protocol_path_holding_an_unreadable_file(case: str, tmp_path: Path) -> None:
+def test_a_protocol_path_holding_an_unreadable_file(
+    case: str, tmp_path: Path, sqlite_copy: Callable[[str], Path]
+) -> None:
     content, problem = BAD_FILES[case]
     path = tmp_path / "ours.yaml"
     path.write_bytes(content)
+    database = sqlite_copy("r.sqlite3")
     for command in (["protocols", "list"], ["run"]):
         result = resolve(
             *command,
             RESOLVE_PROTOCOL_PATH=str(path),
-            DATABASE_URL=f"sqlite:///{tmp_path / 'r.sqlite3'}",
+            DATABASE_URL=f"sqlite:///{database}",
             SLACK_BOT_TOKEN="xoxb-test",
             SLACK_SIGNING_SECRET="secret",
         )
@@ -174,20 +178,22 @@ DIRECTORY_FILES = {
 
 @pytest.mark.parametrize("case", list(DIRECTORY_FILES), ids=list(DIRECTORY_FILES))
 def test_directory_import_refuses_an_unreadable_file_and_changes_nothing(
-    case: str, tmp_path: Path
+    case: str, tmp_path: Path, sqlite_copy: Callable[[str], Path]
 ) -> None:
     name, content, problem = DIRECTORY_FILES[case]
     path = tmp_path / name
     path.write_bytes(content)
-    database = f"sqlite:///{tmp_path / 'directory.sqlite3'}"
+    database = f"sqlite:///{sqlite_copy('directory.sqlite3')}"
     line = one_line_exit_2(resolve("directory", "import", str(path), DATABASE_URL=database))
     assert line.startswith(f"{name}: nothing was imported: ") and problem in line
     listed = resolve("directory", "list", DATABASE_URL=database)
     assert "Jo" not in listed.output and listed.output.count("\n") == 5
 
 
-def test_csv_export_neutralises_formulas_and_reimports_unchanged(tmp_path: Path) -> None:
-    database = f"sqlite:///{tmp_path / 'directory.sqlite3'}"
+def test_csv_export_neutralises_formulas_and_reimports_unchanged(
+    tmp_path: Path, sqlite_copy: Callable[[str], Path]
+) -> None:
+    database = f"sqlite:///{sqlite_copy('directory.sqlite3')}"
     text = SAMPLE.read_text()
     hostile = {"Jess Turner": '=HYPERLINK("http://evil.example")', "Housing Officer": "+44 1"}
     for before, after in hostile.items():

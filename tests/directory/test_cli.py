@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -32,8 +33,8 @@ SAMPLE_GAPS = [
 
 
 @pytest.fixture
-def database(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'directory.sqlite3'}"
+def database(sqlite_copy: Callable[[str], Path]) -> str:
+    return f"sqlite:///{sqlite_copy('directory.sqlite3')}"
 
 
 def run(database: str, *args: str, clock: FrozenClock | None = None) -> Result:

@@ -144,8 +144,8 @@ def check(path: Path, database: str):
     )
 
 
-def test_protocols_check_lists_the_roles_no_one_holds(tmp_path):
-    database = f"sqlite:///{tmp_path / 'directory.sqlite3'}"
+def test_protocols_check_lists_the_roles_no_one_holds(tmp_path, sqlite_copy):
+    database = f"sqlite:///{sqlite_copy('directory.sqlite3')}"
     imported = CliRunner().invoke(
         cli, ["directory", "import", str(SAMPLE)], env={"DATABASE_URL": database}
     )

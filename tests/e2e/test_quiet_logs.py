@@ -1,5 +1,6 @@
-"""What `resolve run` and `resolve demo` write to their logs, read from the real processes: at
-the default level nothing routine from the scheduler or Slack's libraries; `--verbose` for it."""
+"""What `resolve run` writes to its log, read from the real process: at the default level
+nothing routine from the scheduler or Slack's libraries; `--verbose` for it. (The demo's
+transcript is checked the same way in tests/test_demo.py, from the run those tests share.)"""
 
 from __future__ import annotations
 
@@ -87,20 +88,3 @@ def test_verbose_shows_the_schedulers_and_bolts_routine_lines(
     written = run_until_delivered(engine, database_url, tmp_path, "--verbose")
     assert "Running job" in written
     assert "`token` will be unused" in written
-
-
-def test_the_demo_transcript_carries_no_scheduler_lines(tmp_path: Path) -> None:
-    env = {**os.environ}
-    env.pop("RESOLVE_LOG_LEVEL", None)
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "demo", "--protocol", "portsmouth"],
-        env=env,
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "Stage 1" in result.stdout
-    for routine in (*ROUTINE, "maximum number of running instances", "was missed by"):
-        assert routine not in result.stdout + result.stderr
