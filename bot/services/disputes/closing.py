@@ -92,7 +92,7 @@ class ClosingService(AccessService, LearningService):
             dispute.status = DisputeStatus.CLOSED
             dispute.closed_at = change.at
             dispute.deadline_at = None
-            end_current_stages(session, [dispute.id], change.at)
+            end_current_stages(session, [dispute], change.at)
             cancel_pending(session, dispute)
             self._replace_record_answers(session, dispute)
             session.add_all(

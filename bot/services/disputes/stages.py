@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session
 
 from bot.parsing import WhenError, parse_when
@@ -63,15 +63,25 @@ def _informed(
     )
 
 
-def end_current_stages(session: Session, dispute_ids: Collection[int], at: datetime) -> None:
+def end_current_stages(session: Session, disputes: Collection[Dispute], at: datetime) -> None:
     """Marks the current stage of each dispute ended `at`, as the report reads it: called before
-    a dispute's next transition is added and when it closes. One statement for any number of
-    disputes, so a writer adding many transitions at once ends their stages together."""
-    if dispute_ids:
+    a dispute's next transition is added and when it closes. A dispute whose history is loaded
+    (a sweep batch loads every one) is marked in memory and written by the next flush, with the
+    batch's other changes; the rest take one UPDATE that looks up only the rows it changed."""
+    unloaded: list[int] = []
+    for dispute in disputes:
+        if "transitions" in inspect(dispute).unloaded:
+            unloaded.append(dispute.id)
+            continue
+        for transition in dispute.transitions:
+            if transition.ended_at is None:
+                transition.ended_at = at
+    if unloaded:
         session.execute(
             update(StageTransition)
-            .where(StageTransition.dispute_id.in_(dispute_ids), StageTransition.ended_at.is_(None))
+            .where(StageTransition.dispute_id.in_(unloaded), StageTransition.ended_at.is_(None))
             .values(ended_at=at)
+            .execution_options(synchronize_session="fetch")
         )
 
 
@@ -224,7 +234,7 @@ class StageService(AccessService):
         ending the stage it leaves."""
         previous = dispute.stage_index if trigger is not Trigger.OPENED else None
         if previous is not None:
-            end_current_stages(session, [dispute.id], now)
+            end_current_stages(session, [dispute], now)
         dispute.stage_index = index
         dispute.stage_started_at = now
         dispute.stated_timescale = stated.strip() if stated and stated.strip() else None
