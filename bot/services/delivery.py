@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock
 from bot.database import transaction
 from bot.messages.outbox import conversation_not_set_up, undeliverable
+from bot.services.digest_chart import weekly_chart
 from bot.services.superseding import retired
 from bot.settings import ConversationKind, Settings
 from models.directory import Person
@@ -263,11 +264,16 @@ class OutboxDelivery:
         return {"channel": result.get("channel"), "ts": result.get("ts")}
 
     def _upload(self, channel: str, payload: dict[str, Any]) -> dict[str, Any]:
-        """files_upload_v2 with the bytes stored (base64) in the outbox row."""
+        """files_upload_v2 with the bytes stored (base64) in the outbox row, or the weekly chart
+        drawn from the figures stored there."""
+        if "chart" in payload:
+            content = weekly_chart(**payload["chart"])
+        else:
+            content = base64.b64decode(payload["content_b64"])
         with self._classified("files_upload_v2"):
             response = self.client.files_upload_v2(
                 channel=channel,
-                content=base64.b64decode(payload["content_b64"]),
+                content=content,
                 filename=payload["filename"],
                 title=payload.get("title"),
                 initial_comment=payload.get("initial_comment"),

@@ -20,7 +20,6 @@ A daily period in which nothing changed is one line, or nothing at all, by setti
 
 from __future__ import annotations
 
-import base64
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -36,7 +35,6 @@ from bot.messages import digest_lines
 from bot.messages import digests as views
 from bot.messages.disputes import numbered_stage, theme_label
 from bot.services import digest_facts as facts
-from bot.services.digest_chart import weekly_chart
 from bot.services.notifications import Notifier
 from bot.services.period_claims import claim_period, period_claimed
 from bot.settings import QuietDigest, Settings
@@ -188,9 +186,8 @@ class DigestService:
         channel = self.settings.leads_channel or self.settings.admins_channel
         if not (period.weekly and channel):
             return Outgoing(views.digest_message(digest, self.calendar), None, None)
-        png = self._chart(session, period, shared.stored)
         payload = {
-            "content_b64": base64.b64encode(png).decode("ascii"),
+            "chart": self._chart(session, period, shared.stored),
             "filename": f"digest-{period.key.removeprefix('weekly:')}.png",
             "title": views.title(digest, self.calendar),
             "initial_comment": views.chart_comment(digest, self.calendar),
@@ -275,8 +272,11 @@ class DigestService:
             for n in range(CHART_WEEKS + 1)
         ]
 
-    def _chart(self, session: Session, period: Period, stored: facts.Stored) -> bytes:
-        """Open disputes by stage at the cut-off, and new disputes in each of the last weeks."""
+    def _chart(self, session: Session, period: Period, stored: facts.Stored) -> dict[str, Any]:
+        """The chart's figures: open disputes by stage at the cut-off, and new disputes in each
+        of the last weeks. They are queued, not the picture: it is drawn as it is uploaded, so
+        the digest is composed in the time its queries take and the outbox holds a few hundred
+        bytes instead of a PNG."""
         mondays = self._mondays(period)
         open_tally = stored.tallies()
         weekly = [
@@ -296,12 +296,14 @@ class DigestService:
         for n, group in weekly:
             label = theme_label(protocols[group.key], group.category)
             themes.setdefault(label, [0] * CHART_WEEKS)[n] += group.count
-        weeks = [f"{monday.day} {monday:%b}" for monday in mondays[:CHART_WEEKS]]
-        return weekly_chart(
-            stages=[(key[1], by_stage[key]) for key in sorted(by_stage)],
-            weeks=weeks,
-            themes=dict(sorted(themes.items())),
-        )
+        # Labelled with the local date: in summer time a Monday's midnight is Sunday in UTC.
+        local = [self.calendar.local(monday) for monday in mondays[:CHART_WEEKS]]
+        weeks = [f"{monday.day} {monday:%b}" for monday in local]
+        return {
+            "stages": [(key[1], by_stage[key]) for key in sorted(by_stage)],
+            "weeks": weeks,
+            "themes": dict(sorted(themes.items())),
+        }
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,6 +14,7 @@ from bot.clock import FrozenClock
 from bot.database import transaction
 from bot.messages.dates import as_fallback
 from bot.messages.digest_lines import overdue_by
+from bot.services.digest_chart import weekly_chart
 from bot.services.digests import FIRST_START, DigestService
 from bot.services.disputes import DisputeService
 from bot.services.notifications import Notifier
@@ -337,7 +337,18 @@ def test_the_weekly_digest_covers_the_week_to_monday_and_carries_a_chart(session
     assert chart.channel == LEADS
     assert chart.payload["filename"] == "digest-2026-W48.png"
     assert chart.payload["title"] == "Weekly digest: week commencing 16 November 2026"
-    assert base64.b64decode(chart.payload["content_b64"]).startswith(PNG)
+    # The figures are queued and the picture drawn as it is uploaded. Weeks are labelled with
+    # their Mondays, in summer time (to 25 October) as after it.
+    assert chart.payload["chart"] == {
+        "stages": [["Referrer and receiving professional", 2]],
+        "weeks": ["12 Oct", "19 Oct", "26 Oct", "2 Nov", "9 Nov", "16 Nov"],
+        "themes": {
+            "Implementation of a child protection plan": [0, 0, 0, 0, 0, 1],
+            "Response of a professional colleague to actual or likely harm": [0, 0, 0, 0, 0, 1],
+            "Threshold dispute at the point of referral": [0, 0, 0, 0, 1, 0],
+        },
+    }
+    assert weekly_chart(**chart.payload["chart"]).startswith(PNG)
 
 
 def test_the_child_reference_summary_and_names_never_reach_a_digest(scenario, people):
