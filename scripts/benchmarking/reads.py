@@ -39,6 +39,7 @@ from models.schedule import DigestRun
 PAGE_RUNS = 30
 CLIENT_RUNS = 10  # requests each concurrent client makes
 STATUS_PAUSE = 0.02  # seconds between one client's `/dispute status` requests
+DIGEST_RUNS = 3  # times the digests are sent while `/dispute status` is timed: the median counts
 BUSY_PERSON = "csc_hos@northshire.example"
 
 
@@ -141,8 +142,8 @@ class StatusClient(threading.Thread):
             self.stop.wait(STATUS_PAUSE)
 
 
-def status_p95_ms(rt: Runtime, ids: list[int], during: Callable[[], Any]) -> tuple[float, int]:
-    """`/dispute status` p95 in ms while `during()` runs, and how many requests were timed."""
+def status_samples(rt: Runtime, ids: list[int], during: Callable[[], Any]) -> list[float]:
+    """Seconds each `/dispute status` took while `during()` ran."""
     client = StatusClient(rt, ids)
     client.start()
     try:
@@ -150,7 +151,13 @@ def status_p95_ms(rt: Runtime, ids: list[int], during: Callable[[], Any]) -> tup
     finally:
         client.stop.set()
         client.join()
-    return _percentile(client.samples, 0.95) * 1000, len(client.samples)
+    return client.samples
+
+
+def status_p95_ms(rt: Runtime, ids: list[int], during: Callable[[], Any]) -> tuple[float, int]:
+    """`/dispute status` p95 in ms while `during()` runs, and how many requests were timed."""
+    samples = status_samples(rt, ids, during)
+    return _percentile(samples, 0.95) * 1000, len(samples)
 
 
 def _forget_digests(rt: Runtime, before: int) -> None:
@@ -191,24 +198,27 @@ def digests(rt: Runtime) -> DigestFigures:
     idle.stop.set()
     idle.join()
 
-    timed: dict[str, Any] = {}
+    timed: dict[str, Any] = {"seconds": []}
 
     def send() -> None:
         started = time.perf_counter()
         timed["sent"] = service.send_due(rt.factory)
-        timed["seconds"] = time.perf_counter() - started
+        timed["seconds"].append(time.perf_counter() - started)
 
-    during_p95, requests = status_p95_ms(rt, ids, send)
-    _forget_digests(rt, before)
+    samples: list[float] = []
+    for _ in range(DIGEST_RUNS):  # so that the p95 rests on more than a second's requests
+        gc.collect()
+        samples += status_samples(rt, ids, send)
+        _forget_digests(rt, before)
     return DigestFigures(
         sent=timed["sent"],
-        seconds=timed["seconds"],
+        seconds=statistics.median(timed["seconds"]),
         floor_seconds=floor_seconds(rt.engine, statements),
         statements=len(statements),
         tracemalloc_peak_mb=peak,
         status_idle_p95_ms=_percentile(idle.samples, 0.95) * 1000,
-        status_during_p95_ms=during_p95,
-        status_during_requests=requests,
+        status_during_p95_ms=_percentile(samples, 0.95) * 1000,
+        status_during_requests=len(samples),
         chart_seconds=chart_seconds(),
     )
 
@@ -266,13 +276,16 @@ def _open_ids(rt: Runtime) -> list[int]:
 
 
 def chart_seconds() -> float:
-    """Drawing a weekly chart of the same shape alone: a fixed cost, whatever is stored."""
+    """Drawing a weekly chart of the same shape, as its upload does: a fixed cost, whatever is
+    stored, and not part of the digests' time (the second drawing is timed, not the import)."""
+    figures: dict[str, Any] = {
+        "stages": [(f"Stage {n}", 1000 * n) for n in range(1, 6)],
+        "weeks": [f"{n} Oct" for n in range(1, 7)],
+        "themes": {f"Theme {n}": [100 * n] * 6 for n in range(3)},
+    }
+    weekly_chart(**figures)
     started = time.perf_counter()
-    weekly_chart(
-        stages=[(f"Stage {n}", 1000 * n) for n in range(1, 6)],
-        weeks=[f"{n} Oct" for n in range(1, 7)],
-        themes={f"Theme {n}": [100 * n] * 6 for n in range(3)},
-    )
+    weekly_chart(**figures)
     return time.perf_counter() - started
 
 

@@ -118,11 +118,11 @@ def memory(results: list[Result], traced: int) -> Rows:
 def digest(results: list[Result]) -> Rows:
     figures = [r.digest for r in results]
     return [
-        ("both digests, send_due() (s)", [f"{d.seconds:.2f}" for d in figures]),
+        ("both digests, send_due(), median of 3 (s)", [f"{d.seconds:.2f}" for d in figures]),
         ("  floor: their SELECTs replayed bare (s)", [f"{d.floor_seconds:.2f}" for d in figures]),
         ("  statements run", [f"{d.statements}" for d in figures]),
         (
-            "  of the total, drawing the chart alone (s)",
+            "drawing the weekly chart, at its upload (s)",
             [f"{d.chart_seconds:.2f}" for d in figures],
         ),
         ("  tracemalloc peak (MB)", [f"{d.tracemalloc_peak_mb:.1f}" for d in figures]),
