@@ -28,7 +28,7 @@ from bot.services.duty_list import (
     side_of,
     ticks,
 )
-from bot.services.outbox_retry import requeue_conversation_setup
+from bot.services.outbox_retry import requeue_conversation_setups
 from bot.services.reminder_spacing import one_a_half_day
 from bot.services.superseding import is_stage_bound, retire
 from bot.services.sweep_batch import Pending, directory
@@ -161,8 +161,10 @@ class Notifier:
     def conversation(self, session: Session, dispute: Dispute, payload: dict[str, Any]) -> None:
         """A post in the dispute's conversation, after setting it up. A dispute still without
         one gets its failed set-up, and the posts that waited for it, queued again first."""
-        if dispute.conversation_id is None:
-            requeue_conversation_setup(session, dispute=dispute, now=self.clock.now())
+        if dispute.conversation_id is None and not sweep_batch.requeue_setup(
+            session, dispute.id, self.clock.now()
+        ):
+            requeue_conversation_setups(session, dispute_ids=[dispute.id], now=self.clock.now())
         setup = self._add(session, OutboxKind.SYNC_MEMBERS, {}, dispute=dispute)
         self._add(session, OutboxKind.CONVERSATION, payload, dispute=dispute, depends_on=setup)
 

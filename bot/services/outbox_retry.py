@@ -6,7 +6,7 @@ id than the posts waiting for it, and delivery goes in id order, so the set-up i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import or_, select
@@ -35,19 +35,22 @@ def requeue_dead(
     return _requeue(session.scalars(query.order_by(OutboxMessage.id)).all(), now)
 
 
-def requeue_conversation_setup(
-    session: Session, *, dispute: Dispute, now: datetime
+def requeue_conversation_setups(
+    session: Session, *, dispute_ids: Collection[int], now: datetime
 ) -> list[OutboxMessage]:
-    """The dispute's dead conversation set-ups and the posts that were waiting for them."""
+    """The disputes' dead conversation set-ups and the posts that were waiting for them, in one
+    query for any number of disputes."""
+    if not dispute_ids:
+        return []
     setups = select(OutboxMessage.id).where(
-        OutboxMessage.dispute_id == dispute.id,
+        OutboxMessage.dispute_id.in_(dispute_ids),
         OutboxMessage.kind == OutboxKind.SYNC_MEMBERS,
         OutboxMessage.status == OutboxStatus.DEAD,
     )
     rows = session.scalars(
         select(OutboxMessage)
         .where(
-            OutboxMessage.dispute_id == dispute.id,
+            OutboxMessage.dispute_id.in_(dispute_ids),
             OutboxMessage.status == OutboxStatus.DEAD,
             or_(OutboxMessage.id.in_(setups), OutboxMessage.depends_on_id.in_(setups)),
         )

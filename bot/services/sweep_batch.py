@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Table, func, inspect, select, text, update
 from sqlalchemy.orm import Session
 
+from bot.services.outbox_retry import requeue_conversation_setups
 from models.base import Base
 from models.directory import Agency, Person
 from models.dispute import Dispute, DisputeMember
@@ -92,6 +93,8 @@ class Batch:
     members: set[tuple[int, int]] = field(default_factory=set)  # (dispute, person), stored or added
     # dispute id -> (the RETIRE payload, when): superseded messages retired at the batch's end
     retirements: dict[int, tuple[dict[str, Any], datetime]] = field(default_factory=dict)
+    # disputes posted to without a conversation: failed set-ups requeued at the batch's end
+    requeues: dict[int, datetime] = field(default_factory=dict)
 
 
 def batch_reads(session: Session) -> Batch | None:
@@ -168,6 +171,16 @@ def add_member(
     return True
 
 
+def requeue_setup(session: Session, dispute_id: int, at: datetime) -> bool:
+    """In a batch, notes that the dispute's failed conversation set-up (if any) is to be queued
+    again, with the batch's others, and says True; outside one, False: the caller does it."""
+    reads = batch_reads(session)
+    if reads is None or dispute_id not in reads.ticks:
+        return False
+    reads.requeues.setdefault(dispute_id, at)
+    return True
+
+
 def write(session: Session) -> None:
     """Inserts the rows the batch collected, one statement a table, with ids given in advance
     so that no row needs to be read back (a conversation post points at its set-up message)."""
@@ -175,6 +188,10 @@ def write(session: Session) -> None:
     if reads is None:
         return
     _retire(session, reads)
+    if reads.requeues:
+        at = min(reads.requeues.values())
+        requeue_conversation_setups(session, dispute_ids=sorted(reads.requeues), now=at)
+        reads.requeues = {}
     if not reads.rows:
         return
     by_model: dict[type[Base], list[Pending]] = defaultdict(list)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import FrozenClock
@@ -204,3 +204,36 @@ def test_a_batched_sweep_escalates_exactly_as_one_at_a_time(
         assert len(batched[table]) == len(rows), table
         for mine, theirs in zip(batched[table], rows, strict=True):
             assert mine == theirs, table
+
+
+def sweep_statements(engine: Engine, factory: sessionmaker[Session], copies: int) -> int:
+    """SQL statements one sweep runs to escalate every stage of `copies` times the disputes,
+    all lapsing at once, in one batch."""
+    wipe(engine)
+    clock = FrozenClock(london(2026, 11, 23, 10, 0))
+    ctx = context(clock)
+    opened = open_disputes(factory, ctx, copies)
+    clock.advance(timedelta(days=30))
+    sweeper = Sweeper(
+        factory=factory, service=ctx.service, notifier=ctx.notifier, clock=clock, batch=200
+    )
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        report = sweeper.run_once()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert report.escalated + report.awaiting_referral == opened
+    return len(statements)
+
+
+def test_a_sweep_batch_runs_as_many_statements_for_many_disputes_as_for_few(
+    engine: Engine, factory: sessionmaker[Session]
+) -> None:
+    # A statement a dispute (ending its stage with an UPDATE of its own, say) makes a batch of
+    # thousands crawl; the batch reads and writes each table once, whatever its size.
+    assert sweep_statements(engine, factory, 3) == sweep_statements(engine, factory, 1)
