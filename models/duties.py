@@ -25,7 +25,7 @@ class DutyCompletion(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"), index=True)
-    transition_id: Mapped[int] = mapped_column(ForeignKey("stage_transitions.id"))
+    transition_id: Mapped[int] = mapped_column(ForeignKey("stage_transitions.id"), index=True)
     duty_key: Mapped[str] = mapped_column(String(80))
     side: Mapped[str] = mapped_column(String(16))
     done_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))

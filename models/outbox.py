@@ -44,7 +44,7 @@ class OutboxMessage(Base):
     kind: Mapped[str] = mapped_column(String(20))
     dispute_id: Mapped[int | None] = mapped_column(ForeignKey("disputes.id"), index=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
-    notice_id: Mapped[int | None] = mapped_column(ForeignKey("stage_notices.id"))
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("stage_notices.id"), index=True)
     channel: Mapped[str | None] = mapped_column(String(80))
     payload: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)

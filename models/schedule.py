@@ -39,7 +39,7 @@ class Reminder(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"))
-    transition_id: Mapped[int] = mapped_column(ForeignKey("stage_transitions.id"))
+    transition_id: Mapped[int] = mapped_column(ForeignKey("stage_transitions.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     label: Mapped[str] = mapped_column(String(120))
     sequence: Mapped[int] = mapped_column(Integer, default=1)

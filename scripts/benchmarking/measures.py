@@ -29,7 +29,9 @@ def due_index(column: Column[Any]) -> tuple[str, str]:
     """The table and the index the sweep should claim its due rows through."""
     table = column.table
     assert isinstance(table, Table)
-    return table.name, next(str(i.name) for i in table.indexes if column.name in i.columns)
+    return table.name, next(
+        str(i.name) for i in table.indexes if [c.name for c in i.columns] == ["status", column.name]
+    )
 
 
 INDEXES = dict(due_index(c) for c in (Dispute.__table__.c.deadline_at, Reminder.__table__.c.due_at))
@@ -82,10 +84,11 @@ def claim_plans(engine: Engine, sweeper: Sweeper) -> list[tuple[str, list[str]]]
 
 
 def analyse(engine: Engine) -> None:
-    """Fresh planner statistics, as autovacuum would gather after a bulk load (PostgreSQL)."""
+    """Fresh planner statistics and visibility map, as autovacuum leaves them some time after a
+    bulk load (PostgreSQL): without the map, no scan can be answered from an index alone."""
     if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(text("ANALYZE"))
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE"))
 
 
 def escalate(
