@@ -81,6 +81,18 @@ class Dispute(Base):
             "urgency",
             "reference",
         ),
+        # The report's stage reached and escalations, as at a period's end, for each dispute.
+        Index(
+            "ix_disputes_reached",
+            "opened_at",
+            "protocol_key",
+            "category",
+            "stage_started_at",
+            "stage_reached",
+            "lapsed_escalations",
+            "manual_escalations",
+            "id",  # for PostgreSQL to join each resolution from the index alone
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -99,6 +111,12 @@ class Dispute(Base):
     summary: Mapped[str] = mapped_column(EncryptedText)
     stage_index: Mapped[int] = mapped_column(Integer)
     stage_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The furthest stage reached and the escalations so far, kept as each transition is added,
+    # so the partnership report reads them from the row for every dispute that has not moved
+    # since the period it covers, instead of counting them again from the whole history.
+    stage_reached: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    lapsed_escalations: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    manual_escalations: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     stated_timescale: Mapped[str | None] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(16), default=DisputeStatus.OPEN)

@@ -48,24 +48,29 @@ class Window:
             or_(Resolution.reopened_at.is_(None), Resolution.reopened_at >= self.until),
         )
 
-    def history(self) -> Any:
-        """Per dispute of the period, as at its end: the furthest stage reached and how many
-        escalations by lapse and by hand. One ordered pass over the history index, where a
-        lookup per dispute for each figure would seek it three times over."""
+    def reached(self) -> tuple[Any, Any, Any]:
+        """Per dispute of the period, as at its end: the furthest stage reached, and how many
+        escalations by lapse and by hand. A dispute that has not moved since the period ended
+        holds these on its row, read from `ix_disputes_opened` with the rest; only one that
+        moved later (few, unless the period is long past) has them counted from its
+        transitions before the end, one seek of the history index each."""
+        settled = Dispute.stage_started_at < self.until
         moved = StageTransition
+
+        def counted(value: Any, *where: Any) -> Any:
+            return (
+                select(value)
+                .where(moved.dispute_id == Dispute.id, moved.created_at < self.until, *where)
+                .correlate(Dispute)
+                .scalar_subquery()
+            )
+
+        lapsed = moved.trigger == Trigger.LAPSED.value
+        by_hand = moved.trigger == Trigger.MANUAL.value
         return (
-            select(
-                moved.dispute_id,
-                func.max(moved.to_stage).label("stage"),
-                func.count(case((moved.trigger == Trigger.LAPSED.value, 1))).label("lapsed"),
-                func.count(case((moved.trigger == Trigger.MANUAL.value, 1))).label("by_hand"),
-            )
-            .where(
-                moved.created_at < self.until,
-                moved.dispute_id.in_(select(Dispute.id).where(self.opened())),
-            )
-            .group_by(moved.dispute_id)
-            .subquery("history")
+            case((settled, Dispute.stage_reached), else_=counted(func.max(moved.to_stage))),
+            case((settled, Dispute.lapsed_escalations), else_=counted(func.count(), lapsed)),
+            case((settled, Dispute.manual_escalations), else_=counted(func.count(), by_hand)),
         )
 
 
@@ -83,34 +88,40 @@ def labels(session: Session, window: Window) -> dict[str, Protocol]:
 def grouped(session: Session, window: Window) -> list[tuple[Any, ...]]:
     """The period's disputes counted by protocol, category, stage reached, outcome, and whether
     learning was recorded and referred; each row those, then how many disputes, then the
-    escalations by lapse among them and how many disputes made any, and the same by hand.
-
-    Read from the disputes' history (see Window.history), in which every dispute of the period
-    has a row: opening one enters its first stage.
-    """
-    history = window.history()
-    columns = (
-        Dispute.protocol_key,
-        Dispute.category,
-        history.c.stage,
-        Resolution.outcome,
-        Resolution.learning.is_not(None),
-        Resolution.refer_to_partnership,
-    )
-    statement = (
+    escalations by lapse among them and how many disputes made any, and the same by hand."""
+    stage, lapsed, by_hand = window.reached()
+    each = (
         select(
-            *columns,
-            func.count(),
-            func.sum(history.c.lapsed),
-            func.count(case((history.c.lapsed > 0, 1))),
-            func.sum(history.c.by_hand),
-            func.count(case((history.c.by_hand > 0, 1))),
+            Dispute.protocol_key,
+            Dispute.category,
+            stage.label("stage"),
+            Resolution.outcome,
+            Resolution.learning.is_not(None).label("learning"),
+            Resolution.refer_to_partnership,
+            lapsed.label("lapsed"),
+            by_hand.label("by_hand"),
         )
-        .select_from(history)
-        .join(Dispute, Dispute.id == history.c.dispute_id)
+        .select_from(Dispute)
         .outerjoin(Resolution, window.resolution())
-        .group_by(*columns)
+        .where(window.opened())
+        .subquery("each")
     )
+    columns = (
+        each.c.protocol_key,
+        each.c.category,
+        each.c.stage,
+        each.c.outcome,
+        each.c.learning,
+        each.c.refer_to_partnership,
+    )
+    statement = select(
+        *columns,
+        func.count(),
+        func.sum(each.c.lapsed),
+        func.count(case((each.c.lapsed > 0, 1))),
+        func.sum(each.c.by_hand),
+        func.count(case((each.c.by_hand > 0, 1))),
+    ).group_by(*columns)
     return [tuple(row) for row in session.execute(statement)]
 
 
@@ -209,7 +220,7 @@ def dispute_rows(session: Session, window: Window) -> Iterator[Sequence[Row[Any]
     """One narrow row per dispute of the period, in reference order, streamed for the CSV a
     thousand at a time: plain rows from the connection, with no ORM loading to pay for."""
     raiser, counterpart = aliased(Agency), aliased(Agency)
-    history = window.history()
+    stage, lapsed, by_hand = window.reached()
     slowest = aliased(StageNotice)
     entered = aliased(StageTransition)
     unacknowledged = (
@@ -233,20 +244,19 @@ def dispute_rows(session: Session, window: Window) -> Iterator[Sequence[Row[Any]
             raiser.name.label("raiser"),
             counterpart.name.label("counterpart"),
             Dispute.opened_at,
-            history.c.stage,
+            stage.label("stage"),
             Resolution.outcome,
             Resolution.resolved_at,
-            history.c.lapsed,
-            history.c.by_hand,
+            lapsed.label("lapsed"),
+            by_hand.label("by_hand"),
             unacknowledged.label("unacknowledged"),
             Resolution.learning.is_not(None).label("learning"),
             Resolution.refer_to_partnership,
         )
-        .select_from(history)
-        .join(Dispute, Dispute.id == history.c.dispute_id)
         .join(raiser, raiser.id == Dispute.raiser_agency_id)
         .join(counterpart, counterpart.id == Dispute.counterpart_agency_id)
         .outerjoin(Resolution, window.resolution())
+        .where(window.opened())
         .order_by(CSV_ORDER)
     )
     result = session.connection().execute(statement.execution_options(yield_per=BATCH))

@@ -113,6 +113,8 @@ class Seeder:
                 "child and family assessment; the receiving service asked for more information.",
                 "stage_index": stage,
                 "stage_started_at": current,
+                "stage_reached": stage,
+                "lapsed_escalations": stage,  # every stage after the first entered by lapse
                 "deadline_at": deadline,
                 "stated_timescale": None,
                 "status": DisputeStatus.OPEN if live else DisputeStatus.CLOSED,

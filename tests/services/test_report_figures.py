@@ -225,6 +225,34 @@ def test_the_figures_match_answers_worked_out_independently(seeded, session, cal
     }
 
 
+def test_moves_after_the_period_leave_its_figures_as_they_stood_at_its_end(
+    seeded, service, session, clock, calendar
+):
+    report = ReportService(calendar)
+    figures, lines = report.figures(session, FIRST, LAST), list(report.lines(session, FIRST, LAST))
+    clock.set(london(2027, 1, 6, 10, 0))
+    moved = []
+    for dispute in in_period(session):
+        if dispute.is_open:
+            service.escalate(session=session, dispute=dispute, actor=dispute.raiser, reason="Up")
+            moved.append(dispute.reference)
+    session.flush()
+    assert len(moved) == 3  # the fourth open at December's end closed on 5 January
+    # December's report still shows December's end; one running to today counts the moves.
+    assert report.figures(session, FIRST, LAST) == figures
+    assert list(report.lines(session, FIRST, LAST)) == lines
+    to_date = report.figures(session, FIRST, date(2027, 1, 6))
+    assert to_date.hand_escalations == (
+        figures.hand_escalations[0] + 3,
+        len(set(seeded["hand"]) | set(moved)),
+    )
+    since = london(2026, 12, 1, 0, 0)
+    disputes = [d for d in session.scalars(select(Dispute)) if d.opened_at >= since]
+    reached = Counter(max(t.to_stage for t in d.transitions) for d in disputes)
+    assert [n for _, n in to_date.stages] == [reached[k] for k in sorted(reached)]
+    assert to_date.stages != figures.stages
+
+
 def test_stage_compliance_counts_each_stage_left_by_its_deadline(seeded, session, calendar):
     figures = ReportService(calendar).figures(session, FIRST, LAST)
     expected: Counter[tuple[int, str]] = Counter()

@@ -8,6 +8,7 @@ import os
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 from alembic import command
@@ -111,10 +112,12 @@ RESOLUTIONS = table(
 
 @pytest.fixture
 def empty_url(tmp_path: Path) -> Iterator[str]:
-    """A database with nothing in it: SQLite, or PostgreSQL beside TEST_DATABASE_URL."""
+    """A database with nothing in it: SQLite, or PostgreSQL beside TEST_DATABASE_URL, named
+    afresh for each test (the one before is dropped in the background)."""
     url = os.environ.get("TEST_DATABASE_URL")
     if url and make_url(url).get_backend_name() == "postgresql":
-        with _own_database(url, f"{make_url(url).database}_stage_ends") as own:
+        name = f"{make_url(url).database}_stage_ends_{uuid4().hex[:8]}"
+        with _own_database(url, name) as own:
             yield own
     else:
         yield f"sqlite:///{tmp_path / 'old.sqlite3'}"
@@ -223,4 +226,23 @@ def test_existing_stages_get_their_ends_and_lose_them_on_downgrade(empty_url: st
     assert "ended_at" not in columns
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM stage_transitions")).scalar() == 7
+    engine.dispose()
+
+
+def test_existing_disputes_get_their_stage_reached_and_escalations(empty_url: str) -> None:
+    config = alembic_config(empty_url)
+    command.upgrade(config, "0018")
+    engine = make_engine(empty_url)
+    _stored_before(engine)
+
+    command.upgrade(config, "0021")
+    kept = text(
+        "SELECT stage_reached, lapsed_escalations, manual_escalations FROM disputes ORDER BY id"
+    )
+    with engine.connect() as connection:
+        assert [tuple(row) for row in connection.execute(kept)] == [(2, 1, 1), (0, 0, 0), (1, 0, 1)]
+
+    command.downgrade(config, "0020")
+    columns = {c["name"] for c in inspect(engine).get_columns("disputes")}
+    assert not columns & {"stage_reached", "lapsed_escalations", "manual_escalations"}
     engine.dispose()

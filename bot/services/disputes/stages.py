@@ -237,6 +237,11 @@ class StageService(AccessService):
             end_current_stages(session, [dispute], now)
         dispute.stage_index = index
         dispute.stage_started_at = now
+        dispute.stage_reached = max(dispute.stage_reached or 0, index)
+        if trigger is Trigger.LAPSED:
+            dispute.lapsed_escalations = (dispute.lapsed_escalations or 0) + 1
+        elif trigger is Trigger.MANUAL:
+            dispute.manual_escalations = (dispute.manual_escalations or 0) + 1
         dispute.stated_timescale = stated.strip() if stated and stated.strip() else None
         transition = StageTransition(
             dispute=dispute,
