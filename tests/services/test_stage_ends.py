@@ -12,6 +12,7 @@ from uuid import uuid4
 
 import pytest
 from alembic import command
+from alembic.config import Config
 from sqlalchemy import DateTime, Engine, column, insert, inspect, select, table, text
 from sqlalchemy.engine import make_url
 
@@ -208,12 +209,21 @@ def _ended(engine: Engine) -> list[datetime | None]:
         return [e.replace(tzinfo=UTC) if e and e.tzinfo is None else e for e in found]
 
 
-def test_existing_stages_get_their_ends_and_lose_them_on_downgrade(empty_url: str) -> None:
+@pytest.fixture
+def stored_before(empty_url: str) -> Iterator[tuple[Config, Engine]]:
+    """The three disputes of `_stored_before` in a database at revision 0018."""
     config = alembic_config(empty_url)
     command.upgrade(config, "0018")
     engine = make_engine(empty_url)
     _stored_before(engine)
+    yield config, engine
+    engine.dispose()
 
+
+def test_existing_stages_get_their_ends_and_lose_them_on_downgrade(
+    stored_before: tuple[Config, Engine],
+) -> None:
+    config, engine = stored_before
     command.upgrade(config, "0019")
     assert _ended(engine) == [at(3), at(6), None, at(4), at(2), at(10), at(12)]
     indexes = {
@@ -226,15 +236,12 @@ def test_existing_stages_get_their_ends_and_lose_them_on_downgrade(empty_url: st
     assert "ended_at" not in columns
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM stage_transitions")).scalar() == 7
-    engine.dispose()
 
 
-def test_existing_disputes_get_their_stage_reached_and_escalations(empty_url: str) -> None:
-    config = alembic_config(empty_url)
-    command.upgrade(config, "0018")
-    engine = make_engine(empty_url)
-    _stored_before(engine)
-
+def test_existing_disputes_get_their_stage_reached_and_escalations(
+    stored_before: tuple[Config, Engine],
+) -> None:
+    config, engine = stored_before
     command.upgrade(config, "0021")
     kept = text(
         "SELECT stage_reached, lapsed_escalations, manual_escalations FROM disputes ORDER BY id"
@@ -245,4 +252,3 @@ def test_existing_disputes_get_their_stage_reached_and_escalations(empty_url: st
     command.downgrade(config, "0020")
     columns = {c["name"] for c in inspect(engine).get_columns("disputes")}
     assert not columns & {"stage_reached", "lapsed_escalations", "manual_escalations"}
-    engine.dispose()
