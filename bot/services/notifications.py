@@ -170,8 +170,7 @@ class Notifier:
 
     def duty_checklist(self, session: Session, dispute: Dispute, side: str | None) -> list[Block]:
         """The current stage's duties binding `side`, with what is ticked so far."""
-        items = current_duties(dispute, self.calendar)
-        return duty_views.checklist(dispute, items, side, ticks(session, dispute), self.calendar)
+        return _Checklists(self, session, dispute)(side)
 
     def _notice(
         self,

@@ -51,7 +51,7 @@ class Window:
     def reached(self) -> tuple[Any, Any, Any]:
         """Per dispute of the period, as at its end: the furthest stage reached, and how many
         escalations by lapse and by hand. A dispute that has not moved since the period ended
-        holds these on its row, read from `ix_disputes_opened` with the rest; only one that
+        holds these on its row, read from `ix_disputes_reached`; only one that
         moved later (few, unless the period is long past) has them counted from its
         transitions before the end, one seek of the history index each."""
         settled = Dispute.stage_started_at < self.until

@@ -155,14 +155,20 @@ def add(
     return pending
 
 
+def _batch_of(session: Session, dispute_id: int) -> Batch | None:
+    """The sweep batch the session belongs to, when the dispute is one of its own."""
+    reads = batch_reads(session)
+    return reads if reads is not None and dispute_id in reads.ticks else None
+
+
 def add_member(
     session: Session, dispute_id: int, person_id: int, reason: str, at: datetime
 ) -> bool:
     """In a batch, makes the person a member of the dispute with the batch's other rows, unless
     they are one already (the batch read its disputes' members as pairs of ids, not as rows),
     and says True; outside one (or for a dispute not of the batch), False: the caller adds it."""
-    reads = batch_reads(session)
-    if reads is None or dispute_id not in reads.ticks:
+    reads = _batch_of(session, dispute_id)
+    if reads is None:
         return False
     if (dispute_id, person_id) not in reads.members:
         reads.members.add((dispute_id, person_id))
@@ -174,8 +180,8 @@ def add_member(
 def requeue_setup(session: Session, dispute_id: int, at: datetime) -> bool:
     """In a batch, notes that the dispute's failed conversation set-up (if any) is to be queued
     again, with the batch's others, and says True; outside one, False: the caller does it."""
-    reads = batch_reads(session)
-    if reads is None or dispute_id not in reads.ticks:
+    reads = _batch_of(session, dispute_id)
+    if reads is None:
         return False
     reads.requeues.setdefault(dispute_id, at)
     return True
