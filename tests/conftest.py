@@ -18,6 +18,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -211,14 +212,32 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 def wipe(engine: Engine) -> None:
-    """Empties every table so each test starts from nothing."""
+    """Empties every table, children first, so each test starts from nothing, its ids from 1.
+
+    On PostgreSQL the rows are deleted and the id sequences set back rather than the tables
+    truncated: TRUNCATE gives each table new files, about 60 ms a test against about 2 ms."""
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
-            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            connection.exec_driver_sql("; ".join(f"DELETE FROM {table}" for table in tables))
+            connection.exec_driver_sql(_restart_sequences(engine))
         else:
             for table in tables:
                 connection.execute(text(f"DELETE FROM {table}"))
+
+
+@cache
+def _restart_sequences(engine: Engine) -> str:
+    """One statement that sets every id sequence back to 1, as TRUNCATE ... RESTART IDENTITY."""
+    with engine.connect() as connection:
+        sequences = connection.scalars(
+            text(
+                "SELECT pg_get_serial_sequence(quote_ident(table_name), column_name)"
+                " FROM information_schema.columns"
+                " WHERE table_schema = current_schema() AND column_default LIKE 'nextval%'"
+            )
+        ).all()
+    return "SELECT " + ", ".join(f"setval('{name}', 1, false)" for name in sequences)
 
 
 @pytest.fixture

@@ -7,6 +7,8 @@ brings those failures forward. Each error ends in a JSON pointer, as Slack's do.
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
 from typing import Any
 
 from slack_sdk.models.blocks import Block
@@ -42,6 +44,30 @@ from bot.slack_emulator.limits import (
     SECTION_TEXT,
     TEXT_OBJECT_KEYS,
 )
+
+
+@lru_cache(maxsize=16_384)
+def sdk_verdict(block_json: str) -> tuple[tuple[str, str], ...]:
+    """What slack_sdk's models say against one block, as (message, key under the block) pairs.
+
+    Remembered by the block's JSON: a bot sends the same blocks again and again (a button, a
+    context line), and building and validating the models is most of what a check costs."""
+    block = json.loads(block_json)
+    try:
+        parsed = Block.parse(block)
+    except SDK_ERRORS as exc:
+        return ((f"invalid {block['type']} block: {exc}", ""),)
+    if parsed is None:
+        return ((f"unsupported block type: {block['type']!r}", "type"),)
+    said = [
+        (f"invalid additional property: {key}", key)
+        for key in sorted(set(block) - set(parsed.attributes))
+    ]
+    try:
+        parsed.to_dict()  # runs validate_json() on the block and on every object nested in it
+    except SDK_ERRORS as exc:
+        said.append((f"invalid {block['type']} block: {exc}", ""))
+    return tuple(said)
 
 
 def validate_blocks(
@@ -114,17 +140,8 @@ class BlockChecker(Checker):
 
     def with_sdk(self, block: dict[str, Any], pointer: str) -> None:
         """Second opinion from slack_sdk's models, for rules not spelled out here."""
-        try:
-            parsed = Block.parse(block)
-            if parsed is None:
-                self.add(f"unsupported block type: {block['type']!r}", f"{pointer}/type")
-                return
-            for key in sorted(set(block) - set(parsed.attributes)):
-                self.add(f"invalid additional property: {key}", f"{pointer}/{key}")
-            # to_dict() runs validate_json() on the block and on every object nested in it.
-            parsed.to_dict()
-        except SDK_ERRORS as exc:
-            self.add(f"invalid {block['type']} block: {exc}", pointer)
+        for message, key in sdk_verdict(json.dumps(block, sort_keys=True)):
+            self.add(message, f"{pointer}/{key}" if key else pointer)
 
     def section(self, block: dict[str, Any], pointer: str) -> None:
         text = block.get("text")

@@ -182,10 +182,17 @@ class Dispatcher:
         return HttpResponse.json(status, body, headers)
 
     def _record(self, name: str, params: dict[str, Any], body: dict[str, Any], status: int) -> None:
-        # Deep copies, so later edits to live messages do not rewrite what was answered.
-        self._ws.calls.append(
-            RecordedCall(name, copy.deepcopy(params), copy.deepcopy(body), time.time(), status)
-        )
+        # Copies, so later edits to live messages do not rewrite what was answered.
+        self._ws.calls.append(RecordedCall(name, _copy(params), _copy(body), time.time(), status))
+
+
+def _copy(value: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy; through JSON where it can be, which is several times faster than deepcopy."""
+    try:
+        copied: dict[str, Any] = json.loads(json.dumps(value))
+    except (TypeError, ValueError):
+        return copy.deepcopy(value)
+    return copied
 
 
 def parse_params(request: HttpRequest) -> dict[str, Any]:
