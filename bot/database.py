@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -102,6 +102,22 @@ def read_only(factory: sessionmaker[Session]) -> Iterator[Session]:
             yield session
         finally:
             session.rollback()
+
+
+def changed_columns(session: Session) -> list[tuple[type[Any], tuple[Any, ...], dict[str, Any]]]:
+    """The column values set on the session's loaded objects, by class and primary key: what a
+    read-only session learned, to be written by another transaction after it rolls back."""
+    changes = []
+    for obj in session.dirty:
+        state = inspect(obj)
+        values = {
+            column.key: added[0]
+            for column in state.mapper.column_attrs
+            if (added := state.attrs[column.key].history.added)
+        }
+        if values and state.identity is not None:
+            changes.append((type(obj), state.identity, values))
+    return changes
 
 
 def alembic_config(url: str) -> Config:

@@ -24,7 +24,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
-from bot.database import transaction
+from bot.database import changed_columns, read_only, transaction
 from bot.messages.outbox import conversation_not_set_up, undeliverable
 from bot.services.digest_chart import weekly_chart
 from bot.services.superseding import retired
@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
 MAX_BACKOFF = 900
 GROUP_DM_LIMIT = 8
+DIRECT_CHANNELS_KEPT = 50_000
 WAIT_FOR_SETUP = 5.0
 SETUP_FAILED = "the dispute's conversation could not be set up"
 
@@ -94,6 +95,7 @@ class OutboxDelivery:
         self.settings = settings
         self.pacing_seconds = pacing_seconds
         self._last_post: dict[str, float] = {}
+        self._direct_channels: dict[str, str] = {}  # Slack user id: their conversation with the bot
 
     # claiming -------------------------------------------------------------------------------
 
@@ -138,18 +140,34 @@ class OutboxDelivery:
     # one row --------------------------------------------------------------------------------
 
     def _deliver(self, row_id: int, report: DeliveryReport) -> None:
-        with transaction(self.factory) as session:
+        """Sends one leased row from a read-only snapshot, then records what happened in a short
+        transaction of its own: SQLite's write lock is never held while Slack answers, nor while
+        pacing waits, so people using the bot meanwhile are not held up by a backlog."""
+        with read_only(self.factory) as session, session.no_autoflush:
             row = session.get(OutboxMessage, row_id)
             if row is None or row.status != OutboxStatus.PENDING:
                 return
+            outcome: dict[str, Any] | Retry | Permanent
             try:
-                row.result = self._send(session, row)
-            except Retry as retry:
-                self._reschedule(session, row, retry, report)
+                outcome = self._send(session, row)
+            except (Retry, Permanent) as failure:
+                outcome = failure
+            learned = changed_columns(session)
+        with transaction(self.factory) as session:
+            row = session.get(OutboxMessage, row_id)
+            if row is None or row.status != OutboxStatus.PENDING:
+                return  # its lease ran out and another process finished it meanwhile
+            for model, key, values in learned:
+                found = session.get(model, key)
+                for name, value in values.items():
+                    setattr(found, name, value)
+            if isinstance(outcome, Retry):
+                self._reschedule(session, row, outcome, report)
                 return
-            except Permanent as exc:
-                self._dead(session, row, str(exc), report)
+            if isinstance(outcome, Permanent):
+                self._dead(session, row, str(outcome), report)
                 return
+            row.result = outcome
             row.status = OutboxStatus.SENT
             row.sent_at = self.clock.now()
             row.lease_until = None
@@ -263,6 +281,23 @@ class OutboxDelivery:
         self._last_post[channel] = time.monotonic()
         return {"channel": result.get("channel"), "ts": result.get("ts")}
 
+    def _post_direct(self, user: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Posts to the person's direct messages with the bot. The conversation's id never
+        changes, so it is opened once per process; should a remembered one fail, it is forgotten
+        and the message tried again at once, to be opened afresh."""
+        channel = self._direct_channels.get(user)
+        if channel is None:
+            channel = self._call("conversations.open", users=user)["channel"]["id"]
+            if len(self._direct_channels) >= DIRECT_CHANNELS_KEPT:
+                self._direct_channels.clear()
+            self._direct_channels[user] = channel
+            return self._post(channel, payload)
+        try:
+            return self._post(channel, payload)
+        except Permanent as failure:
+            del self._direct_channels[user]
+            raise Retry(f"{failure}; opening the conversation afresh", 0, counts=False) from None
+
     def _upload(self, channel: str, payload: dict[str, Any]) -> dict[str, Any]:
         """files_upload_v2 with the bytes stored (base64) in the outbox row, or the weekly chart
         drawn from the figures stored there."""
@@ -308,8 +343,7 @@ class OutboxDelivery:
             if person is None:
                 raise Permanent("nobody to send it to: the directory has no partnership admin")
             user = self._slack_id(session, person)
-            channel = self._call("conversations.open", users=user)["channel"]["id"]
-            result = self._post(channel, row.payload)
+            result = self._post_direct(user, row.payload)
             if row.notice_id is not None:
                 notice = session.get(StageNotice, row.notice_id)
                 if notice is not None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
-import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from urllib.parse import parse_qsl
 
 from bot.slack_emulator.chat import deliver_response
 from bot.slack_emulator.errors import ApiError
-from bot.slack_emulator.faults import FaultPlan
+from bot.slack_emulator.faults import FaultPlan, Hold
 from bot.slack_emulator.methods import METHODS
 from bot.slack_emulator.params import Params
 from bot.slack_emulator.state import RecordedCall, Workspace
@@ -93,7 +92,8 @@ class Dispatcher:
     def handle(self, request: HttpRequest) -> HttpResponse:
         with self._ws.lock:
             delay = self._faults.take_delay(_method_of(request.path))
-        if isinstance(delay, threading.Event):
+        if isinstance(delay, Hold):
+            delay.arrived.set()
             delay.wait(HOLD_LIMIT_SECONDS)  # outside the lock, so other calls go on
         elif delay:
             time.sleep(delay)  # a slow Slack: outside the lock, so other calls go on

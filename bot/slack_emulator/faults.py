@@ -6,8 +6,18 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-# How long a call waits: seconds, or until the test sets the event.
-Delay = float | threading.Event
+
+class Hold(threading.Event):
+    """A call held until the test sets this event; `arrived` is set once the call is waiting,
+    so a test can act while Slack has a request in hand and not yet answered it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.arrived = threading.Event()
+
+
+# How long a call waits: seconds, or until the test sets the hold.
+Delay = float | Hold
 
 # Slack's own error codes for the statuses it answers when it cannot serve a call.
 ERRORS_BY_STATUS = {429: "ratelimited", 500: "internal_error", 503: "service_unavailable"}
@@ -49,7 +59,7 @@ class FaultPlan:
             raise ValueError("times must be at least 1 and seconds not negative")
         self._delays.setdefault(method, []).extend([seconds] * times)
 
-    def add_hold(self, method: str, release: threading.Event) -> None:
+    def add_hold(self, method: str, release: Hold) -> None:
         self._delays.setdefault(method, []).append(release)
 
     def take_delay(self, method: str) -> Delay | None:

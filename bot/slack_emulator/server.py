@@ -22,7 +22,7 @@ from bot.slack_emulator.dispatch import (
     Dispatcher,
     HttpRequest,
 )
-from bot.slack_emulator.faults import ERRORS_BY_STATUS, Fault, FaultPlan
+from bot.slack_emulator.faults import ERRORS_BY_STATUS, Fault, FaultPlan, Hold
 from bot.slack_emulator.state import TEAM_ID, RecordedCall, ResponseTarget, Workspace
 
 logger = logging.getLogger(__name__)
@@ -223,11 +223,12 @@ class SlackEmulator:
         with self._workspace.lock:
             self._faults.add_delay(method, seconds, times)
 
-    def hold_next(self, method: str) -> threading.Event:
+    def hold_next(self, method: str) -> Hold:
         """Make the next call to `method` wait until the returned event is set (or a minute
         passes), like a Slack that answers only when the test says; other calls are served
-        meanwhile. Names as for `fail_next`."""
-        release = threading.Event()
+        meanwhile, and the event's `arrived` says when the call came. Names as for
+        `fail_next`."""
+        release = Hold()
         with self._workspace.lock:
             self._faults.add_hold(method, release)
         return release

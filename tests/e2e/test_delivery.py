@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from models.dispute import Dispute
 from models.outbox import OutboxMessage
@@ -18,7 +19,7 @@ def rows(bot: Bot) -> list[OutboxMessage]:
         return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
 
 
-def submit_open(bot: Bot) -> None:
+def submit_open(bot: Bot, child_ref: str = "CS-1") -> None:
     """Opens a dispute without delivering its messages yet."""
     bot.slack.command(bot.ids["pol_dc"], "open")
     modal = bot.emulator.views_opened()[-1]
@@ -28,7 +29,7 @@ def submit_open(bot: Bot) -> None:
         {
             "counterpart": bot.ids["csc_sw"],
             "category": "referral-threshold",
-            "child_ref": "CS-1",
+            "child_ref": child_ref,
             "summary": "Refused",
         },
     )
@@ -133,3 +134,53 @@ def test_messages_to_one_channel_are_paced(bot: Bot) -> None:
     ]
     gaps = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
     assert gaps and min(gaps) >= 0.19
+
+
+def test_people_use_the_bot_while_slack_has_a_message_in_hand(bot: Bot) -> None:
+    """Delivery writes nothing while it waits for Slack: a dispute opened meanwhile is stored
+    there and then, not once Slack has answered (with SQLite's write lock held across the
+    call, this waited the emulator's full minute)."""
+    submit_open(bot)
+    hold = bot.emulator.hold_next("conversations.create")
+    delivering = threading.Thread(target=bot.rt.delivery.deliver_due)
+    delivering.start()
+    try:
+        assert hold.arrived.wait(10), "delivery never reached Slack"
+        submit_open(bot, child_ref="CS-2")
+        assert delivering.is_alive(), "the dispute was stored only after Slack answered"
+        with bot.rt.factory() as session:
+            assert session.scalar(select(func.count()).select_from(Dispute)) == 2
+    finally:
+        hold.set()
+        delivering.join(timeout=30)
+    bot.deliver()
+    assert all(r.status == "sent" for r in rows(bot))
+    created = [c for c in bot.emulator.calls("conversations.create") if c.status == 200]
+    assert len(created) == 2
+
+
+def test_direct_messages_are_opened_once_and_afresh_when_one_fails(bot: Bot) -> None:
+    open_dispute(bot)
+    worker = bot.ids["csc_sw"]
+
+    def opened_for_worker(since: int) -> int:
+        calls = bot.emulator.calls("conversations.open", since=since)
+        return sum(call.params.get("users") == worker for call in calls)
+
+    received = len(bot.dms("csc_sw"))
+    bot.slack.command(bot.ids["pol_dc"], "log RPD-2026-0001 Spoke to the school")
+    before = len(bot.emulator.calls("conversations.open"))
+    bot.deliver()
+    assert opened_for_worker(before) == 0  # the conversation the opening's notice went to
+    assert len(bot.dms("csc_sw")) == received + 1
+
+    # Slack no longer knows the remembered conversation: the message is not lost, nor the
+    # conversation asked for on every message after.
+    bot.slack.command(bot.ids["pol_dc"], "log RPD-2026-0001 Met the family")
+    bot.emulator.fail_next("chat.postMessage", error="channel_not_found", status=200)
+    before = len(bot.emulator.calls("conversations.open"))
+    bot.rt.delivery.deliver_due()
+    bot.deliver()
+    assert opened_for_worker(before) == 1
+    assert len(bot.dms("csc_sw")) == received + 2
+    assert all(r.status == "sent" for r in rows(bot))
