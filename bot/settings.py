@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(5, ge=1, le=100, **_env("RESOLVE_DB_POOL_SIZE"))
     db_max_overflow: int = Field(10, ge=0, le=100, **_env("RESOLVE_DB_MAX_OVERFLOW"))
     sweep_seconds: int = Field(60, ge=1, le=3600, **_env("RESOLVE_SWEEP_SECONDS"))
+    # Lapsed stages one sweep transaction escalates before it commits: a smaller batch holds
+    # SQLite's write lock for less time, and lets replicas share a smaller surge.
+    sweep_batch: int = Field(200, ge=1, le=5000, **_env("RESOLVE_SWEEP_BATCH"))
     outbox_max_attempts: int = Field(8, ge=1, le=100, **_env("RESOLVE_OUTBOX_MAX_ATTEMPTS"))
     outbox_pacing_seconds: float = Field(1.0, ge=0, le=10, **_env("RESOLVE_OUTBOX_PACING_SECONDS"))
     digest_time: str = Field("08:30", pattern=r"^\d{2}:\d{2}$", **_env("RESOLVE_DIGEST_TIME"))
@@ -232,6 +235,7 @@ _ALLOWED = {
     "PORT": "a port number from 1 to 65535",
     "RESOLVE_BIND": "an IP address to listen on, such as 0.0.0.0, 127.0.0.1 or ::",
     "RESOLVE_SWEEP_SECONDS": "a whole number of seconds from 1 to 3600",
+    "RESOLVE_SWEEP_BATCH": "a whole number of lapsed stages from 1 to 5000",
     "RESOLVE_DB_POOL_SIZE": "a whole number of connections from 1 to 100",
     "RESOLVE_DB_MAX_OVERFLOW": "a whole number of connections from 0 to 100",
     "RESOLVE_OUTBOX_MAX_ATTEMPTS": "a whole number from 1 to 100",

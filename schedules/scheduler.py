@@ -34,7 +34,13 @@ def build_scheduler(
         timezone=rt.settings.timezone,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
     )
-    sweeper = Sweeper(factory=rt.factory, service=rt.service, notifier=rt.notifier, clock=rt.clock)
+    sweeper = Sweeper(
+        factory=rt.factory,
+        service=rt.service,
+        notifier=rt.notifier,
+        clock=rt.clock,
+        batch=rt.settings.sweep_batch,
+    )
     scheduler.add_job(
         jobs.deadline_sweep,
         IntervalTrigger(seconds=_real_seconds(rt, rt.settings.sweep_seconds)),

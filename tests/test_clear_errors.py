@@ -86,9 +86,10 @@ def test_an_unknown_quiet_digest_choice() -> None:
     [
         ("RESOLVE_DB_POOL_SIZE", "0", "a whole number of connections from 1 to 100"),
         ("RESOLVE_DB_MAX_OVERFLOW", "lots", "a whole number of connections from 0 to 100"),
+        ("RESOLVE_SWEEP_BATCH", "0", "a whole number of lapsed stages from 1 to 5000"),
     ],
 )
-def test_a_connection_pool_size_out_of_range(name: str, value: str, explained: str) -> None:
+def test_a_pool_or_batch_size_out_of_range(name: str, value: str, explained: str) -> None:
     line = one_line_exit_2(resolve("db", "upgrade", **{name: value}))
     assert line == f"{name} is not valid: {explained}."
 

@@ -1,6 +1,6 @@
 """Several bot processes against one database escalate every dispute once and send every
-message once — real `resolve run` processes, 250 disputes falling due together: more than one
-sweep batch, so on PostgreSQL the replicas share the escalations as well as the sending.
+message once — real `resolve run` processes, 100 disputes falling due together: four sweep
+batches of 25, so on PostgreSQL the replicas share the escalations as well as the sending.
 
 The processes are forked from an interpreter that has already imported the bot (`forker`)."""
 
@@ -29,7 +29,8 @@ from tests.e2e.replica_setup import free_port, open_together, process_env
 
 pytestmark = pytest.mark.long_running
 
-DISPUTES = 250
+DISPUTES = 100
+BATCH = 25  # lapsed stages a sweep transaction escalates (RESOLVE_SWEEP_BATCH)
 REPLICAS = 3
 STARTED = datetime(2026, 11, 30, 17, 0, 1, tzinfo=UTC)
 POLL_SECONDS = 0.05  # how often the test reads the replicas' progress (never taking the write lock)
@@ -44,7 +45,12 @@ def replicas(
         open_together(factory, emulator, opened, DISPUTES, started=STARTED)
         # Every replica's clock starts just after all the deadlines (Monday 30 November).
         env = process_env(
-            database_url, emulator, STARTED, RESOLVE_CLOCK_SPEED="1", RESOLVE_SWEEP_SECONDS="1"
+            database_url,
+            emulator,
+            STARTED,
+            RESOLVE_CLOCK_SPEED="1",
+            RESOLVE_SWEEP_SECONDS="1",
+            RESOLVE_SWEEP_BATCH=str(BATCH),
         )
         forker = Forker(env, tmp_path)
         processes = [

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import FrozenClock
@@ -17,6 +17,7 @@ from bot.flows import disputes as flows
 from bot.flows.context import FlowContext
 from bot.flows.sweep import Sweeper, SweepReport
 from bot.protocols import ProtocolCatalog
+from bot.runtime import build_runtime
 from bot.services.audit_verify import verify_chain
 from bot.services.disputes import DisputeService
 from bot.services.errors import DomainError
@@ -25,9 +26,17 @@ from bot.settings import load_settings
 from bot.working_days import WorkingCalendar
 from models.audit import AuditEvent
 from models.directory import Agency, Person
-from models.dispute import Dispute, DisputeMember, DisputeStatus, StageNotice, StageTransition
+from models.dispute import (
+    Dispute,
+    DisputeMember,
+    DisputeStatus,
+    StageNotice,
+    StageTransition,
+    Trigger,
+)
 from models.outbox import OutboxMessage
 from models.schedule import Reminder
+from schedules.scheduler import build_scheduler
 from tests.conftest import LONDON, london, wipe
 from tests.services.conftest import add_person
 
@@ -237,3 +246,44 @@ def test_a_sweep_batch_runs_as_many_statements_for_many_disputes_as_for_few(
     # A statement a dispute (ending its stage with an UPDATE of its own, say) makes a batch of
     # thousands crawl; the batch reads and writes each table once, whatever its size.
     assert sweep_statements(engine, factory, 3) == sweep_statements(engine, factory, 1)
+
+
+def test_the_scheduled_sweep_escalates_as_many_stages_a_transaction_as_set(
+    engine: Engine, factory: sessionmaker[Session]
+) -> None:
+    """RESOLVE_SWEEP_BATCH: each of the scheduler's sweep transactions escalates at most that
+    many lapsed stages, and together they escalate every one."""
+    clock = FrozenClock(london(2026, 11, 23, 10, 0))
+    opened = open_disputes(factory, context(clock))
+    clock.advance(timedelta(days=30))
+    settings = load_settings(
+        database_url=engine.url.render_as_string(hide_password=False),
+        sweep_batch=2,
+        leads_channel="C0LEADS",
+        admins_channel=None,
+    )
+    rt = build_runtime(settings, clock=clock, migrate=False)
+    lapses = select(func.count()).where(StageTransition.trigger == Trigger.LAPSED)
+    escalated: list[int] = [0]
+
+    def count_after(_session: Session) -> None:
+        with rt.engine.connect() as connection:
+            escalated.append(connection.scalar(lapses) or 0)
+
+    event.listen(Session, "after_commit", count_after)
+    try:
+        job = build_scheduler(rt).get_job("deadline-sweep")
+        assert job is not None
+        job.func(*job.args)
+    finally:
+        event.remove(Session, "after_commit", count_after)
+        rt.engine.dispose()
+    steps = [b - a for a, b in zip(escalated, escalated[1:], strict=False)]
+    assert max(steps) == 2
+    with factory() as session:
+        left = session.scalar(
+            select(func.count()).where(
+                Dispute.status == DisputeStatus.OPEN, Dispute.deadline_at <= clock.now()
+            )
+        )
+    assert left == 0 and escalated[-1] >= opened // 2
