@@ -4,7 +4,7 @@ reaches Slack. The README promises at-least-once delivery, so a message may arri
 process dies between Slack accepting it and the database recording that; none may be lost.
 
 The processes are forked from an interpreter that has already imported the bot (`forker`), so
-twenty restarts take seconds even on a busy machine; each runs the `resolve run` command, and
+sixteen restarts take seconds even on a busy machine; each runs the `resolve run` command, and
 the test learns the moment a killed one has gone."""
 
 from __future__ import annotations
@@ -41,11 +41,11 @@ from tests.e2e.replica_setup import free_port, report_sent, two_agencies
 pytestmark = pytest.mark.long_running
 
 DISPUTES = 50
-KILLS = 20
+KILLS = 16
 SLOTS = 3  # replicas running at once, each killed and restarted on its own schedule
 SPEED = 60  # simulated seconds per real second: a two-minute lease lasts two real seconds
 LAPSE_FROM = datetime(2026, 11, 30, 17, 0, 5, tzinfo=UTC)  # after close on Monday 30 November
-LAPSE_EVERY = timedelta(seconds=18)  # simulated: the 50 deadlines fall over 15 real seconds
+LAPSE_EVERY = timedelta(seconds=10)  # simulated: the 50 deadlines fall over 8 real seconds
 SEED = 20261130
 TIMEOUT = 100  # real seconds for the whole run, kills included
 
@@ -171,7 +171,7 @@ def test_killed_and_restarted_replicas_escalate_once_and_lose_no_message(
                     # Killed at a random moment once it is serving: while sweeping,
                     # sending, or idle between the two.
                     replica.ready = True
-                    replica.kill_at = time.monotonic() + rng.uniform(0.0, 2.5)
+                    replica.kill_at = time.monotonic() + rng.uniform(0.0, 2.0)
                 if replica.kill_at is not None and time.monotonic() >= replica.kill_at:
                     replica.process.stop(signal.SIGKILL)
                     kills += 1
