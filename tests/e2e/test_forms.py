@@ -111,13 +111,17 @@ def test_requests_are_acknowledged_before_slow_work(bot: Bot) -> None:
             emulator=bot.emulator,
             bot=bot.slack.bot,
         )
-        bot.emulator.slow_next("response_url", seconds=4)
+        # Slack takes the bot's reply only when the test lets it: a bot that worked before
+        # answering would still be waiting on it, well past Slack's 3 seconds.
+        hold = bot.emulator.hold_next("response_url")
         began = time.monotonic()
         reply = slack.command(bot.ids["pol_dc"], f"status {REF}")
         answered = time.monotonic() - began
         assert reply.status == 200
         assert answered < 3
+        assert hold.arrived.wait(10), "the work after the answer never sent its reply"
         assert not any(m.get("via_response_url") for m in bot.emulator.messages())
+        hold.set()
         for _ in range(100):
             if any(m.get("via_response_url") for m in bot.emulator.messages()):
                 break

@@ -22,7 +22,7 @@ from tests.e2e.replica_setup import free_port, open_together, process_env
 
 pytestmark = pytest.mark.long_running
 
-DISPUTES = 100
+DISPUTES = 20
 STARTED = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)  # an hour before the deadlines
 POLL_SECONDS = 0.05  # how often the test reads the process's progress
 
