@@ -64,7 +64,7 @@ def validate_protocol_data(data: Any) -> tuple[Protocol | None, list[str]]:
     return (None if errors else protocol), errors
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+class _UniqueKeys:
     """Refuses a key written twice in one mapping, which YAML would silently resolve."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -79,7 +79,26 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def read_protocol_file(path: Path) -> tuple[Protocol | None, list[str]]:
+class _UniqueKeyLoader(_UniqueKeys, yaml.SafeLoader):
+    """Any file a partnership writes: a document nested too deeply for Python ends in a
+    RecursionError, which is caught and explained."""
+
+
+# The shipped presets are read with libyaml, several times faster, where it is installed. Only
+# files we ship go through it: it follows nesting on the C stack, so a hostile document nested
+# a hundred thousand deep would end the process rather than fail with a message.
+YamlLoader = type[yaml.SafeLoader] | type[yaml.CSafeLoader]
+
+_PresetLoader: YamlLoader = (
+    type("_PresetLoader", (_UniqueKeys, yaml.CSafeLoader), {})
+    if yaml.__with_libyaml__
+    else _UniqueKeyLoader
+)
+
+
+def read_protocol_file(
+    path: Path, loader: YamlLoader = _UniqueKeyLoader
+) -> tuple[Protocol | None, list[str]]:
     """Reads one YAML file; syntax errors come back with their line and column.
 
     Raises UnreadableFile when the file is not UTF-8 text, holds a control character or is
@@ -90,7 +109,7 @@ def read_protocol_file(path: Path) -> tuple[Protocol | None, list[str]]:
     except OSError as exc:
         return None, [f"cannot read the file: {exc.strerror}"]
     try:
-        data = load_nested(lambda: yaml.load(text, Loader=_UniqueKeyLoader))  # noqa: S506
+        data = load_nested(lambda: yaml.load(text, Loader=loader))  # noqa: S506
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1} column {mark.column + 1}" if mark else "file"
@@ -101,9 +120,9 @@ def read_protocol_file(path: Path) -> tuple[Protocol | None, list[str]]:
     return validate_protocol_data(data)
 
 
-def load_protocol_file(path: Path) -> Protocol:
+def load_protocol_file(path: Path, loader: YamlLoader = _UniqueKeyLoader) -> Protocol:
     try:
-        protocol, errors = read_protocol_file(path)
+        protocol, errors = read_protocol_file(path, loader)
     except UnreadableFile as exc:
         raise ProtocolError(str(path), [str(exc)]) from None
     if protocol is None:
@@ -121,7 +140,7 @@ def _yaml_files(path: Path) -> list[Path]:
 def _presets() -> tuple[Protocol, ...]:
     """The shipped presets, parsed once per process: they are read-only package files, and
     parsing them costs a noticeable fraction of a second on every catalog built."""
-    return tuple(load_protocol_file(path) for path in _yaml_files(PRESET_DIR))
+    return tuple(load_protocol_file(path, _PresetLoader) for path in _yaml_files(PRESET_DIR))
 
 
 class ProtocolCatalog:

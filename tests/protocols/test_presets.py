@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.protocols import PRESET_DIR, load_protocol_file, validate_protocol_data
+from bot.protocols import PRESET_DIR, ProtocolCatalog, load_protocol_file, validate_protocol_data
 from models.protocol import Protocol, Stage
 from models.roles import AgencyKind, Role
 
@@ -33,6 +33,13 @@ def test_preset_loads_with_its_file_name_as_key(key: str) -> None:
     assert protocol.key == key
     assert protocol.urgency("standard") is not None
     assert protocol.stages[-1].timescale is None
+
+
+@pytest.mark.parametrize("key", PRESETS)
+def test_the_catalog_reads_each_preset_as_a_partnership_file_is_read(key: str) -> None:
+    # The catalog reads the shipped presets with libyaml for speed; partnerships' own files go
+    # through the pure-Python reader. Both must give the very same protocol.
+    assert ProtocolCatalog().get(key) == load(key)
 
 
 @pytest.mark.parametrize("key", PRESETS)
