@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.app import create_app
 from bot.clock import FrozenClock, SystemClock
-from bot.database import transaction, upgrade
+from bot.database import read_only, transaction, upgrade
 from bot.demo.job_runs import JobRuns
 from bot.demo.transcript import Transcript
 from bot.http_server import SlackHTTPServer
@@ -163,7 +163,7 @@ class Demo:
 
     def _introduce(self, protocol: Protocol) -> tuple[str, str]:
         """The two practitioners who disagree, as Slack user ids, once the story names them."""
-        with self.rt.factory() as session:
+        with read_only(self.rt.factory) as session:
             raiser = self._practitioner(session, AgencyKind.POLICE)
             counterpart = self._practitioner(session, AgencyKind.CHILDRENS_SOCIAL_CARE)
             raiser_id, counterpart_id = raiser.slack_user_id, counterpart.slack_user_id
@@ -226,13 +226,13 @@ class Demo:
     # steps -------------------------------------------------------------------------------
 
     def _reference(self) -> str:
-        with self.rt.factory() as session:
+        with read_only(self.rt.factory) as session:
             reference = session.scalar(select(Dispute.reference).order_by(Dispute.id.desc()))
         assert reference is not None, "the dispute did not open"
         return reference
 
     def _dispute(self, reference: str) -> dict[str, Any]:
-        with self.rt.factory() as session:
+        with read_only(self.rt.factory) as session:
             dispute = session.scalar(select(Dispute).where(Dispute.reference == reference))
             assert dispute is not None
             protocol = self.rt.service.protocol_of(dispute)
@@ -257,7 +257,7 @@ class Demo:
         return found
 
     def acknowledge_all(self, reference: str) -> None:
-        with self.rt.factory() as session:
+        with read_only(self.rt.factory) as session:
             dispute = session.scalar(select(Dispute).where(Dispute.reference == reference))
             assert dispute is not None
             waiting = [
@@ -300,7 +300,7 @@ class Demo:
             if self._reviewed(reference):
                 break
             self.fast_forward()
-        with self.rt.factory() as session:
+        with read_only(self.rt.factory) as session:
             dispute = session.scalar(select(Dispute).where(Dispute.reference == reference))
             assert dispute is not None
             transition = dispute.current_transition
@@ -332,7 +332,7 @@ class Demo:
         return self.rt.calendar.next_working_moment(soon) + later
 
     def _reviewed(self, reference: str) -> bool:
-        with self.rt.factory() as session:
+        with read_only(self.rt.factory) as session:
             found = session.scalar(
                 select(Reminder.id)
                 .join(Dispute, Dispute.id == Reminder.dispute_id)
@@ -347,7 +347,7 @@ class Demo:
     # time --------------------------------------------------------------------------------
 
     def _next_due(self) -> datetime | None:
-        with self.rt.factory() as session:
+        with read_only(self.rt.factory) as session:
             candidates = [
                 session.scalar(
                     select(func.min(Dispute.deadline_at)).where(Dispute.status == "open")
@@ -400,7 +400,7 @@ class Demo:
                 OutboxMessage.not_before <= now,
             ),
         )
-        with self.rt.factory() as session:
+        with read_only(self.rt.factory) as session:
             counts = [
                 session.scalar(select(func.count()).select_from(model).where(*where))
                 for model, *where in due
