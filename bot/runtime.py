@@ -56,9 +56,11 @@ def build_runtime(
     *,
     clock: Clock | None = None,
     client: WebClient | None = None,
+    engine: Engine | None = None,
     migrate: bool = True,
 ) -> Runtime:
-    """Wires the bot; tests pass their own clock and a client aimed at the Slack emulator."""
+    """Wires the bot; tests pass their own clock, a client aimed at the Slack emulator, and the
+    engine their fixtures already hold (its connections warm, not opened afresh for each test)."""
     if settings.keyring is not None:
         use_keys(settings.keyring)
     if migrate and not schema_is_current(settings.database_url):
@@ -66,7 +68,7 @@ def build_runtime(
     clock = clock or clock_from(settings)
     calendar = WorkingCalendar.from_settings(settings)
     catalog = ProtocolCatalog(settings.protocol_path)
-    engine = make_engine(
+    engine = engine or make_engine(
         settings.database_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,

@@ -12,6 +12,7 @@ from datetime import datetime
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, FixedValueRetryIntervalCalculator
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import create_app
@@ -103,14 +104,14 @@ def emulator() -> Iterator[SlackEmulator]:
 def bot(
     request: pytest.FixtureRequest,
     database_url: str,
-    engine: object,
+    engine: Engine,
     factory: sessionmaker[Session],
     clock: FrozenClock,
     emulator: SlackEmulator,
     data_keys: str,
 ) -> Iterator[Bot]:
     ids = northshire(factory, emulator)
-    with running_bot(request, database_url, clock, emulator, data_keys, ids) as bot:
+    with running_bot(request, database_url, engine, clock, emulator, data_keys, ids) as bot:
         yield bot
 
 
@@ -118,7 +119,7 @@ def bot(
 def bot_with(
     request: pytest.FixtureRequest,
     database_url: str,
-    engine: object,
+    engine: Engine,
     factory: sessionmaker[Session],
     clock: FrozenClock,
     emulator: SlackEmulator,
@@ -131,7 +132,9 @@ def bot_with(
         def start(**settings: object) -> Bot:
             ids = northshire(factory, emulator)
             return stack.enter_context(
-                running_bot(request, database_url, clock, emulator, data_keys, ids, **settings)
+                running_bot(
+                    request, database_url, engine, clock, emulator, data_keys, ids, **settings
+                )
             )
 
         yield start
@@ -172,6 +175,7 @@ def northshire(factory: sessionmaker[Session], emulator: SlackEmulator) -> dict[
 def running_bot(
     request: pytest.FixtureRequest,
     database_url: str,
+    engine: Engine,
     clock: FrozenClock,
     emulator: SlackEmulator,
     data_keys: str,
@@ -179,7 +183,8 @@ def running_bot(
     **overrides: object,
 ) -> Iterator[Bot]:
     """The app served over HTTP on an already filled directory, under the test's protocol;
-    `overrides` are settings a test needs (a channel it made in the emulator, say)."""
+    `overrides` are settings a test needs (a channel it made in the emulator, say). It uses the
+    run's engine, so its connections are warm rather than opened afresh for each test."""
     settings = load_settings(
         database_url=database_url,
         slack_bot_token="xoxb-test",
@@ -194,7 +199,7 @@ def running_bot(
     client.retry_handlers = [
         ConnectionErrorRetryHandler(interval_calculator=FixedValueRetryIntervalCalculator(0.01))
     ]
-    rt = build_runtime(settings, clock=clock, client=client, migrate=False)
+    rt = build_runtime(settings, clock=clock, client=client, engine=engine, migrate=False)
     server = SlackHTTPServer(
         create_app(rt, process_before_response=True), host="127.0.0.1", port=0
     ).start()
@@ -208,7 +213,6 @@ def running_bot(
         yield Bot(rt, driver, emulator, clock, ids)
     finally:
         server.stop()
-        rt.engine.dispose()
 
 
 def _protocol_setting(request: pytest.FixtureRequest) -> dict[str, str]:

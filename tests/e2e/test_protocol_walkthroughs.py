@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import FrozenClock
@@ -79,6 +79,7 @@ def walkthrough(key: str) -> list[Row]:
 def northshire(
     request: pytest.FixtureRequest,
     database_url: str,
+    engine: Engine,
     factory: sessionmaker[Session],
     clock: FrozenClock,
     emulator: SlackEmulator,
@@ -86,7 +87,7 @@ def northshire(
 ) -> Iterator[Bot]:
     """The bot over the Northshire sample directory (on a database `factory` emptied); `ids`
     maps each person's name, as the directory writes it, to their Slack user."""
-    with running_bot(request, database_url, clock, emulator, data_keys, {}) as bot:
+    with running_bot(request, database_url, engine, clock, emulator, data_keys, {}) as bot:
         with transaction(bot.rt.factory) as session:
             source = read_directory_file(SAMPLE)
             report = import_directory(source, session=session, roles=bot.rt.catalog.role_book())
