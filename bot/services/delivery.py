@@ -157,8 +157,10 @@ class OutboxDelivery:
             row = session.get(OutboxMessage, row_id)
             if row is None or row.status != OutboxStatus.PENDING:
                 return  # its lease ran out and another process finished it meanwhile
-            for model, key, values in learned:
+            for model, key, values in learned:  # a Slack id, the dispute's conversation...
                 found = session.get(model, key)
+                if found is None:
+                    continue  # erased meanwhile, under the retention policy
                 for name, value in values.items():
                     setattr(found, name, value)
             if isinstance(outcome, Retry):
