@@ -23,9 +23,7 @@ def plain(text: str, names: dict[str, str] | None = None) -> str:
     return _MRKDWN.sub("", text).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def render_blocks(
-    blocks: list[dict[str, Any]], names: dict[str, str] | None = None
-) -> list[str]:
+def render_blocks(blocks: list[dict[str, Any]], names: dict[str, str] | None = None) -> list[str]:
     lines: list[str] = []
     for block in blocks:
         kind = block.get("type")

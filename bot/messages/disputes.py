@@ -269,14 +269,12 @@ def stage_notice(
         ack = f"*Please acknowledge by {when(calendar, acknowledgement_due(notice, calendar))}.*"
     else:
         ack = (
-            ":white_check_mark: You acknowledged this on "
-            f"{when(calendar, notice.acknowledged_at)}."
+            f":white_check_mark: You acknowledged this on {when(calendar, notice.acknowledged_at)}."
         )
     blocks = [
         header(f"{dispute.reference}: your action is needed"),
         section(
-            f"*{label}* under _{escape(protocol.name)}_.\n"
-            f"{case_summary(dispute, shown=summary)}"
+            f"*{label}* under _{escape(protocol.name)}_.\n{case_summary(dispute, shown=summary)}"
         ),
         summary_fields(dispute, protocol, calendar),
         acting_section(dispute, notice.person),
@@ -316,8 +314,7 @@ def information_notice(
     blocks = [
         header(f"{ref}: for your information"),
         section(
-            f"*{label}* under _{escape(protocol.name)}_.\n"
-            f"{case_summary(dispute, shown=summary)}"
+            f"*{label}* under _{escape(protocol.name)}_.\n{case_summary(dispute, shown=summary)}"
         ),
         summary_fields(dispute, protocol, calendar),
         acting_section(dispute, notice.person),

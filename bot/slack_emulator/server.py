@@ -261,11 +261,9 @@ class SlackEmulator:
         """
         with self._workspace.lock:
             return copy.deepcopy(
-                [
-                    m
-                    for m in self._workspace.messages
-                    if channel is None or m["channel"] == channel
-                ][since:]
+                [m for m in self._workspace.messages if channel is None or m["channel"] == channel][
+                    since:
+                ]
             )
 
     def views_opened(self) -> list[dict[str, Any]]:

@@ -99,9 +99,8 @@ def test_ticking_records_who_and_when_and_redraws_the_box(bot: Bot) -> None:
 
     redrawn = block_for(notice_now(bot, "csc_sw", notice["ts"]), RESOLVE_DUTY)
     assert redrawn["accessory"]["initial_options"] == redrawn["accessory"]["options"]
-    assert (
-        "Done: ticked by Ben Okafor on Monday 23 November 2026 at 10:30am"
-        in as_fallback(redrawn["text"]["text"])
+    assert "Done: ticked by Ben Okafor on Monday 23 November 2026 at 10:30am" in as_fallback(
+        redrawn["text"]["text"]
     )
     # The rest of the notice is as it was: still asking for acknowledgement.
     assert "Acknowledge" in str(notice_now(bot, "csc_sw", notice["ts"])["blocks"])
