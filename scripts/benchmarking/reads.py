@@ -245,30 +245,27 @@ def partnership_report(rt: Runtime) -> ReportTimings:
         tracemalloc.stop()
         floors[name] = floor_seconds(rt.engine, statements)
 
-    timed: dict[str, Any] = {"summary seconds": []}
+    built: dict[str, Any] = {}
+    seconds: dict[str, list[float]] = {name: [] for name in works}
 
     def build() -> None:
         """Timed bare, as tracemalloc slows Python about threefold; the summary, a second's
-        work, as the median of REPORT_RUNS, as the digests are."""
+        work, REPORT_RUNS times for its median, as the digests are."""
         for name, work in works.items():
             for _ in range(REPORT_RUNS if name == "summary" else 1):
                 gc.collect()
                 started = time.perf_counter()
                 with read_only(rt.factory) as session:
-                    timed[name] = work(session)
-                seconds = time.perf_counter() - started
-                if name == "summary":
-                    timed["summary seconds"].append(seconds)
-                else:
-                    timed[f"{name} seconds"] = seconds
+                    built[name] = work(session)
+                seconds[name].append(time.perf_counter() - started)
 
     status_p95, requests = status_p95_ms(rt, _open_ids(rt), build)
     return ReportTimings(
-        disputes=timed["summary"].total,
-        summary_seconds=statistics.median(timed["summary seconds"]),
+        disputes=built["summary"].total,
+        summary_seconds=statistics.median(seconds["summary"]),
         summary_floor_seconds=floors["summary"],
         summary_peak_mb=peaks["summary"],
-        csv_seconds=timed["csv seconds"],
+        csv_seconds=seconds["csv"][0],
         csv_floor_seconds=floors["csv"],
         csv_peak_mb=peaks["csv"],
         status_during_p95_ms=status_p95,
