@@ -7,7 +7,6 @@ parameters, how Slack authenticates and fails) live in one readable place.
 from __future__ import annotations
 
 import contextlib
-import copy
 import json
 import time
 from collections.abc import Mapping
@@ -20,7 +19,7 @@ from bot.slack_emulator.errors import ApiError
 from bot.slack_emulator.faults import FaultPlan, Hold
 from bot.slack_emulator.methods import METHODS
 from bot.slack_emulator.params import Params
-from bot.slack_emulator.state import RecordedCall, Workspace
+from bot.slack_emulator.state import RecordedCall, Workspace, copied
 
 API_PREFIX = "/api/"
 UPLOAD_PREFIX = "/upload/"
@@ -183,16 +182,7 @@ class Dispatcher:
 
     def _record(self, name: str, params: dict[str, Any], body: dict[str, Any], status: int) -> None:
         # Copies, so later edits to live messages do not rewrite what was answered.
-        self._ws.calls.append(RecordedCall(name, _copy(params), _copy(body), time.time(), status))
-
-
-def _copy(value: dict[str, Any]) -> dict[str, Any]:
-    """A deep copy; through JSON where it can be, which is several times faster than deepcopy."""
-    try:
-        copied: dict[str, Any] = json.loads(json.dumps(value))
-    except (TypeError, ValueError):
-        return copy.deepcopy(value)
-    return copied
+        self._ws.calls.append(RecordedCall(name, copied(params), copied(body), time.time(), status))
 
 
 def parse_params(request: HttpRequest) -> dict[str, Any]:

@@ -7,10 +7,10 @@ Slack does, while every call is kept for assertions.
 
 from __future__ import annotations
 
-import copy
 import logging
 import secrets
 import threading
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
@@ -23,7 +23,7 @@ from bot.slack_emulator.dispatch import (
     HttpRequest,
 )
 from bot.slack_emulator.faults import ERRORS_BY_STATUS, Fault, FaultPlan, Hold
-from bot.slack_emulator.state import TEAM_ID, RecordedCall, ResponseTarget, Workspace
+from bot.slack_emulator.state import TEAM_ID, RecordedCall, ResponseTarget, Workspace, copied
 
 logger = logging.getLogger(__name__)
 # How often the serving thread checks for stop(); short, so a test per emulator stays fast.
@@ -164,9 +164,7 @@ class SlackEmulator:
     ) -> dict[str, Any]:
         """Add (or replace) a person, returned in the shape users.info gives."""
         with self._workspace.lock:
-            return copy.deepcopy(
-                self._workspace.add_user(user_id, name, email, real_name=real_name)
-            )
+            return copied(self._workspace.add_user(user_id, name, email, real_name=real_name))
 
     def add_channel(
         self, name: str, *, members: list[str] | None = None, is_private: bool = False
@@ -178,7 +176,7 @@ class SlackEmulator:
             channel = self._workspace.add_channel(
                 name, is_private=is_private, creator="", members=list(members or [])
             )
-            return copy.deepcopy(channel)
+            return copied(channel)
 
     def response_url(self, channel_id: str, user_id: str, *, message_ts: str | None = None) -> str:
         """A response_url as Slack puts in an interaction payload from this channel and user.
@@ -243,9 +241,11 @@ class SlackEmulator:
         posts as "response_url", each with a JSON summary as the response.
         """
         with self._workspace.lock:
-            return copy.deepcopy(
-                [c for c in self._workspace.calls if method is None or c.method == method][since:]
-            )
+            chosen = [c for c in self._workspace.calls if method is None or c.method == method]
+            return [
+                replace(c, params=copied(c.params), response=copied(c.response))
+                for c in chosen[since:]
+            ]
 
     def reset_calls(self) -> None:
         """Forget recorded calls, e.g. after a test's setup, keeping the workspace."""
@@ -260,7 +260,7 @@ class SlackEmulator:
         response_url messages carry `via_response_url: True`.
         """
         with self._workspace.lock:
-            return copy.deepcopy(
+            return copied(
                 [m for m in self._workspace.messages if channel is None or m["channel"] == channel][
                     since:
                 ]
@@ -269,17 +269,17 @@ class SlackEmulator:
     def views_opened(self) -> list[dict[str, Any]]:
         """Modals opened or pushed, oldest first, each as it stands after any views.update."""
         with self._workspace.lock:
-            return copy.deepcopy(
+            return copied(
                 [self._workspace.views[view_id] for view_id in self._workspace.modal_view_ids]
             )
 
     def home_views(self, user_id: str) -> list[dict[str, Any]]:
         """Every Home tab published or updated for `user_id`, oldest first."""
         with self._workspace.lock:
-            return copy.deepcopy(self._workspace.home_history.get(user_id, []))
+            return copied(self._workspace.home_history.get(user_id, []))
 
     def files(self) -> list[dict[str, Any]]:
         """Files the bot uploaded, with their bytes under `content` and shares in `channels`."""
         with self._workspace.lock:
             uploaded = [f for f in self._workspace.files.values() if f["content"] is not None]
-            return copy.deepcopy(uploaded)
+            return copied(uploaded)

@@ -6,21 +6,35 @@ request (lookup, change, recording) is atomic with respect to the others.
 
 from __future__ import annotations
 
+import copy
+import json
 import secrets
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.clock import SystemClock
 from bot.slack_emulator.errors import ApiError
+
+T = TypeVar("T")
 
 TEAM_ID = "T0EMULATE"
 TEAM_NAME = "Emulated Workspace"
 TEAM_DOMAIN = "emulated"
 USER_TZ = "Europe/London"
 _TZ_LABELS = {"GMT": "Greenwich Mean Time", "BST": "British Summer Time"}
+
+
+def copied(value: T) -> T:
+    """A deep copy, so a reader cannot change the workspace nor see it change: through JSON
+    where the value allows (several times faster than deepcopy), else deepcopy (bytes)."""
+    try:
+        copy_: T = json.loads(json.dumps(value))
+    except (TypeError, ValueError):
+        return copy.deepcopy(value)
+    return copy_
 
 
 @dataclass(frozen=True)
