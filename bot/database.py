@@ -104,7 +104,11 @@ def read_only(factory: sessionmaker[Session]) -> Iterator[Session]:
             session.rollback()
 
 
-def changed_columns(session: Session) -> list[tuple[type[Any], tuple[Any, ...], dict[str, Any]]]:
+# (class, primary key, the column values set): what a read-only session learned
+Changes = list[tuple[type[Any], tuple[Any, ...], dict[str, Any]]]
+
+
+def changed_columns(session: Session) -> Changes:
     """The column values set on the session's loaded objects, by class and primary key: what a
     read-only session learned, to be written by another transaction after it rolls back."""
     changes = []

@@ -20,11 +20,11 @@ from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import bindparam, inspect, or_, select, update
+from sqlalchemy.orm import Session, defer, sessionmaker
 
 from bot.clock import Clock
-from bot.database import changed_columns, read_only, transaction
+from bot.database import Changes, changed_columns, read_only, transaction
 from bot.messages.outbox import conversation_not_set_up, undeliverable
 from bot.services.digest_chart import weekly_chart
 from bot.services.superseding import retired
@@ -64,6 +64,34 @@ class DeliveryReport:
     retried: int = 0
     dead: int = 0
     errors: list[str] = field(default_factory=list)
+
+
+_OUTBOX = OutboxMessage.__table__.c
+# One statement built once: the row marked sent, guarded by its still being pending.
+_MARK_SENT = (
+    update(OutboxMessage.__table__)
+    .where(_OUTBOX.id == bindparam("row"), _OUTBOX.status == OutboxStatus.PENDING.value)
+    .values(
+        status=OutboxStatus.SENT.value,
+        result=bindparam("result", type_=_OUTBOX.result.type),
+        sent_at=bindparam("at", type_=_OUTBOX.sent_at.type),
+        lease_until=None,
+        attempts=_OUTBOX.attempts + 1,
+    )
+)
+
+
+def _store(session: Session, learned: Changes) -> None:
+    """Writes what a send learned (a Slack id, the dispute's conversation, where a notice was
+    posted), one UPDATE a row; a row erased meanwhile, under the retention policy, is left
+    erased."""
+    for model, key, values in learned:
+        session.execute(
+            update(model)
+            .where(*(c == v for c, v in zip(inspect(model).primary_key, key, strict=True)))
+            .values(values)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _retry_after(error: SlackApiError) -> float:
@@ -154,27 +182,28 @@ class OutboxDelivery:
                 outcome = failure
             learned = changed_columns(session)
         with transaction(self.factory) as session:
-            row = session.get(OutboxMessage, row_id)
+            if isinstance(outcome, dict):
+                if self._mark_sent(session, row_id, outcome):
+                    _store(session, learned)
+                    report.sent += 1
+                return
+            # The payload was read to send it; a failure needs it only to decide whether its
+            # dead letter is itself an alert, so it is not decrypted again here.
+            row = session.get(OutboxMessage, row_id, options=[defer(OutboxMessage.payload)])
             if row is None or row.status != OutboxStatus.PENDING:
                 return  # its lease ran out and another process finished it meanwhile
-            for model, key, values in learned:  # a Slack id, the dispute's conversation...
-                found = session.get(model, key)
-                if found is None:
-                    continue  # erased meanwhile, under the retention policy
-                for name, value in values.items():
-                    setattr(found, name, value)
+            _store(session, learned)
             if isinstance(outcome, Retry):
                 self._reschedule(session, row, outcome, report)
-                return
-            if isinstance(outcome, Permanent):
+            else:
                 self._dead(session, row, str(outcome), report)
-                return
-            row.result = outcome
-            row.status = OutboxStatus.SENT
-            row.sent_at = self.clock.now()
-            row.lease_until = None
-            row.attempts += 1
-            report.sent += 1
+
+    def _mark_sent(self, session: Session, row_id: int, result: dict[str, Any]) -> bool:
+        """Records Slack's answer on the row without loading it again; False when the row is no
+        longer pending (its lease ran out and another process finished it meanwhile)."""
+        values = {"row": row_id, "result": result, "at": self.clock.now()}
+        sent = session.execute(_MARK_SENT, values)
+        return bool(sent.rowcount)  # type: ignore[attr-defined]
 
     def _reschedule(
         self, session: Session, row: OutboxMessage, retry: Retry, report: DeliveryReport
