@@ -76,13 +76,19 @@ def _disputes(session: Session, chosen: Select[tuple[int]], total: int) -> Cappe
 
 
 def awaiting_acknowledgement(
-    session: Session, person: Person, *, limit: int | None = None, offset: int = 0
+    session: Session,
+    person: Person,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+    with_parties: bool = True,
 ) -> Capped[StageNotice]:
     """Notices on the current stage of open disputes that `person` has not acknowledged, soonest
     deadline first: `limit` of them after the first `offset`, and how many there are in all.
 
     A notice from a stage the dispute has since left no longer asks anything of anyone. A person
-    has at most one notice per stage, so choosing the disputes chooses the notices.
+    has at most one notice per stage, so choosing the disputes chooses the notices. The parties
+    and their agencies come too unless `with_parties` is False: a list of lines names nobody.
     """
     current = (
         select(func.max(StageTransition.id))
@@ -100,16 +106,18 @@ def awaiting_acknowledgement(
     if not total:
         return Capped()
     dispute = contains_eager(StageNotice.transition).contains_eager(StageTransition.dispute)
+    loads = [dispute.load_only(*_LINE, Dispute.raiser_id, Dispute.counterpart_id)]
+    if with_parties:
+        loads += [
+            dispute.joinedload(Dispute.raiser).joinedload(Person.agency),
+            dispute.joinedload(Dispute.counterpart).joinedload(Person.agency),
+        ]
     rows = session.execute(
         select(StageNotice, _SNAPSHOT)
         .join(StageNotice.transition)
         .join(StageTransition.dispute)
         .where(*waiting, StageNotice.dispute_id.in_(_first(among, limit, offset)))
-        .options(
-            dispute.load_only(*_LINE, Dispute.raiser_id, Dispute.counterpart_id),
-            dispute.joinedload(Dispute.raiser).joinedload(Person.agency),
-            dispute.joinedload(Dispute.counterpart).joinedload(Person.agency),
-        )
+        .options(*loads)
         .order_by(*_soonest(Dispute))
     ).all()
     protocols = _protocols(session, [(notice.dispute_id, digest) for notice, digest in rows])
@@ -125,9 +133,12 @@ def _part(person: Person) -> ColumnElement[str]:
     )
 
 
-def my_disputes(session: Session, person: Person, *, limit: int | None = None) -> MyDisputes:
+def my_disputes(
+    session: Session, person: Person, *, limit: int | None = None, with_parties: bool = True
+) -> MyDisputes:
     """`person`'s open disputes by their part in each, soonest deadline first: how many each
-    group holds, in one query, and the first `limit` of each."""
+    group holds, in one query, and the first `limit` of each (the notices awaiting them with
+    their disputes' parties unless `with_parties` is False)."""
     part = _part(person)
     among = _open_among(_member_of(person))
     totals = dict(session.execute(select(part, func.count()).where(*among).group_by(part)).all())
@@ -141,7 +152,7 @@ def my_disputes(session: Session, person: Person, *, limit: int | None = None) -
         raised=groups["raised"],
         counterpart=groups["counterpart"],
         involved=groups["involved"],
-        awaiting=awaiting_acknowledgement(session, person, limit=limit),
+        awaiting=awaiting_acknowledgement(session, person, limit=limit, with_parties=with_parties),
     )
 
 

@@ -29,7 +29,7 @@ def page_list(context: BoltContext, body: Body, respond: Respond) -> None:
     with unit_of_work(rt) as session:
         me = context["acting"].person(session)
         if action["action_id"] == LIST_ALL:
-            mine = my_disputes(session, me, limit=LIST_ITEMS)
+            mine = my_disputes(session, me, limit=LIST_ITEMS, with_parties=False)
             message = list_message(mine, calendar=rt.calendar)
         else:
             try:
@@ -44,7 +44,9 @@ def page_list(context: BoltContext, body: Body, respond: Respond) -> None:
 def _page(session: Session, person: Person, wanted: ListPage) -> Capped[Any]:
     offset = (wanted.page - 1) * LIST_ITEMS
     if wanted.group == "awaiting":
-        return awaiting_acknowledgement(session, person, limit=LIST_ITEMS, offset=offset)
+        return awaiting_acknowledgement(
+            session, person, limit=LIST_ITEMS, offset=offset, with_parties=False
+        )
     return my_group(session, person, wanted.group, limit=LIST_ITEMS, offset=offset)
 
 

@@ -140,7 +140,7 @@ def status(rt: Runtime, acting: Acting, sub: Subcommand, client: WebClient, body
 
 def list_mine(rt: Runtime, acting: Acting, sub: Subcommand, client: WebClient, body: Body) -> Reply:
     with unit_of_work(rt) as session:
-        mine = my_disputes(session, acting.person(session), limit=LIST_ITEMS)
+        mine = my_disputes(session, acting.person(session), limit=LIST_ITEMS, with_parties=False)
         message = list_message(mine, calendar=rt.calendar)
     return {"response_type": "ephemeral", **message}
 

@@ -380,7 +380,7 @@ def pages(rt: Runtime, person_id: int) -> PageFigures:
         return work
 
     def listing(session: Session, person: Person) -> Any:
-        mine = my_disputes(session, person, limit=LIST_ITEMS)
+        mine = my_disputes(session, person, limit=LIST_ITEMS, with_parties=False)
         return list_message(mine, calendar=rt.calendar)
 
     def home(session: Session, person: Person) -> Any:
