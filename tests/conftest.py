@@ -42,13 +42,14 @@ LONDON = ZoneInfo("Europe/London")
 # The suite's child references look like CS-104233, NS-2026-4471 or CS-1.
 SUITE_CHILD_REFERENCE = re.compile(r"\b(?:CS|NS)-[0-9][0-9-]*\b")
 _LOG_LINES = io.StringIO()
+_SUITE_LOG = make_handler(_LOG_LINES, "plain")
 _STORED_CHILD_REFERENCES: set[str] = set()
 _LEAKED_IN_WORKERS: list[str] = []
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     root = logging.getLogger()
-    root.addHandler(make_handler(_LOG_LINES, "plain"))
+    root.addHandler(_SUITE_LOG)
     root.setLevel(logging.DEBUG)
     quiet_libraries(logging.DEBUG)
 
@@ -68,8 +69,14 @@ _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_.-]*")
 
 @pytest.fixture(autouse=True)
 def _log_at_debug() -> None:
-    """Each test starts logging at DEBUG, whatever a command run before it configured."""
-    logging.getLogger().setLevel(logging.DEBUG)
+    """Each test starts logging at DEBUG into the suite's log, whatever a command run before it
+    configured: the handler a `resolve` command installs writes to whatever stderr is, which
+    for a later command run in-process is that command's captured output."""
+    root = logging.getLogger()
+    for handler in root.handlers[:]:
+        if handler is not _SUITE_LOG and isinstance(handler, type(_SUITE_LOG)):
+            root.removeHandler(handler)
+    root.setLevel(logging.DEBUG)
     quiet_libraries(logging.DEBUG)
 
 
