@@ -109,7 +109,7 @@ def read_protocol_file(
     except OSError as exc:
         return None, [f"cannot read the file: {exc.strerror}"]
     try:
-        data = load_nested(lambda: yaml.load(text, Loader=loader))  # noqa: S506
+        data = load_nested(lambda: yaml.load(text, Loader=loader), text)  # noqa: S506
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1} column {mark.column + 1}" if mark else "file"

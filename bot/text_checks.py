@@ -15,6 +15,12 @@ from typing import Any
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
+_NOT_A_BRACKET = re.compile(r"[^\[\]{}]+")
+# Brackets and braces nested deeper than this are refused; a protocol file nests three or four.
+MAX_FLOW_DEPTH = 100
+_TOO_DEEP = "nested too deeply: a protocol or directory file needs only a few levels"
+
+
 class UnreadableFile(Exception):
     """A file that cannot be read as text at all; nothing in it is used."""
 
@@ -70,11 +76,27 @@ def read_text_file(path: Path, encoding: str = "utf-8") -> str:
     return text
 
 
-def load_nested(load: Callable[[], Any]) -> Any:
-    """Runs a YAML parse; a document nested deeper than Python can follow is refused."""
+def _nested_too_deeply(text: str) -> bool:
+    """Whether the text's brackets and braces (YAML's flow collections) ever nest beyond
+    MAX_FLOW_DEPTH, counted wherever they stand (quoted text and comments too, so never an
+    underestimate); it stops at the first that does."""
+    depth = 0
+    for bracket in _NOT_A_BRACKET.sub("", text):
+        depth = depth + 1 if bracket in "[{" else max(depth - 1, 0)
+        if depth > MAX_FLOW_DEPTH:
+            return True
+    return False
+
+
+def load_nested(load: Callable[[], Any], text: str) -> Any:
+    """Runs a YAML parse of `text`; a document nested deeper than Python can follow is refused.
+
+    Flow collections nested beyond any real file's few levels are refused before parsing:
+    PyYAML's scanner looks ahead through every open bracket, so `[[[[...` a hundred thousand
+    deep took seconds to reach the recursion limit. Any other deep nesting still meets it."""
+    if _nested_too_deeply(text):
+        raise UnreadableFile(_TOO_DEEP)
     try:
         return load()
     except RecursionError:
-        raise UnreadableFile(
-            "nested too deeply: a protocol or directory file needs only a few levels"
-        ) from None
+        raise UnreadableFile(_TOO_DEEP) from None

@@ -124,6 +124,7 @@ BAD_FILES = {
     ),
     "nested 100k deep": (b"key: " + b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
     "nested mappings": (b"key: " + b"{a: " * 50_000 + b"1" + b"}" * 50_000, "nested too deeply"),
+    "block lists nested 100k deep": (b"- " * 100_000 + b"x\n", "nested too deeply"),
 }
 
 
@@ -174,6 +175,7 @@ DIRECTORY_FILES = {
     "YAML not UTF-8": ("d.yaml", b"people:\n- name: J\xf6\n", "not UTF-8 text (byte "),
     "YAML with a NUL": ("d.yaml", b"people:\n- name: J\x00\n", "U+0000"),
     "YAML nested 100k deep": ("d.yaml", b"people: " + b"[" * 100_000, "nested too deeply"),
+    "YAML block lists 100k deep": ("d.yaml", b"people:\n" + b"- " * 100_000, "nested too deeply"),
 }
 
 

@@ -131,7 +131,7 @@ def read_yaml(text: str) -> DirectorySource:
     """Top-level `agencies:` and `people:` lists; composes nodes first to keep their lines."""
     loader = _DirectoryLoader(text)
     try:
-        root = load_nested(loader.get_single_node)
+        root = load_nested(loader.get_single_node, text)
         source = DirectorySource()
         for key, items in _sections(root):
             target = source.agencies if key == "agencies" else source.people
