@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup run test lint bench
+.PHONY: setup system run test lint bench
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -11,7 +11,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+setup: system $(STAMP)
+
+system:
+	@bash scripts/system_libraries.sh
 
 run: setup
 	$(VENV)/bin/resolve demo $(if $(PROTOCOL),--protocol $(PROTOCOL),)
