@@ -8,8 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from bot.database import transaction
 from models.dispute import Dispute
-from models.outbox import OutboxMessage
+from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from tests.e2e.conftest import Bot
 from tests.e2e.test_journey import open_dispute
 
@@ -184,3 +185,37 @@ def test_direct_messages_are_opened_once_and_afresh_when_one_fails(bot: Bot) -> 
     assert opened_for_worker(before) == 1
     assert len(bot.dms("csc_sw")) == received + 2
     assert all(r.status == "sent" for r in rows(bot))
+
+
+def test_a_message_another_replica_sent_meanwhile_is_recorded_once(bot: Bot) -> None:
+    """A lease can run out while Slack is slow to answer, and another replica send the row
+    meanwhile: the first to record it keeps its record, and the late one counts nothing."""
+    submit_open(bot)
+    hold = bot.emulator.hold_next("chat.postMessage")
+    reports = []
+    delivering = threading.Thread(target=lambda: reports.append(bot.rt.delivery.deliver_due()))
+    delivering.start()
+    try:
+        assert hold.arrived.wait(10), "delivery never reached Slack"
+        with transaction(bot.rt.factory) as session:
+            # rows go out one at a time in order: the first still pending is the one in hand
+            held = session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.status == OutboxStatus.PENDING)
+                .order_by(OutboxMessage.id)
+            ).first()
+            assert held is not None and held.kind in (OutboxKind.DIRECT, OutboxKind.CONVERSATION)
+            held.status = OutboxStatus.SENT
+            held.result = {"channel": "C_OTHER", "ts": "1.000001"}
+            held_id = held.id
+    finally:
+        hold.set()
+        delivering.join(timeout=30)
+    [report] = reports
+    with bot.rt.factory() as session:
+        held = session.get(OutboxMessage, held_id)
+        assert held is not None
+        assert held.result == {"channel": "C_OTHER", "ts": "1.000001"}
+        assert held.attempts == 0
+        sent = session.scalar(select(func.count()).where(OutboxMessage.status == OutboxStatus.SENT))
+    assert report.sent == sent - 1 and not report.dead
