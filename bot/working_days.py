@@ -45,6 +45,13 @@ def _after_working_days(calendar: WorkingCalendar, day: date, count: int) -> dat
 
 
 @lru_cache(maxsize=4096)
+def _opening_hours(calendar: WorkingCalendar, day: date) -> tuple[datetime, datetime] | None:
+    """When a working day opens and closes, None for a day off, worked out once a day: the
+    partnership report measures tens of thousands of acknowledgements over the same days."""
+    return calendar._opening_hours(day)
+
+
+@lru_cache(maxsize=4096)
 def _shared(calendar: WorkingCalendar, start: datetime, end: datetime, share: float) -> datetime:
     return calendar._working_share(start, end, share)
 
@@ -115,13 +122,19 @@ class WorkingCalendar:
         total = 0.0
         day = first.date()
         while day <= last.date():
-            if self.is_working_day(day):
-                opens = datetime.combine(day, self.opens, tzinfo=self.zone)
-                closes = datetime.combine(day, self.closes, tzinfo=self.zone)
+            hours = _opening_hours(self, day)
+            if hours is not None:
+                opens, closes = hours
                 overlap = min(closes, last) - max(opens, first)
                 total += max(overlap.total_seconds(), 0.0) / 3600
             day += timedelta(days=1)
         return total
+
+    def _opening_hours(self, day: date) -> tuple[datetime, datetime] | None:
+        if not self.is_working_day(day):
+            return None
+        opens = datetime.combine(day, self.opens, tzinfo=self.zone)
+        return opens, datetime.combine(day, self.closes, tzinfo=self.zone)
 
     def add_working_time(self, start: datetime, span: timedelta) -> datetime:
         """The instant `span` of working time after `start`, counting only opening to close on
