@@ -71,7 +71,9 @@ def make_engine(
         # in 0.3 s, while requests waited; every query here is short, so it never pays.
         autocommit = dbapi_connection.autocommit
         dbapi_connection.autocommit = True
-        dbapi_connection.execute("SET jit = off")
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SET jit = off")
+        cursor.close()
         dbapi_connection.autocommit = autocommit
 
     return engine
