@@ -174,11 +174,15 @@ class DisputeMember(Base):
     """Someone entitled to see the dispute: the parties and everyone it has been escalated to."""
 
     __tablename__ = "dispute_members"
-    __table_args__ = (UniqueConstraint("dispute_id", "person_id"),)
+    __table_args__ = (
+        UniqueConstraint("dispute_id", "person_id"),
+        # A person's lists start here: the dispute ids are read from the index alone.
+        Index("ix_dispute_members_person_dispute", "person_id", "dispute_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"), index=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     reason: Mapped[str] = mapped_column(String(120))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

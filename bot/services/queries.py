@@ -2,10 +2,11 @@
 
 Each list is counted and capped in SQL: a count, then the first rows soonest deadline first,
 so a page costs a fixed number of round trips and a bounded number of rows however many
-disputes the person has. Counting and choosing read `ix_disputes_listed` alone, never the
-disputes' rows. A capped "first rows" query also lets SQLite keep only that many while sorting,
-where ranking every row with window functions sorts them all. Each listed dispute's protocol
-comes from its snapshot's hash, parsed once per process.
+disputes the person has. Counting and choosing read `ix_dispute_members_person_dispute` and
+`ix_disputes_listed` alone, never the memberships' or the disputes' rows. A capped "first
+rows" query also lets SQLite keep only that many while sorting, where ranking every row with
+window functions sorts them all. Each listed dispute's protocol comes from its snapshot's hash,
+parsed once per process.
 """
 
 from __future__ import annotations
