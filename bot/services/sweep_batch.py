@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Table, func, inspect, select, text, update
 from sqlalchemy.orm import Session
 
+from bot.services.bulk_insert import insert_rows
 from bot.services.outbox_retry import requeue_conversation_setups
 from models.base import Base
 from models.directory import Agency, Person
@@ -208,7 +209,7 @@ def write(session: Session) -> None:
         table = _table_of(model)
         for row, new_id in zip(rows, new_ids(session, table, len(rows)), strict=True):
             row.values["id"] = new_id
-        session.execute(table.insert(), [_values(r) for r in rows])
+        insert_rows(session, table, [_values(r) for r in rows])
 
 
 def _retire(session: Session, reads: Batch) -> None:
@@ -227,8 +228,9 @@ def _retire(session: Session, reads: Batch) -> None:
         return
     table = _table_of(OutboxMessage)
     ids = new_ids(session, table, len(bound))
-    session.execute(
-        table.insert(),
+    insert_rows(
+        session,
+        table,
         [
             {
                 "id": new_id,

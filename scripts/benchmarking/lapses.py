@@ -2,9 +2,10 @@
 
 The floor takes the very rows the sweep wrote and writes them again set-based, on the bare
 driver connection, batch by batch as the sweep commits: one UPDATE of the disputes, one of their
-reminders, and one multi-row INSERT a table. Nothing is read or built in Python while it is
-timed, so it is what the database itself needs; it runs in a transaction that is rolled back
-(the sweep's rows are taken out first, untimed, so the same keys go in again).
+reminders, and one COPY a table on PostgreSQL (a multi-row INSERT on SQLite). Nothing is read or
+built in Python while it is timed, so it is what the database itself needs; it runs in a
+transaction that is rolled back (the sweep's rows are taken out first, untimed, so the same keys
+go in again).
 
 On PostgreSQL the sweep runs in several replica processes at once, as `resolve run` replicas do.
 """
@@ -192,12 +193,20 @@ def _write_batch(
     for table, (columns, rows) in written.items():
         at = columns.index("dispute_id")
         mine = [row for row in rows if row[at] in disputes]
-        if mine:
-            values = ", ".join([f"({', '.join([mark] * len(columns))})"] * len(mine))
-            connection.exec_driver_sql(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}",
-                tuple(value for row in mine for value in row),
-            )
+        if not mine:
+            continue
+        if connection.dialect.name == "postgresql":
+            driver = connection.connection.driver_connection
+            copying = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+            with driver.cursor() as cursor, cursor.copy(copying) as copy:  # type: ignore[union-attr]
+                for row in mine:
+                    copy.write_row(row)
+            continue
+        values = ", ".join([f"({', '.join([mark] * len(columns))})"] * len(mine))
+        connection.exec_driver_sql(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}",
+            tuple(value for row in mine for value in row),
+        )
 
 
 def lapse_figures(

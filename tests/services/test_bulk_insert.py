@@ -1,0 +1,53 @@
+"""Rows a sweep batch writes at once (COPY on PostgreSQL) read back as the ORM wrote them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Table, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.database import transaction
+from bot.services.bulk_insert import insert_rows
+from bot.services.sweep_batch import new_ids
+from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
+
+AT = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)
+
+
+def test_rows_inserted_together_are_sealed_defaulted_and_linked(
+    factory: sessionmaker[Session],
+) -> None:
+    table = OutboxMessage.__table__
+    assert isinstance(table, Table)
+    with transaction(factory) as session:
+        first, second = new_ids(session, table, 2)
+        insert_rows(
+            session,
+            table,
+            [
+                {
+                    "id": new_id,
+                    "kind": OutboxKind.CHANNEL.value,
+                    "channel": "C-LEADS",
+                    "payload": {"text": f"Child CS-{new_id:05d}: notice", "blocks": [{"n": 1}]},
+                    "depends_on_id": depends_on,
+                    "not_before": AT,
+                    "created_at": AT,
+                }
+                for new_id, depends_on in [(first, None), (second, first)]
+            ],
+        )
+    with factory() as session:
+        rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        stored = session.execute(text("SELECT payload FROM outbox_messages")).scalars().all()
+    assert [(r.id, r.payload["text"], r.payload["blocks"]) for r in rows] == [
+        (first, f"Child CS-{first:05d}: notice", [{"n": 1}]),
+        (second, f"Child CS-{second:05d}: notice", [{"n": 1}]),
+    ]
+    assert [(r.status, r.attempts, r.stage_bound) for r in rows] == [
+        (OutboxStatus.PENDING, 0, False)
+    ] * 2
+    assert [r.not_before for r in rows] == [AT, AT]
+    assert rows[1].depends_on_id == first
+    assert not any("CS-" in str(value) for value in stored)  # sealed, as any insert would be
