@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
@@ -25,6 +26,9 @@ from models.timescale import parse_timescale
 QUIET = logging.getLogger("resolve.slack")
 QUIET.setLevel(logging.INFO)  # Bolt and slack_sdk log request bodies at DEBUG: never emit them
 
+# How long a busy thread keeps the interpreter once another asks for it (Python's default: 5 ms).
+HANDOVER_SECONDS = 0.0005
+
 
 @dataclass
 class Runtime:
@@ -39,6 +43,16 @@ class Runtime:
     client: WebClient
     delivery: OutboxDelivery
     flows: FlowContext
+
+
+def share_interpreter() -> None:
+    """Lets requests cut in on the digests and reports that scheduler threads build.
+
+    A request waits for the interpreter again after each database round trip; while a report
+    turns rows into figures in another thread, each wait lasted up to Python's 5 ms, so on
+    PostgreSQL a dozen round trips made `/dispute status` take 76-196 ms (p95) instead of 13.
+    At half a millisecond it took 46 ms, and the report about as long as before."""
+    sys.setswitchinterval(HANDOVER_SECONDS)
 
 
 def clock_from(settings: Settings) -> Clock:

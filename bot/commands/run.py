@@ -18,7 +18,7 @@ from bot.database import schema_is_current
 from bot.http_server import SlackHTTPServer
 from bot.logging_setup import configure_from_environment
 from bot.readiness import database_readiness
-from bot.runtime import build_runtime
+from bot.runtime import build_runtime, share_interpreter
 from bot.services.digests import DigestService
 from bot.services.report_schedule import ReportSchedule
 from bot.settings import Settings
@@ -93,6 +93,7 @@ def run_command(ctx: Context, verbose: bool) -> None:
     if not schema_is_current(settings.database_url):
         upgrade_apart()
     rt = build_runtime(settings, migrate=False)
+    share_interpreter()
     digests = DigestService(
         clock=rt.clock, calendar=rt.calendar, settings=settings, notifier=rt.notifier
     )

@@ -31,7 +31,7 @@ from benchmarking.seeding import Seeder
 from benchmarking.world import NOW, PROTOCOL
 from bot.clock import FrozenClock
 from bot.flows.sweep import Sweeper
-from bot.runtime import build_runtime
+from bot.runtime import build_runtime, share_interpreter
 from bot.settings import load_settings
 from models.encrypted import KeyRing
 
@@ -74,6 +74,7 @@ def run_database(database: str, url: str, disputes: int, lapsing: int, traced: i
         data_keys=KeyRing.generate("bench"),
     )
     rt = build_runtime(settings, clock=clock, migrate=True)
+    share_interpreter()  # as `resolve run` does: requests are timed beside digests and reports
     sweeper = Sweeper(factory=rt.factory, service=rt.service, notifier=rt.notifier, clock=clock)
     version = server_version(rt.engine)
     seeder = Seeder(rt)
