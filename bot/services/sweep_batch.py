@@ -294,27 +294,15 @@ def _table_of(model: type[Base]) -> Table:
 
 
 @cache
-def _defaults(model: type[Base]) -> tuple[dict[str, Any], dict[str, str]]:
-    """Every column's value as the ORM would insert it when nothing is set (its scalar default,
-    else NULL), and the column each attribute is stored in."""
-    defaults: dict[str, Any] = {}
-    columns: dict[str, str] = {}
-    for attribute in inspect(model).column_attrs:
-        column = attribute.columns[0]
-        default = column.default
-        scalar = default is not None and default.is_scalar
-        defaults[column.key] = default.arg if scalar else None  # type: ignore[union-attr]
-        columns[attribute.key] = column.key
-    return defaults, columns
+def _columns(model: type[Base]) -> dict[str, str]:
+    """The column each attribute is stored in."""
+    return {attribute.key: attribute.columns[0].key for attribute in inspect(model).column_attrs}
 
 
 def _values(row: Pending) -> dict[str, Any]:
-    """The row's column values, defaults where nothing was set, every row of a table with the
-    same columns so that they share one statement."""
-    defaults, columns = _defaults(row.model)
-    values = dict(defaults)
-    for key, value in row.values.items():
-        values[columns[key]] = value
+    """The row's column values; `insert_rows` gives what it leaves out its default."""
+    columns = _columns(row.model)
+    values = {columns[key]: value for key, value in row.values.items()}
     if row.depends_on is not None:
         values["depends_on_id"] = row.depends_on.id
     return values
