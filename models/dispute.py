@@ -15,6 +15,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
@@ -250,7 +252,19 @@ class StageNotice(Base):
     """One person told of a stage, and whether (and when) they acknowledged it."""
 
     __tablename__ = "stage_notices"
-    __table_args__ = (UniqueConstraint("transition_id", "person_id"),)
+    __table_args__ = (
+        UniqueConstraint("transition_id", "person_id"),
+        # What awaits a person's acknowledgement (`/dispute list`, the App Home): their notices
+        # neither acknowledged nor superseded, a handful however many they were ever sent.
+        Index(
+            "ix_stage_notices_awaiting",
+            "person_id",
+            "dispute_id",
+            # as each dialect writes `~StageNotice.superseded`, so that the planner sees it
+            sqlite_where=text("acknowledged_at IS NULL AND superseded = 0"),
+            postgresql_where=text("acknowledged_at IS NULL AND NOT superseded"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     transition_id: Mapped[int] = mapped_column(ForeignKey("stage_transitions.id"), index=True)
@@ -262,6 +276,9 @@ class StageNotice(Base):
         String(16), default=NoticeKind.ACTING.value, server_default=NoticeKind.ACTING.value
     )
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # True once the stage it was sent at has ended (the dispute moved on or closed): it asks
+    # nothing of anyone any more. Set with the transition's `ended_at`.
+    superseded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     message_channel: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
 

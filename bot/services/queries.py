@@ -87,20 +87,15 @@ def awaiting_acknowledgement(
     """Notices on the current stage of open disputes that `person` has not acknowledged, soonest
     deadline first: `limit` of them after the first `offset`, and how many there are in all.
 
-    A notice from a stage the dispute has since left no longer asks anything of anyone. A person
-    has at most one notice per stage, so choosing the disputes chooses the notices. The parties
+    A notice from a stage the dispute has since left is superseded: it no longer asks anything of
+    anyone, and `ix_stage_notices_awaiting` holds only the others. A person has at most one
+    notice per stage, so choosing the disputes chooses the notices. The parties
     and their agencies come too unless `with_parties` is False: a list of lines names nobody.
     """
-    current = (
-        select(func.max(StageTransition.id))
-        .where(StageTransition.dispute_id == StageNotice.dispute_id)
-        .correlate(StageNotice)
-        .scalar_subquery()
-    )
     waiting = (
         StageNotice.person_id == person.id,
         StageNotice.acknowledged_at.is_(None),
-        StageNotice.transition_id == current,
+        ~StageNotice.superseded,
     )
     among = _open_among(select(StageNotice.dispute_id).where(*waiting))
     total = _count(session, among)

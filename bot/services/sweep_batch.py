@@ -26,7 +26,7 @@ from bot.services.bulk_insert import insert_rows
 from bot.services.outbox_retry import requeue_conversation_setups
 from models.base import Base
 from models.directory import Agency, Person
-from models.dispute import Dispute, DisputeMember
+from models.dispute import Dispute, DisputeMember, StageNotice
 from models.duties import DutyCompletion
 from models.outbox import OutboxKind, OutboxMessage
 
@@ -96,6 +96,8 @@ class Batch:
     retirements: dict[int, tuple[dict[str, Any], datetime]] = field(default_factory=dict)
     # disputes posted to without a conversation: failed set-ups requeued at the batch's end
     requeues: dict[int, datetime] = field(default_factory=dict)
+    # transitions whose stage ended: their notices superseded at the batch's end
+    superseded: list[int] = field(default_factory=list)
 
 
 def batch_reads(session: Session) -> Batch | None:
@@ -188,6 +190,16 @@ def requeue_setup(session: Session, dispute_id: int, at: datetime) -> bool:
     return True
 
 
+def supersede(session: Session, transition_ids: list[int]) -> bool:
+    """In a batch, notes that the notices of these ended stages are superseded, with the
+    batch's others, and says True; outside one, False: the caller does it."""
+    reads = batch_reads(session)
+    if reads is None:
+        return False
+    reads.superseded += transition_ids
+    return True
+
+
 def write(session: Session) -> None:
     """Inserts the rows the batch collected, one statement a table, with ids given in advance
     so that no row needs to be read back (a conversation post points at its set-up message)."""
@@ -195,6 +207,14 @@ def write(session: Session) -> None:
     if reads is None:
         return
     _retire(session, reads)
+    if reads.superseded:
+        session.execute(
+            update(StageNotice)
+            .where(StageNotice.transition_id.in_(reads.superseded))
+            .values(superseded=True)
+            .execution_options(synchronize_session=False)
+        )
+        reads.superseded = []
     if reads.requeues:
         at = min(reads.requeues.values())
         requeue_conversation_setups(session, dispute_ids=sorted(reads.requeues), now=at)

@@ -336,6 +336,7 @@ def make_busy(rt: Runtime, count: int) -> int:
                     "side": "counterpart",
                     "explanation": "head of service",
                     "acknowledged_at": None,
+                    "superseded": False,
                     "message_channel": None,
                     "message_ts": None,
                 }

@@ -272,6 +272,7 @@ class Seeder:
                         "side": acting.side,
                         "explanation": acting.explanation,
                         "acknowledged_at": None if waiting else entered + timedelta(hours=2),
+                        "superseded": j < current,  # as its stage's end is kept
                         "message_channel": f"D{acting.person_id:08d}",
                         "message_ts": f"{entered.timestamp():.6f}",
                     }

@@ -209,6 +209,11 @@ def test_a_batched_sweep_escalates_exactly_as_one_at_a_time(
     assert {"stage_entered", "awaiting_referral"} <= kinds
     assert any(t["missing"] for t in transitions), "some stage should lack someone"
     assert any(r["depends_on"] for r in single["outbox_messages"])
+    # a notice is superseded exactly when its stage has ended
+    ended = {t["id"]: t["ended_at"] is not None for t in transitions}
+    flags = [(n["superseded"], ended[n["transition_id"]]) for n in single["stage_notices"]]
+    assert {flag for flag, _ in flags} == {True, False}
+    assert all(flag == stage_ended for flag, stage_ended in flags)
     for table, rows in single.items():
         assert len(batched[table]) == len(rows), table
         for mine, theirs in zip(batched[table], rows, strict=True):

@@ -1,6 +1,8 @@
 """Each stage records when it ended: at the dispute's next move, by hand or on a lapse, alone or
-in a sweep's batch, and at its closure; a reopening starts a stage of its own. The report reads
-those ends for its timescale compliance, and existing histories are filled in by migration."""
+in a sweep's batch, and at its closure; a reopening starts a stage of its own. The stage's
+notices are superseded with it. The report reads those ends for its timescale compliance, the
+lists of what awaits people read the notices', and existing histories are filled in by
+migration."""
 
 from __future__ import annotations
 
@@ -27,12 +29,18 @@ def ends(dispute: Dispute) -> list[tuple[str, datetime | None]]:
     return [(t.trigger, t.ended_at) for t in dispute.transitions]
 
 
+def superseded(dispute: Dispute) -> list[list[bool]]:
+    """Whether each stage's notices are superseded, stage by stage."""
+    return [[n.superseded for n in t.notices] for t in dispute.transitions]
+
+
 def test_escalating_by_hand_ends_the_stage_it_leaves(service, session, people, clock):
     dispute = open_dispute(service, session, people).transition.dispute
     clock.advance(timedelta(hours=3))
     service.escalate(session=session, dispute=dispute, actor=people["pol_dc"], reason="Stuck")
     session.expire_all()
     assert ends(dispute) == [("opened", clock.now()), ("manual", None)]
+    assert superseded(dispute) == [[True], [False, False]]
 
 
 def test_a_lapse_ends_the_stage_alone_or_in_a_sweep_batch(service, session, people, clock):
@@ -50,6 +58,7 @@ def test_a_lapse_ends_the_stage_alone_or_in_a_sweep_batch(service, session, peop
         ("timescale lapsed", None),
     ]
     assert ends(two) == [("opened", clock.now()), ("timescale lapsed", None)]
+    assert superseded(one) == superseded(two) == [[True], [False, False]]
     assert one.transitions[1].created_at == clock.now() - timedelta(minutes=5)
 
 
@@ -68,6 +77,7 @@ def test_closing_ends_the_stage_and_reopening_starts_one(service, session, peopl
     service.reopen(session=session, dispute=dispute, actor=people["pol_dc"], reason="No change.")
     session.expire_all()
     assert ends(dispute) == [("opened", closed_at), ("reopened", None)]
+    assert superseded(dispute) == [[True], [False]]
 
 
 def test_a_stage_closed_in_time_counts_in_time_though_reopened_after_its_deadline(
@@ -252,3 +262,39 @@ def test_existing_disputes_get_their_stage_reached_and_escalations(
     command.downgrade(config, "0020")
     columns = {c["name"] for c in inspect(engine).get_columns("disputes")}
     assert not columns & {"stage_reached", "lapsed_escalations", "manual_escalations"}
+
+
+def test_existing_notices_are_superseded_where_their_stage_ended(
+    stored_before: tuple[Config, Engine],
+) -> None:
+    config, engine = stored_before
+    command.upgrade(config, "0022")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO stage_notices (transition_id, dispute_id, person_id, side, "
+                "explanation, kind) SELECT id, dispute_id, 2, 'counterpart', 'x', 'acting' "
+                "FROM stage_transitions ORDER BY id"
+            )
+        )
+    command.upgrade(config, "0023")
+    flags = text("SELECT superseded FROM stage_notices ORDER BY transition_id")
+    with engine.connect() as connection:
+        # only the open dispute's current stage (transition 3) has not ended
+        assert [bool(f) for f in connection.execute(flags).scalars()] == [
+            True,
+            True,
+            False,
+            True,
+            True,
+            True,
+            True,
+        ]
+    indexes = {i["name"] for i in inspect(engine).get_indexes("stage_notices")}
+    assert "ix_stage_notices_awaiting" in indexes
+
+    command.downgrade(config, "0022")
+    columns = {c["name"] for c in inspect(engine).get_columns("stage_notices")}
+    assert "superseded" not in columns
+    indexes = {i["name"] for i in inspect(engine).get_indexes("stage_notices")}
+    assert "ix_stage_notices_awaiting" not in indexes

@@ -7,8 +7,9 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import inspect, select, update
+from sqlalchemy import inspect, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.parsing import WhenError, parse_when
 from bot.services import sweep_batch
@@ -39,6 +40,10 @@ class StageEntry:
     assignment: StageAssignment
 
 
+# Each new notice says it is not superseded rather than leaving it to the column's server
+# default, which the flush would read back, a notice at a time instead of a batch's in one go.
+
+
 def _notice(transition: StageTransition, dispute: Dispute, assignee: Assignee) -> StageNotice:
     return StageNotice(
         transition=transition,
@@ -47,6 +52,7 @@ def _notice(transition: StageTransition, dispute: Dispute, assignee: Assignee) -
         side=assignee.side,
         kind=NoticeKind.ACTING.value,
         explanation=assignee.explanation,
+        superseded=False,
     )
 
 
@@ -60,15 +66,19 @@ def _informed(
         side=NoticeKind.INFORMED.value,
         kind=NoticeKind.INFORMED.value,
         explanation=f"{body.label}: told at this stage, not asked to act. {body.source}",
+        superseded=False,
     )
 
 
 def end_current_stages(session: Session, disputes: Collection[Dispute], at: datetime) -> None:
-    """Marks the current stage of each dispute ended `at`, as the report reads it: called before
-    a dispute's next transition is added and when it closes. A dispute whose history is loaded
-    (a sweep batch loads every one) is marked in memory and written by the next flush, with the
-    batch's other changes; the rest take one UPDATE that looks up only the rows it changed."""
+    """Marks the current stage of each dispute ended `at`, as the report reads it, and its
+    notices superseded, as the lists of what awaits people read them: called before a
+    dispute's next transition is added and when it closes. A dispute whose history is loaded
+    (a sweep batch loads every one) has its stage marked in memory and written by the next
+    flush, with the batch's other changes; the rest take one UPDATE that looks up only the rows
+    it changed. The notices take one UPDATE (a sweep batch's, one for the batch)."""
     unloaded: list[int] = []
+    ended: list[int] = []
     for dispute in disputes:
         if "transitions" in inspect(dispute).unloaded:
             unloaded.append(dispute.id)
@@ -76,6 +86,9 @@ def end_current_stages(session: Session, disputes: Collection[Dispute], at: date
         for transition in dispute.transitions:
             if transition.ended_at is None:
                 transition.ended_at = at
+                _supersede_loaded(transition)
+                if transition.id is not None:
+                    ended.append(transition.id)
     if unloaded:
         session.execute(
             update(StageTransition)
@@ -83,6 +96,29 @@ def end_current_stages(session: Session, disputes: Collection[Dispute], at: date
             .values(ended_at=at)
             .execution_options(synchronize_session="fetch")
         )
+    if ended and sweep_batch.supersede(session, ended):
+        ended = []
+    whose = [StageNotice.transition_id.in_(ended)] if ended else []
+    whose += [StageNotice.dispute_id.in_(unloaded)] if unloaded else []
+    if whose:
+        session.execute(
+            update(StageNotice)
+            .where(StageNotice.superseded.is_(False), or_(*whose))
+            .values(superseded=True)
+            .execution_options(synchronize_session="evaluate")
+        )
+
+
+def _supersede_loaded(transition: StageTransition) -> None:
+    """The ended stage's notices in memory, as the UPDATE leaves them in the database: a new
+    notice is inserted superseded, a stored one is left for the UPDATE."""
+    if "notices" in inspect(transition).unloaded:
+        return
+    for notice in transition.notices:
+        if notice.id is None:
+            notice.superseded = True
+        else:
+            set_committed_value(notice, "superseded", True)
 
 
 class StageService(AccessService):
