@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
 from bot.services import sweep_batch
@@ -16,8 +16,17 @@ from models.dispute import Dispute
 
 # Namespace of the PostgreSQL advisory locks that serialise writers of one dispute's chain.
 CHAIN_LOCK = 0x4155
-# Where a batch keeps the chain heads it read in advance (see hold_chains).
+# Where a transaction keeps the heads of the chains it holds: read once under the lock (or in
+# advance, see hold_chains) and carried forward by each event it appends.
 HEADS = "audit_chain_heads"
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _let_go(session: Session, *_: object) -> None:
+    """Heads held no longer hold once the transaction ends (another writer may append) or a
+    savepoint is rolled back (taking events whose hashes were carried forward)."""
+    session.info.pop(HEADS, None)
 
 
 def record(
@@ -30,13 +39,15 @@ def record(
     **detail: Any,
 ) -> AuditEvent | sweep_batch.Pending:
     """Adds one event in the caller's transaction, so it lands or fails with the change (in a
-    sweep batch, with the batch's other events at its end)."""
+    sweep batch, with the batch's other events at its end). The chain's head is read once a
+    transaction: a dispute the transaction made has none, and no other writer sees it yet."""
+    heads: dict[int | None, str | None] = session.info.setdefault(HEADS, {})
     if dispute is not None and dispute.id is None:
         session.flush()
+        heads[dispute.id] = None
     dispute_id = dispute.id if dispute is not None else None
     actor_id = actor.id if actor is not None else None
     digest = detail_digest(detail)
-    heads: dict[int | None, str | None] = session.info.get(HEADS, {})
     previous = heads[dispute_id] if dispute_id in heads else last_hash(session, dispute_id)
     chain_hash = event_hash(
         dispute_id=dispute_id,
@@ -60,8 +71,7 @@ def record(
             "chain_hash": chain_hash,
         },
     )
-    if dispute_id in heads:
-        heads[dispute_id] = chain_hash
+    heads[dispute_id] = chain_hash
     return event
 
 
@@ -94,11 +104,6 @@ def hold_chains(session: Session, dispute_ids: list[int]) -> None:
     for dispute_id, head in rows:
         heads[dispute_id] = head
     session.info[HEADS] = heads
-
-
-def release_chains(session: Session) -> None:
-    """Back to reading each chain's head when appending to it."""
-    session.info.pop(HEADS, None)
 
 
 def last_hash(session: Session, dispute_id: int | None) -> str | None:

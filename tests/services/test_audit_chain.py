@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
 from bot.cli import cli
@@ -166,3 +168,68 @@ def wait_until_blocked(session: Session) -> None:
                 return
             time.sleep(0.01)
     raise AssertionError("the second writer never queued on the chain's lock")
+
+
+@contextmanager
+def head_reads(session: Session) -> Iterator[list[str]]:
+    """Each statement that reads a chain's head, run inside the block."""
+    found: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement.lstrip().startswith("SELECT audit_events.chain_hash"):
+            found.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        yield found
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+
+
+def test_a_transaction_reads_each_chains_head_once(service, session, people, history):
+    """A dispute opened in the transaction has no head to read; a stored one is read once,
+    however many events the transaction appends to it."""
+    stored = session.get(Dispute, history[0].dispute_id)
+    with head_reads(session) as reads:
+        fresh = open_dispute(service, session, people, child_ref="CS-300001").transition.dispute
+        service.escalate(session=session, dispute=fresh, actor=people["pol_dc"], reason="Stuck")
+        service.acknowledge(session=session, dispute=stored, actor=people["csc_tm"])
+        service.escalate(session=session, dispute=stored, actor=people["csc_tm"], reason="Stuck")
+        session.commit()
+    assert len(reads) == 1
+    assert verify_chain(session).first_break is None
+
+
+def test_events_rolled_back_with_a_savepoint_leave_the_chain_whole(history, session):
+    dispute = session.get(Dispute, history[0].dispute_id)
+    at = history[-1].created_at
+    kept = audit.record(session, kind="acknowledged", at=at, dispute=dispute, by="first")
+    with pytest.raises(RuntimeError), session.begin_nested():
+        audit.record(session, kind="acknowledged", at=at, dispute=dispute, by="undone")
+        raise RuntimeError("the step failed")
+    after = audit.record(session, kind="acknowledged", at=at, dispute=dispute, by="second")
+    session.commit()
+    assert isinstance(kept, AuditEvent) and isinstance(after, AuditEvent)
+    assert after.prev_hash == kept.chain_hash
+    assert verify_chain(session).first_break is None
+
+
+def test_a_head_carried_forward_is_let_go_when_the_transaction_ends(history, session, factory):
+    """Once this transaction commits, another writer may append: the next event links to it."""
+    dispute_id, at = history[0].dispute_id, history[-1].created_at
+    audit.record(session, kind="acknowledged", at=at, dispute=session.get(Dispute, dispute_id))
+    session.commit()
+    with factory() as other, other.begin():
+        theirs = audit.record(
+            other, kind="acknowledged", at=at, dispute=other.get(Dispute, dispute_id)
+        )
+        assert isinstance(theirs, AuditEvent)
+        their_hash = theirs.chain_hash
+    mine = audit.record(
+        session, kind="acknowledged", at=at, dispute=session.get(Dispute, dispute_id)
+    )
+    session.commit()
+    assert isinstance(mine, AuditEvent)
+    assert mine.prev_hash == their_hash
+    assert verify_chain(session).first_break is None
