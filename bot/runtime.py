@@ -112,6 +112,7 @@ def build_runtime(
             client=client,
             clock=clock,
             settings=settings,
+            notifier=notifier,
             pacing_seconds=settings.outbox_pacing_seconds,
         ),
         flows=FlowContext(service=service, notifier=notifier),

@@ -30,6 +30,8 @@ class OutboxKind(StrEnum):
     UPDATE_NOTICE = "update_notice"  # redraw a stage notice in place (who acknowledged, when)
     FILE = "file"  # an uploaded file (the weekly digest chart)
     RETIRE = "retire"  # redraw a superseded message in place: what happened, and no buttons
+    # a stage entered on a lapse: its messages drawn and queued when this is sent
+    STAGE_ENTERED = "stage_entered"
 
 
 class OutboxMessage(Base):

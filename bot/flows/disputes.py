@@ -199,7 +199,7 @@ def lapse(ctx: FlowContext, session: Session, *, dispute: Dispute) -> StageEntry
     """Escalates a stage whose timescale has lapsed; None when it now awaits a referral."""
     entry = ctx.service.escalate_lapsed(session=session, dispute=dispute)
     if entry is not None:
-        ctx.notifier.stage_entered(session, entry)
+        ctx.notifier.stage_lapsed(session, entry)
     return entry
 
 
@@ -212,7 +212,7 @@ def lapse_many(
     with session.no_autoflush:
         for entry in entries:
             if entry is not None:
-                ctx.notifier.stage_entered(session, entry)
+                ctx.notifier.stage_lapsed(session, entry)
     return entries
 
 

@@ -27,10 +27,11 @@ from bot.clock import Clock
 from bot.database import Changes, changed_columns, read_only, transaction
 from bot.messages.outbox import conversation_not_set_up, undeliverable
 from bot.services.digest_chart import weekly_chart
+from bot.services.notifications import Notifier
 from bot.services.superseding import retired
 from bot.settings import ConversationKind, Settings
 from models.directory import Person
-from models.dispute import Dispute, StageNotice
+from models.dispute import Dispute, StageNotice, StageTransition
 from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from models.roles import Role
 
@@ -63,6 +64,7 @@ class DeliveryReport:
     sent: int = 0
     retried: int = 0
     dead: int = 0
+    announced: int = 0  # lapsed stages whose messages were drawn and queued
     errors: list[str] = field(default_factory=list)
 
 
@@ -115,10 +117,12 @@ class OutboxDelivery:
         client: WebClient,
         clock: Clock,
         settings: Settings,
+        notifier: Notifier,
         pacing_seconds: float = 1.0,
     ) -> None:
         self.factory = factory
         self.client = client
+        self.notifier = notifier
         self.clock = clock
         self.settings = settings
         self.pacing_seconds = pacing_seconds
@@ -147,9 +151,14 @@ class OutboxDelivery:
             return [row.id for row in rows]
 
     def deliver_due(self, limit: int = 200) -> DeliveryReport:
+        """Sends what is due; the messages of lapsed stages announced on the way go out in the
+        same run."""
         report = DeliveryReport()
         for row_id in self.claim(limit):
             self._deliver(row_id, report)
+        if report.announced:
+            for row_id in self.claim(limit):
+                self._deliver(row_id, report)
         return report
 
     def drain(self, rounds: int = 20) -> DeliveryReport:
@@ -160,8 +169,9 @@ class OutboxDelivery:
             total.sent += report.sent
             total.retried += report.retried
             total.dead += report.dead
+            total.announced += report.announced
             total.errors += report.errors
-            if not (report.sent or report.dead):
+            if not (report.sent or report.dead or report.announced):
                 break
         return total
 
@@ -174,6 +184,10 @@ class OutboxDelivery:
         with read_only(self.factory) as session, session.no_autoflush:
             row = session.get(OutboxMessage, row_id)
             if row is None or row.status != OutboxStatus.PENDING:
+                return
+            if row.kind == OutboxKind.STAGE_ENTERED:
+                session.rollback()
+                self._announce(row_id, report)
                 return
             outcome: dict[str, Any] | Retry | Permanent
             try:
@@ -197,6 +211,21 @@ class OutboxDelivery:
                 self._reschedule(session, row, outcome, report)
             else:
                 self._dead(session, row, str(outcome), report)
+
+    def _announce(self, row_id: int, report: DeliveryReport) -> None:
+        """Draws and queues the messages of a stage entered on a lapse, in the transaction that
+        marks its row sent: they are written exactly once however many replicas try. The row is
+        locked first (SQLite's writers are serialised already), so a replica whose lease ran out
+        meanwhile finds it sent and leaves it."""
+        with transaction(self.factory) as session:
+            row = session.get(OutboxMessage, row_id, with_for_update=True)
+            if row is None or row.status != OutboxStatus.PENDING:
+                return
+            transition = session.get(StageTransition, row.payload["transition"])
+            if transition is not None:  # else erased with its dispute under the retention policy
+                self.notifier.announce_lapse(session, transition)
+            self._mark_sent(session, row_id, {"announced": transition is not None})
+            report.announced += 1
 
     def _mark_sent(self, session: Session, row_id: int, result: dict[str, Any]) -> bool:
         """Records Slack's answer on the row without loading it again; False when the row is no

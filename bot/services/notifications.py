@@ -31,11 +31,18 @@ from bot.services.duty_list import (
 from bot.services.outbox_retry import requeue_conversation_setups
 from bot.services.reminder_spacing import one_a_half_day
 from bot.services.superseding import is_stage_bound, retire
-from bot.services.sweep_batch import Pending, directory
+from bot.services.sweep_batch import Pending
 from bot.settings import Settings
 from bot.working_days import WorkingCalendar
 from models.directory import Agency, Person
-from models.dispute import DiscussionEntry, Dispute, NoticeKind, Resolution, StageNotice
+from models.dispute import (
+    DiscussionEntry,
+    Dispute,
+    NoticeKind,
+    Resolution,
+    StageNotice,
+    StageTransition,
+)
 from models.learning import LearningItem
 from models.outbox import OutboxKind, OutboxMessage
 from models.procedures import ReflectiveRequest
@@ -128,15 +135,11 @@ class Notifier:
                 session, OutboxKind.CHANNEL, payload, channel=self.settings.admins_channel, **kw
             )
             return
-        loaded = directory(session)
-        if loaded is not None:
-            admins = loaded.holders([Role.PARTNERSHIP_ADMIN], kinds=[AgencyKind.PARTNERSHIP])
-        else:
-            admins = session.scalars(
-                select(Person)
-                .join(Agency)
-                .where(Person.role == Role.PARTNERSHIP_ADMIN, Agency.kind == AgencyKind.PARTNERSHIP)
-            ).all()
+        admins = session.scalars(
+            select(Person)
+            .join(Agency)
+            .where(Person.role == Role.PARTNERSHIP_ADMIN, Agency.kind == AgencyKind.PARTNERSHIP)
+        ).all()
         for admin in admins:
             self.direct(session, admin, payload, **kw)
 
@@ -161,9 +164,7 @@ class Notifier:
     def conversation(self, session: Session, dispute: Dispute, payload: dict[str, Any]) -> None:
         """A post in the dispute's conversation, after setting it up. A dispute still without
         one gets its failed set-up, and the posts that waited for it, queued again first."""
-        if dispute.conversation_id is None and not sweep_batch.requeue_setup(
-            session, dispute.id, self.clock.now()
-        ):
+        if dispute.conversation_id is None:
             requeue_conversation_setups(session, dispute_ids=[dispute.id], now=self.clock.now())
         setup = self._add(session, OutboxKind.SYNC_MEMBERS, {}, dispute=dispute)
         self._add(session, OutboxKind.CONVERSATION, payload, dispute=dispute, depends_on=setup)
@@ -193,19 +194,42 @@ class Notifier:
     # events --------------------------------------------------------------------------------
 
     def stage_entered(self, session: Session, entry: StageEntry) -> None:
-        """Notices to those now acting; news to the parties and the tier below; gaps to admins.
+        """Notices to those now acting; news to the parties and the tier below; gaps to admins."""
+        self._announce(session, entry.transition, [a.person for a in entry.assignment.people])
 
-        Nothing here changes who acts or what is ticked, so both are worked out once for all
-        the messages rather than again for each reader."""
-        dispute = entry.transition.dispute
-        with held(dispute):
-            self._stage_entered(session, entry, _Checklists(self, session, dispute))
+    def stage_lapsed(self, session: Session, entry: StageEntry) -> None:
+        """A stage entered because the last one lapsed: one row, which the delivery job turns
+        into the messages `stage_entered` would write when it sends it (`announce_lapse`).
 
-    def _stage_entered(self, session: Session, entry: StageEntry, lists: _Checklists) -> None:
+        Lapses come by the thousand at once (after a holiday, or an outage), and their messages
+        go out at Slack's pace whenever they are written; drawn as they are sent, they cost the
+        sweep one row a stage rather than seven drawn and sealed, and show the stage as it then
+        stands."""
         transition = entry.transition
+        payload = {"transition": transition.id}
+        self._add(session, OutboxKind.STAGE_ENTERED, payload, dispute=transition.dispute)
+
+    def announce_lapse(self, session: Session, transition: StageTransition) -> None:
+        """The messages of a stage entered on a lapse (see `stage_lapsed`): nobody took the step,
+        so everyone the stage asks to act has a notice of it."""
+        self._announce(session, transition, [n.person for n in transition.acting_notices])
+
+    def _announce(self, session: Session, transition: StageTransition, acting: list[Person]):
+        """Nothing here changes who acts or what is ticked, so both are worked out once for all
+        the messages rather than again for each reader."""
+        dispute = transition.dispute
+        with held(dispute):
+            self._stage_entered(session, transition, acting, _Checklists(self, session, dispute))
+
+    def _stage_entered(
+        self,
+        session: Session,
+        transition: StageTransition,
+        acting: list[Person],
+        lists: _Checklists,
+    ) -> None:
         dispute = transition.dispute
         protocol = dispute.protocol_snapshot
-        acting = [a.person for a in entry.assignment.people]
         if transition.from_stage is not None:
             moved = superseded.moved_on(dispute, transition, self.calendar)
             retire(session, dispute, moved, self.clock.now())

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from bot.messages import superseded
 from bot.messages.disputes import ACKNOWLEDGE, ESCALATE, LOG, RESOLVE
 from bot.messages.duties import DUTY_TICK
-from bot.services.sweep_batch import batch_reads
 from models.dispute import Dispute
 from models.outbox import OutboxKind, OutboxMessage
 
@@ -66,13 +65,9 @@ def retired(session: Session, row: OutboxMessage) -> dict[str, Any]:
 
 def retire(session: Session, dispute: Dispute, banner: str, now: datetime) -> None:
     """Queues every stage-bound message of the dispute to be redrawn with `banner` and no
-    buttons: two statements whatever their number, or, in a sweep batch, a share of the batch's
-    three. The redrawn message is drawn when it is sent."""
+    buttons: two statements whatever their number. The redrawn message is drawn when it is
+    sent."""
     payload = {"banner": banner, "reference": dispute.reference}
-    reads = batch_reads(session)
-    if reads is not None:
-        reads.retirements[dispute.id] = (payload, now)
-        return
     table = OutboxMessage.__table__
     live = (OutboxMessage.dispute_id == dispute.id, OutboxMessage.stage_bound.is_(True))
     retirements = select(

@@ -23,12 +23,10 @@ from sqlalchemy import Table, func, inspect, select, text, update
 from sqlalchemy.orm import Session
 
 from bot.services.bulk_insert import insert_rows
-from bot.services.outbox_retry import requeue_conversation_setups
 from models.base import Base
 from models.directory import Agency, Person
 from models.dispute import Dispute, DisputeMember, StageNotice
 from models.duties import DutyCompletion
-from models.outbox import OutboxKind, OutboxMessage
 
 KEY = "sweep_batch"
 
@@ -79,7 +77,6 @@ class Pending:
 
     model: type[Base]
     values: dict[str, Any]
-    depends_on: Pending | None = None  # an outbox message to deliver first
 
     @property
     def id(self) -> int:
@@ -92,10 +89,6 @@ class Batch:
     ticks: dict[int, Ticks] = field(default_factory=dict)
     rows: list[Pending] = field(default_factory=list)
     members: set[tuple[int, int]] = field(default_factory=set)  # (dispute, person), stored or added
-    # dispute id -> (the RETIRE payload, when): superseded messages retired at the batch's end
-    retirements: dict[int, tuple[dict[str, Any], datetime]] = field(default_factory=dict)
-    # disputes posted to without a conversation: failed set-ups requeued at the batch's end
-    requeues: dict[int, datetime] = field(default_factory=dict)
     # transitions whose stage ended: their notices superseded at the batch's end
     superseded: list[int] = field(default_factory=list)
 
@@ -144,7 +137,8 @@ def add(
 ) -> Base | Pending:
     """A new row of `model` with these attribute values, for rows nothing reads back in the same
     transaction: in a batch, inserted with the others of its table at the batch's end; outside
-    one, added to the session as usual. `depends_on` is the outbox message to deliver first."""
+    one, added to the session as usual. `depends_on` is the outbox message to deliver first,
+    which a batch's rows never name (a batch writes no message that waits for another)."""
     reads = batch_reads(session)
     if reads is None:
         row = model(**values)
@@ -152,8 +146,8 @@ def add(
             row.depends_on = depends_on  # type: ignore[attr-defined]
         session.add(row)
         return row
-    assert depends_on is None or isinstance(depends_on, Pending)
-    pending = Pending(model, values, depends_on)
+    assert depends_on is None, "a sweep batch writes no message that waits for another"
+    pending = Pending(model, values)
     reads.rows.append(pending)
     return pending
 
@@ -180,16 +174,6 @@ def add_member(
     return True
 
 
-def requeue_setup(session: Session, dispute_id: int, at: datetime) -> bool:
-    """In a batch, notes that the dispute's failed conversation set-up (if any) is to be queued
-    again, with the batch's others, and says True; outside one, False: the caller does it."""
-    reads = _batch_of(session, dispute_id)
-    if reads is None:
-        return False
-    reads.requeues.setdefault(dispute_id, at)
-    return True
-
-
 def supersede(session: Session, transition_ids: list[int]) -> bool:
     """In a batch, notes that the notices of these ended stages are superseded, with the
     batch's others, and says True; outside one, False: the caller does it."""
@@ -202,11 +186,10 @@ def supersede(session: Session, transition_ids: list[int]) -> bool:
 
 def write(session: Session) -> None:
     """Inserts the rows the batch collected, one statement a table, with ids given in advance
-    so that no row needs to be read back (a conversation post points at its set-up message)."""
+    so that no row needs to be read back."""
     reads = batch_reads(session)
     if reads is None:
         return
-    _retire(session, reads)
     if reads.superseded:
         session.execute(
             update(StageNotice)
@@ -215,10 +198,6 @@ def write(session: Session) -> None:
             .execution_options(synchronize_session=False)
         )
         reads.superseded = []
-    if reads.requeues:
-        at = min(reads.requeues.values())
-        requeue_conversation_setups(session, dispute_ids=sorted(reads.requeues), now=at)
-        reads.requeues = {}
     if not reads.rows:
         return
     by_model: dict[type[Base], list[Pending]] = defaultdict(list)
@@ -230,47 +209,6 @@ def write(session: Session) -> None:
         for row, new_id in zip(rows, new_ids(session, table, len(rows)), strict=True):
             row.values["id"] = new_id
         insert_rows(session, table, [_values(r) for r in rows])
-
-
-def _retire(session: Session, reads: Batch) -> None:
-    """Retires the stage-bound messages of every dispute the batch moved: one read, one insert
-    and one update for the batch, before its own new messages go in (they stay live)."""
-    wanted, reads.retirements = reads.retirements, {}
-    if not wanted:
-        return
-    live = (OutboxMessage.dispute_id.in_(sorted(wanted)), OutboxMessage.stage_bound.is_(True))
-    bound = session.execute(
-        select(OutboxMessage.id, OutboxMessage.dispute_id, OutboxMessage.person_id)
-        .where(*live)
-        .order_by(OutboxMessage.id)
-    ).all()
-    if not bound:
-        return
-    table = _table_of(OutboxMessage)
-    ids = new_ids(session, table, len(bound))
-    insert_rows(
-        session,
-        table,
-        [
-            {
-                "id": new_id,
-                "kind": OutboxKind.RETIRE.value,
-                "dispute_id": dispute_id,
-                "person_id": person_id,
-                "payload": wanted[dispute_id][0],
-                "depends_on_id": message_id,
-                "not_before": wanted[dispute_id][1],
-                "created_at": wanted[dispute_id][1],
-            }
-            for new_id, (message_id, dispute_id, person_id) in zip(ids, bound, strict=True)
-        ],
-    )
-    session.execute(
-        update(OutboxMessage)
-        .where(*live)
-        .values(stage_bound=False)
-        .execution_options(synchronize_session=False)
-    )
 
 
 def number_new(session: Session) -> None:
@@ -322,7 +260,4 @@ def _columns(model: type[Base]) -> dict[str, str]:
 def _values(row: Pending) -> dict[str, Any]:
     """The row's column values; `insert_rows` gives what it leaves out its default."""
     columns = _columns(row.model)
-    values = {columns[key]: value for key, value in row.values.items()}
-    if row.depends_on is not None:
-        values["depends_on_id"] = row.depends_on.id
-    return values
+    return {columns[key]: value for key, value in row.values.items()}

@@ -21,7 +21,7 @@ from bot.database import read_only
 from bot.services.audit_verify import verify_chain
 from bot.slack_emulator import SlackEmulator
 from models.audit import AuditEvent
-from models.dispute import Dispute
+from models.dispute import Dispute, StageNotice, StageTransition
 from models.outbox import OutboxMessage
 from tests.conftest import london
 from tests.e2e.forker import Forked, Forker
@@ -96,7 +96,18 @@ def test_replicas_escalate_and_send_exactly_once(
             .select_from(OutboxMessage)
             .where(OutboxMessage.kind.in_(["direct", "channel", "conversation"]))
         )
+        # every notice of the stage each lapse entered was announced and sent, once
+        lapsed = select(StageNotice.id).join(StageTransition).where(StageTransition.to_stage == 1)
+        notices = set(session.scalars(lapsed))
+        sent = Counter(
+            session.scalars(
+                select(OutboxMessage.notice_id).where(
+                    OutboxMessage.kind == "direct", OutboxMessage.notice_id.in_(lapsed)
+                )
+            )
+        )
         chains = verify_chain(session)
+    assert notices and set(sent) == notices and set(sent.values()) == {1}
     assert set(entered.values()) == {2}  # opened, then escalated exactly once
     assert chains.first_break is None  # three writers, and every dispute's chain is whole
     posted = [c for c in emulator.calls("chat.postMessage") if c.status == 200]

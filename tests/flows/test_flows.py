@@ -178,7 +178,7 @@ def test_escalating_by_hand_notifies_the_next_tier_and_the_escalator(
     assert {people["pol_ls"].id, people["csc_tm"].id, people["pol_dc"].id} <= recipients
 
 
-def test_a_lapse_escalates_and_notifies_in_the_same_transaction(
+def test_a_lapse_escalates_and_queues_its_announcement_in_the_same_transaction(
     ctx: FlowContext,
     session: Session,
     people: dict[str, Person],
@@ -190,9 +190,29 @@ def test_a_lapse_escalates_and_notifies_in_the_same_transaction(
     def step(session: Session) -> None:
         assert flows.lapse(ctx, session, dispute=_dispute(session, opened)) is not None
 
-    events, _, recipients = _in_one_transaction(session, step)
-    assert events == 1
-    assert {people["pol_ls"].id, people["csc_tm"].id} <= recipients
+    assert _in_one_transaction(session, step) == (1, 1, {None})
+
+
+def test_a_lapse_announced_tells_those_now_acting(
+    ctx: FlowContext,
+    session: Session,
+    people: dict[str, Person],
+    opened: str,
+    clock: FrozenClock,
+) -> None:
+    clock.advance(timedelta(days=8))
+    entry = flows.lapse(ctx, session, dispute=_dispute(session, opened))
+    assert entry is not None
+    session.flush()
+    [announcement] = [r for r in _outbox(session) if r.kind == OutboxKind.STAGE_ENTERED]
+    assert announcement.payload == {"transition": entry.transition.id}
+    queued = len(_outbox(session))
+    ctx.notifier.announce_lapse(session, entry.transition)
+    session.flush()
+    told = _outbox(session)[queued:]
+    notices = {r.person_id for r in told if r.notice_id is not None}
+    assert notices == {people["pol_ls"].id, people["csc_tm"].id}
+    assert {people["pol_dc"].id, people["csc_sw"].id} <= _recipients(told)
 
 
 def test_resolving_tells_every_member_and_confirms_to_the_resolver(
