@@ -26,7 +26,7 @@ from bot.services import audit
 from bot.services.disputes import DisputeService
 from bot.services.notifications import Notifier
 from bot.services.sweep_batch import preload, write
-from models.dispute import Dispute, DisputeStatus, StageTransition
+from models.dispute import Dispute, DisputeStatus
 from models.schedule import Reminder, ReminderStatus
 
 
@@ -69,9 +69,7 @@ class Sweeper:
             due = session.scalars(
                 select(Dispute)
                 .where(Dispute.status == DisputeStatus.OPEN, Dispute.deadline_at <= now)
-                .options(
-                    selectinload(Dispute.transitions).selectinload(StageTransition.notices),
-                )
+                .options(selectinload(Dispute.transitions))
                 .order_by(Dispute.deadline_at, Dispute.id)
                 .limit(self.batch)
                 .with_for_update(skip_locked=True, of=Dispute)
