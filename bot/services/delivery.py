@@ -187,7 +187,7 @@ class OutboxDelivery:
                 return
             if row.kind == OutboxKind.STAGE_ENTERED:
                 session.rollback()
-                self._announce(row_id, report)
+                self.announce(row_id, report)
                 return
             outcome: dict[str, Any] | Retry | Permanent
             try:
@@ -212,7 +212,7 @@ class OutboxDelivery:
             else:
                 self._dead(session, row, str(outcome), report)
 
-    def _announce(self, row_id: int, report: DeliveryReport) -> None:
+    def announce(self, row_id: int, report: DeliveryReport) -> None:
         """Draws and queues the messages of a stage entered on a lapse, in the transaction that
         marks its row sent: they are written exactly once however many replicas try. The row is
         locked first (SQLite's writers are serialised already), so a replica whose lease ran out

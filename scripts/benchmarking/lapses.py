@@ -27,10 +27,11 @@ from sqlalchemy import Connection, Engine, func, select
 from bot.clock import FrozenClock
 from bot.flows.sweep import Sweeper, SweepReport
 from bot.runtime import Runtime, build_runtime
+from bot.services.delivery import DeliveryReport
 from bot.settings import Settings
 from models.audit import AuditEvent
 from models.dispute import Dispute, DisputeMember, DisputeStatus, StageNotice, StageTransition
-from models.outbox import OutboxMessage
+from models.outbox import OutboxKind, OutboxMessage
 from models.schedule import Reminder, ReminderStatus
 
 # What escalating writes, parents before children.
@@ -48,6 +49,8 @@ class Lapses:
     by_replica: list[int]
     still_due: int
     outbox_rows: int
+    announced_seconds: float  # the delivery job drawing and queueing the lapses' messages
+    messages: int  # the messages those announcements queued
 
 
 def highest_ids(engine: Engine) -> dict[str, int]:
@@ -231,13 +234,40 @@ def lapse_figures(
                 Dispute.status == DisputeStatus.OPEN, Dispute.deadline_at <= clock.now()
             )
         )
+    floor = floor_seconds(rt.engine, before, sweeper.batch)
+    announced_seconds, messages = announce(rt, before[OutboxMessage.__tablename__])
     return Lapses(
         seconds=seconds,
-        floor_seconds=floor_seconds(rt.engine, before, sweeper.batch),
+        floor_seconds=floor,
         replicas=replicas,
         escalated=sum(r.escalated for r in reports),
         awaiting_referral=sum(r.awaiting_referral for r in reports),
         by_replica=[r.escalated for r in reports],
         still_due=still_due or 0,
         outbox_rows=outbox_rows or 0,
+        announced_seconds=announced_seconds,
+        messages=messages,
     )
+
+
+def announce(rt: Runtime, after: int) -> tuple[float, int]:
+    """What the delivery job does before sending the lapses' messages, timed without Slack:
+    each announcement drawn into its messages, in a transaction of its own. Returns the time
+    and how many messages they queued."""
+    with rt.factory() as session:
+        rows = list(
+            session.scalars(
+                select(OutboxMessage.id).where(
+                    OutboxMessage.id > after, OutboxMessage.kind == OutboxKind.STAGE_ENTERED
+                )
+            )
+        )
+        last = session.scalar(select(func.max(OutboxMessage.id))) or 0
+    report = DeliveryReport()
+    started = time.perf_counter()
+    for row_id in rows:
+        rt.delivery.announce(row_id, report)
+    seconds = time.perf_counter() - started
+    with rt.factory() as session:
+        queued = session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.id > last))
+    return seconds, queued or 0

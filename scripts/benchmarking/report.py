@@ -100,7 +100,15 @@ def escalation(results: list[Result]) -> Rows:
         ("escalated", [f"{e.escalated:,}" for e in escalations]),
         ("awaiting referral", [f"{e.awaiting_referral:,}" for e in escalations]),
         ("still due afterwards", [f"{e.still_due:,}" for e in escalations]),
-        ("outbox rows queued", [f"{e.outbox_rows:,}" for e in escalations]),
+        (
+            "outbox rows queued (one announcement a stage)",
+            [f"{e.outbox_rows:,}" for e in escalations],
+        ),
+        (
+            "then, in delivery: announcements drawn into messages (s)",
+            [f"{e.announced_seconds:.1f}" for e in escalations],
+        ),
+        ("  messages they queued", [f"{e.messages:,}" for e in escalations]),
     ]
 
 

@@ -115,7 +115,8 @@ def run_database(database: str, url: str, disputes: int, lapsing: int, traced: i
         database,
         f"{escalation.escalated:,} lapsed stages escalated in {escalation.seconds:.1f} s by "
         f"{replicas} replica(s) ({', '.join(map(str, escalation.by_replica))}); the same writes "
-        f"set-based take {escalation.floor_seconds:.1f} s",
+        f"set-based take {escalation.floor_seconds:.1f} s; delivery then draws their "
+        f"{escalation.messages:,} messages in {escalation.announced_seconds:.1f} s",
     )
     max_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     again, peak = escalate(
