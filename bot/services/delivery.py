@@ -132,7 +132,9 @@ class OutboxDelivery:
     # claiming -------------------------------------------------------------------------------
 
     def claim(self, limit: int) -> list[int]:
-        """Leases up to `limit` due rows to this process, oldest first."""
+        """Leases up to `limit` due rows to this process, oldest first; messages before the
+        announcements of lapsed stages, so that a surge of lapses has its first messages on
+        their way while the rest are still to be drawn."""
         now = self.clock.now()
         with transaction(self.factory) as session:
             rows = session.scalars(
@@ -142,7 +144,7 @@ class OutboxDelivery:
                     OutboxMessage.not_before <= now,
                     or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
                 )
-                .order_by(OutboxMessage.id)
+                .order_by(OutboxMessage.kind == OutboxKind.STAGE_ENTERED, OutboxMessage.id)
                 .limit(limit)
                 .with_for_update(skip_locked=True)
             ).all()
@@ -151,8 +153,8 @@ class OutboxDelivery:
             return [row.id for row in rows]
 
     def deliver_due(self, limit: int = 200) -> DeliveryReport:
-        """Sends what is due; the messages of lapsed stages announced on the way go out in the
-        same run."""
+        """Sends what is due; when that drew lapsed stages' messages, they go out in the same
+        run."""
         report = DeliveryReport()
         for row_id in self.claim(limit):
             self._deliver(row_id, report)
