@@ -108,11 +108,15 @@ def awaiting_acknowledgement(
             dispute.joinedload(Dispute.raiser).joinedload(Person.agency),
             dispute.joinedload(Dispute.counterpart).joinedload(Person.agency),
         ]
+    # The disputes are chosen first, and their notices then looked up by dispute: chosen in the
+    # same statement, PostgreSQL (its statistics not yet counting a person's newest notices)
+    # joined each of the person's notices to its stage and parties before keeping a page's.
+    chosen = list(session.scalars(_first(among, limit, offset)))
     rows = session.execute(
         select(StageNotice, _SNAPSHOT)
         .join(StageNotice.transition)
         .join(StageTransition.dispute)
-        .where(*waiting, StageNotice.dispute_id.in_(_first(among, limit, offset)))
+        .where(*waiting, StageNotice.dispute_id.in_(chosen))
         .options(*loads)
         .order_by(*_soonest(Dispute))
     ).all()

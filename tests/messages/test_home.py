@@ -211,5 +211,5 @@ def test_the_home_tab_costs_the_same_few_queries_however_busy(
     assert texts(view).count("RPD-2026-") >= count
     # Each list is counted, then its first rows loaded: on the Home tab awaiting, the one group
     # the manager's disputes fall in (counted with the other groups) and upcoming; in the list
-    # awaiting and that group.
-    assert len(statements) == 6 + 4
+    # awaiting and that group. Awaiting also chooses its page's disputes before their notices.
+    assert len(statements) == 7 + 5
