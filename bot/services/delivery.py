@@ -224,9 +224,13 @@ class OutboxDelivery:
             if row is None or row.status != OutboxStatus.PENDING:
                 return
             transition = session.get(StageTransition, row.payload["transition"])
-            if transition is not None:  # else erased with its dispute under the retention policy
+            # A stage already over (the dispute moved on by hand, or closed, before this came
+            # round) asks nothing of anyone: the change that ended it told its members; one
+            # erased under the retention policy has nobody to tell.
+            current = transition is not None and transition.ended_at is None
+            if current:
                 self.notifier.announce_lapse(session, transition)
-            self._mark_sent(session, row_id, {"announced": transition is not None})
+            self._mark_sent(session, row_id, {"announced": current})
             report.announced += 1
 
     def _mark_sent(self, session: Session, row_id: int, result: dict[str, Any]) -> bool:

@@ -214,7 +214,9 @@ class Notifier:
         so everyone the stage asks to act has a notice of it."""
         self._announce(session, transition, [n.person for n in transition.acting_notices])
 
-    def _announce(self, session: Session, transition: StageTransition, acting: list[Person]):
+    def _announce(
+        self, session: Session, transition: StageTransition, acting: list[Person]
+    ) -> None:
         """Nothing here changes who acts or what is ticked, so both are worked out once for all
         the messages rather than again for each reader."""
         dispute = transition.dispute

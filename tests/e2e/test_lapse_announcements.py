@@ -7,7 +7,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot.database import transaction
+from bot.flows import disputes as flows
 from bot.flows.sweep import Sweeper
+from models.directory import Person
 from models.dispute import Dispute
 from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from tests.e2e.conftest import Bot
@@ -57,3 +60,31 @@ def test_a_surge_of_lapses_sends_each_stages_messages_as_they_are_drawn(bot: Bot
     for reference in references:
         notices = [m for m in bot.dms("csc_tm") if reference in m["text"]]
         assert any("Stage 2" in str(m) for m in notices), reference
+
+
+def test_a_stage_over_before_its_announcement_is_drawn_asks_nothing_of_anyone(bot: Bot) -> None:
+    submit_open(bot)
+    bot.deliver()
+    with bot.rt.factory() as session:
+        dispute = session.scalars(select(Dispute)).one()
+        deadline, reference = dispute.deadline_at, dispute.reference
+    assert deadline is not None
+    rt = bot.rt
+    bot.clock.set(deadline + timedelta(minutes=1))
+    Sweeper(factory=rt.factory, service=rt.service, notifier=rt.notifier, clock=rt.clock).run_once()
+    # Resolved before the delivery job came round to the lapse's announcement.
+    with transaction(rt.factory) as session:
+        dispute = session.scalars(select(Dispute)).one()
+        raiser = session.get(Person, dispute.raiser_id)
+        assert raiser is not None
+        flows.resolve(
+            rt.flows, session, dispute=dispute, actor=raiser, outcome="resolved", summary="Agreed."
+        )
+    asked = len(bot.emulator.calls())
+    bot.deliver()
+    assert pending(bot) == []
+    calls = bot.emulator.calls(since=asked)
+    posted = [str(c.params) for c in calls if c.method == "chat.postMessage"]
+    assert posted and all(reference in text for text in posted)
+    assert not any("Stage 2" in text for text in posted)
+    assert not any("notice_acknowledge" in text for text in posted)
