@@ -1,14 +1,15 @@
-"""Rows a sweep batch writes at once (COPY on PostgreSQL) read back as the ORM wrote them."""
+"""Rows a sweep batch writes or changes at once (COPY on PostgreSQL) read back as the ORM wrote
+them."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Table, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.database import transaction
-from bot.services.bulk_insert import insert_rows
+from bot.services.bulk_insert import ID, insert_rows, update_rows
 from bot.services.sweep_batch import new_ids
 from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 
@@ -51,3 +52,50 @@ def test_rows_inserted_together_are_sealed_defaulted_and_linked(
     assert [r.not_before for r in rows] == [AT, AT]
     assert rows[1].depends_on_id == first
     assert not any("CS-" in str(value) for value in stored)  # sealed, as any insert would be
+
+
+def test_rows_updated_together_change_only_the_columns_named_each_to_its_own_value(
+    factory: sessionmaker[Session],
+) -> None:
+    table = OutboxMessage.__table__
+    assert isinstance(table, Table)
+    later = AT + timedelta(hours=2)
+    with transaction(factory) as session:
+        ids = new_ids(session, table, 3)
+        insert_rows(
+            session,
+            table,
+            [
+                {
+                    "id": new_id,
+                    "kind": OutboxKind.CHANNEL.value,
+                    "channel": "C-LEADS",
+                    "payload": {"text": f"notice {new_id}"},
+                    "not_before": AT,
+                    "created_at": AT,
+                    "sent_at": AT,
+                }
+                for new_id in ids
+            ],
+        )
+    first, second, third = ids
+    with transaction(factory) as session:
+        update_rows(
+            session,
+            table,
+            ["payload", "sent_at"],
+            [
+                {ID: first, "payload": {"text": "Child CS-00001: moved"}, "sent_at": later},
+                {ID: third, "payload": {"text": "Child CS-00003: moved"}, "sent_at": None},
+            ],
+        )
+    with factory() as session:
+        rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        stored = session.execute(text("SELECT payload FROM outbox_messages")).scalars().all()
+    assert [(r.id, r.payload["text"], r.sent_at, r.not_before) for r in rows] == [
+        (first, "Child CS-00001: moved", later, AT),
+        (second, f"notice {second}", AT, AT),
+        (third, "Child CS-00003: moved", None, AT),
+    ]
+    assert [r.channel for r in rows] == ["C-LEADS"] * 3
+    assert not any("CS-" in str(value) for value in stored)  # sealed, as any update would be
