@@ -37,7 +37,12 @@ class AuditTamperingError(Exception):
 
 
 @event.listens_for(Session, "before_flush")
-def _refuse_audit_changes(session: Session, flush_context: object, instances: object) -> None:
+def _before_flush(session: Session, flush_context: object, instances: object) -> None:
+    refuse_audit_changes(session)
+
+
+def refuse_audit_changes(session: Session) -> None:
+    """Before anything the session changed is written, by the flush or by a sweep batch."""
     for obj in (*session.dirty, *session.deleted):
         if isinstance(obj, AuditEvent):
             raise AuditTamperingError("audit events are append-only")

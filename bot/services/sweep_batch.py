@@ -4,6 +4,14 @@ The directory, the duty ticks and the head of each dispute's audit chain are rea
 each rather than again for every dispute; the audit events, reminders, members and outbox
 messages the batch makes are inserted together, one statement a table, at its end.
 
+The stages and notices a batch adds, and the changes to the disputes and stages it loaded, are
+written by the batch too, not by the ORM's flush. The flush works object by object: it adds
+each new object to the session along its relationships, then checks every attribute of every
+object for changes and sorts them into statements, which at thousands of disputes took longer
+than the escalations' own work. The batch knows its new objects (they never enter the session)
+and reads each loaded object's changed attributes; it writes them one statement a table and
+set of columns, and then lets go of every object, as the batch's transaction ends with them.
+
 All this is kept on the batch's session (in `info`), so the services deep inside an escalation
 find it without every call passing it down. The session lives for one batch's transaction and
 nothing an escalation does changes the directory or the ticks; a session outside a batch reads
@@ -20,9 +28,11 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Table, func, inspect, select, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import MANYTOONE, Session
+from sqlalchemy.orm.attributes import set_committed_value
 
-from bot.services.bulk_insert import insert_rows
+from bot.services.bulk_insert import ID, insert_rows, update_rows
+from models.audit import refuse_audit_changes
 from models.base import Base
 from models.directory import Agency, Person
 from models.dispute import Dispute, DisputeMember, StageNotice
@@ -91,6 +101,8 @@ class Batch:
     members: set[tuple[int, int]] = field(default_factory=set)  # (dispute, person), stored or added
     # transitions whose stage ended: their notices superseded at the batch's end
     superseded: list[int] = field(default_factory=list)
+    # new ORM objects, written at the batch's end without ever entering the session
+    objects: list[Base] = field(default_factory=list)
 
 
 def batch_reads(session: Session) -> Batch | None:
@@ -104,12 +116,13 @@ def directory(session: Session) -> Directory | None:
 
 
 def preload(session: Session, disputes: Sequence[Dispute]) -> Batch:
-    """Reads the directory and the disputes' ticks and members, one query each, and starts
-    collecting rows."""
+    """Reads the directory (giving the disputes their parties from it) and the disputes' ticks
+    and members, one query each, and starts collecting rows."""
     ids = sorted(d.id for d in disputes)
     agencies = list(session.scalars(select(Agency).order_by(Agency.id)))
     people = list(session.scalars(select(Person).order_by(Person.id)))
     reads = Batch(Directory(people, agencies))
+    _attach_parties(disputes, people, agencies)
     by_dispute: dict[int, Ticks] = defaultdict(dict)
     if ids:
         for row in session.scalars(
@@ -126,6 +139,26 @@ def preload(session: Session, disputes: Sequence[Dispute]) -> Batch:
         reads.members = {(dispute_id, person_id) for dispute_id, person_id in stored}
     session.info[KEY] = reads
     return reads
+
+
+def _attach_parties(
+    disputes: Sequence[Dispute], people: list[Person], agencies: list[Agency]
+) -> None:
+    """Each dispute's parties and their agencies, and each person's agency, from the directory
+    just read: each would otherwise be looked up on its own, four lookups a dispute."""
+    person = {p.id: p for p in people}
+    agency = {a.id: a for a in agencies}
+    for someone in people:
+        set_committed_value(someone, "agency", agency[someone.agency_id])
+    for dispute in disputes:
+        for key, found in (
+            ("raiser", person.get(dispute.raiser_id)),
+            ("counterpart", person.get(dispute.counterpart_id)),
+            ("raiser_agency", agency.get(dispute.raiser_agency_id)),
+            ("counterpart_agency", agency.get(dispute.counterpart_agency_id)),
+        ):
+            if found is not None:
+                set_committed_value(dispute, key, found)
 
 
 def add(
@@ -150,6 +183,16 @@ def add(
     pending = Pending(model, values)
     reads.rows.append(pending)
     return pending
+
+
+def keep(session: Session, row: Base) -> None:
+    """A new object the caller goes on reading: in a batch, kept with the batch's rows (its
+    relationships to other objects still work in memory); outside one, added to the session."""
+    reads = batch_reads(session)
+    if reads is None:
+        session.add(row)
+    else:
+        reads.objects.append(row)
 
 
 def _batch_of(session: Session, dispute_id: int) -> Batch | None:
@@ -185,43 +228,158 @@ def supersede(session: Session, transition_ids: list[int]) -> bool:
 
 
 def write(session: Session) -> None:
-    """Inserts the rows the batch collected, one statement a table, with ids given in advance
-    so that no row needs to be read back."""
+    """Writes what the batch made and changed, one statement a table (and, for changes, a set
+    of columns), with ids given in advance so that no row needs to be read back; then lets go
+    of every object the batch read or made, as its transaction ends with them, so that the
+    flush does not check them all over again nor the commit expire them."""
     reads = batch_reads(session)
     if reads is None:
         return
-    if reads.superseded:
-        session.execute(
-            update(StageNotice)
-            .where(StageNotice.transition_id.in_(reads.superseded))
-            .values(superseded=True)
-            .execution_options(synchronize_session=False)
+    refuse_audit_changes(session)
+    with session.no_autoflush:
+        new = [*reads.objects, *(row for row in session.new if isinstance(row, Base))]
+        changed = [row for row in session.dirty if isinstance(row, Base)]
+        inserts = _inserts(session, new, reads.rows)
+        reads.objects, reads.rows = [], []
+        for table in Base.metadata.sorted_tables:
+            if table in inserts:
+                insert_rows(session, table, inserts[table])
+        for (table, columns), rows in _changes(changed).items():
+            update_rows(session, table, columns, rows)
+        if reads.superseded:
+            session.execute(
+                update(StageNotice)
+                .where(StageNotice.transition_id.in_(reads.superseded))
+                .values(superseded=True)
+                .execution_options(synchronize_session=False)
+            )
+            reads.superseded = []
+    assert not session.deleted, "a sweep batch removes nothing"
+    session.expunge_all()
+
+
+def _inserts(
+    session: Session, new: list[Base], pending: list[Pending]
+) -> dict[Table, list[dict[str, Any]]]:
+    """The new objects' and pending rows' column values by table, each row numbered."""
+    _number(session, new)
+    inserts: dict[Table, list[dict[str, Any]]] = defaultdict(list)
+    for row in new:
+        layout = _layout(type(row))
+        values = row.__dict__
+        inserts[layout.table].append(
+            {column: values[key] for key, column in layout.columns if key in values}
         )
-        reads.superseded = []
-    if not reads.rows:
-        return
+    for row in _numbered(session, pending):
+        inserts[_table_of(row.model)].append(_values(row))
+    return inserts
+
+
+def _numbered(session: Session, rows: list[Pending]) -> list[Pending]:
     by_model: dict[type[Base], list[Pending]] = defaultdict(list)
-    for row in reads.rows:
+    for row in rows:
         by_model[row.model].append(row)
-    reads.rows = []
-    for model, rows in by_model.items():
-        table = _table_of(model)
-        for row, new_id in zip(rows, new_ids(session, table, len(rows)), strict=True):
+    for model, mine in by_model.items():
+        for row, new_id in zip(mine, new_ids(session, _table_of(model), len(mine)), strict=True):
             row.values["id"] = new_id
-        insert_rows(session, table, [_values(r) for r in rows])
+    return rows
+
+
+def _changes(rows: Iterable[Base]) -> dict[tuple[Table, tuple[str, ...]], list[dict[str, Any]]]:
+    """The changed columns of loaded objects, by table and set of columns, each row's values
+    keyed by column with its id under `ID`."""
+    changes: dict[tuple[Table, tuple[str, ...]], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        state = inspect(row)
+        touched = set(state.manager).difference(state.unmodified)
+        touched |= _sync_parents(row, touched)
+        layout = _layout(type(row))
+        pairs = [(key, column) for key, column in layout.columns if key in touched]
+        if not pairs:
+            continue
+        values = row.__dict__
+        changes[(layout.table, tuple(column for _, column in pairs))].append(
+            {ID: values["id"], **{column: values[key] for key, column in pairs}}
+        )
+    return changes
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """A model's table, its column attributes (attribute, column), and for each of its
+    many-to-one relationships the columns that hold the parent's keys (attribute, the
+    parent's attribute)."""
+
+    table: Table
+    columns: list[tuple[str, str]]
+    parents: list[tuple[str, list[tuple[str, str]]]]
+
+
+@cache
+def _layout(model: type[Base]) -> _Layout:
+    mapper = inspect(model)
+    columns = [(attribute.key, attribute.columns[0].key) for attribute in mapper.column_attrs]
+    parents = [
+        (
+            relationship.key,
+            [
+                (
+                    mapper.get_property_by_column(local).key,
+                    relationship.mapper.get_property_by_column(remote).key,
+                )
+                for local, remote in relationship.local_remote_pairs
+            ],
+        )
+        for relationship in mapper.relationships
+        if relationship.direction is MANYTOONE
+    ]
+    return _Layout(_table_of(model), columns, parents)
+
+
+def _sync_parents(row: Base, touched: set[str] | None = None) -> set[str]:
+    """Copies the keys of the parents `row` was given as objects into its own columns, as the
+    flush would (only of the relationships in `touched`, when given); returns the columns'
+    attributes it changed."""
+    values = row.__dict__
+    changed: set[str] = set()
+    for key, pairs in _layout(type(row)).parents:
+        if key not in values or (touched is not None and key not in touched):
+            continue
+        parent = values[key]
+        for local, remote in pairs:
+            kept = None if parent is None else getattr(parent, remote)
+            if values.get(local) != kept:
+                setattr(row, local, kept)
+                changed.add(local)
+    return changed
 
 
 def number_new(session: Session) -> None:
-    """Gives the session's new rows their ids before they are flushed, so the flush inserts
-    each table's rows in one statement instead of one at a time to read each id back."""
+    """Gives new objects their ids: a batch's (see `keep`), with their parents' keys, before
+    anything reads them; outside a batch, the session's before it is flushed, so the flush
+    inserts each table's rows in one statement instead of one at a time to read each id back."""
+    reads = batch_reads(session)
+    if reads is None:
+        _number(session, list(session.new))
+    else:
+        _number(session, reads.objects)
+
+
+def _number(session: Session, rows: list[Base]) -> None:
+    """Numbers the rows that have no id yet; in a batch, then gives them their parents' keys
+    (a row's parents are numbered no later than it)."""
     by_table: dict[Table, list[Base]] = defaultdict(list)
-    for row in session.new:
-        if isinstance(row, Base) and getattr(row, "id", None) is None:
+    for row in rows:
+        if getattr(row, "id", None) is None:
             by_table[_table(row)].append(row)
     with session.no_autoflush:
-        for table, rows in by_table.items():
-            for row, new_id in zip(rows, new_ids(session, table, len(rows)), strict=True):
+        for table, mine in by_table.items():
+            for row, new_id in zip(mine, new_ids(session, table, len(mine)), strict=True):
                 row.id = new_id  # type: ignore[attr-defined]
+    if batch_reads(session) is not None:
+        for mine in by_table.values():
+            for row in mine:
+                _sync_parents(row)
 
 
 def new_ids(session: Session, table: Table, count: int) -> list[int]:

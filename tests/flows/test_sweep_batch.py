@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,9 +23,10 @@ from bot.services.audit_verify import verify_chain
 from bot.services.disputes import DisputeService
 from bot.services.errors import DomainError
 from bot.services.notifications import Notifier
+from bot.services.sweep_batch import batch_reads, preload, write
 from bot.settings import load_settings
 from bot.working_days import WorkingCalendar
-from models.audit import AuditEvent
+from models.audit import AuditEvent, AuditTamperingError
 from models.directory import Agency, Person
 from models.dispute import (
     Dispute,
@@ -292,3 +294,46 @@ def test_the_scheduled_sweep_escalates_as_many_stages_a_transaction_as_set(
             )
         )
     assert left == 0 and escalated[-1] >= opened // 2
+
+
+def test_a_sweep_batch_writes_its_changes_itself_leaving_the_flush_nothing(
+    engine: Engine, factory: sessionmaker[Session]
+) -> None:
+    # The flush checks every attribute of every object it holds: at thousands of disputes, more
+    # work than the escalations. A batch writes its stages, notices and changed disputes itself
+    # (the equivalence test above shows it writes them exactly as the flush did).
+    clock = FrozenClock(london(2026, 11, 23, 10, 0))
+    ctx = context(clock)
+    open_disputes(factory, ctx)
+    clock.advance(timedelta(days=30))
+    sweeper = Sweeper(factory=factory, service=ctx.service, notifier=ctx.notifier, clock=clock)
+    left: list[int] = []
+
+    def note(session: Session, *_: Any) -> None:
+        if batch_reads(session) is not None:
+            left.append(len(session.new) + len(session.dirty))
+
+    event.listen(Session, "before_flush", note)
+    try:
+        report = sweeper.run_once()
+    finally:
+        event.remove(Session, "before_flush", note)
+    assert report.escalated > 0
+    assert not any(left)  # a flush with anything to write would have noted it
+
+
+def test_a_sweep_batch_still_refuses_to_change_an_audit_event(
+    engine: Engine, factory: sessionmaker[Session]
+) -> None:
+    clock = FrozenClock(london(2026, 11, 23, 10, 0))
+    open_disputes(factory, context(clock))
+    with factory() as session:
+        disputes = list(session.scalars(select(Dispute).limit(3)))
+        preload(session, disputes)
+        first = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).first()
+        assert first is not None
+        first.kind = "nothing_happened"
+        with pytest.raises(AuditTamperingError):
+            write(session)
+    with factory() as session:
+        assert session.get(AuditEvent, first.id).kind != "nothing_happened"  # type: ignore[union-attr]

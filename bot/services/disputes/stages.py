@@ -221,7 +221,7 @@ class StageService(AccessService):
                 self.add_member(dispute, assignee.person, f"acts at {stage.title}", now)
                 if actor is not None and assignee.person.id == actor.id:
                     continue  # nobody is asked to acknowledge their own step
-                session.add(_notice(transition, dispute, assignee))
+                sweep_batch.keep(session, _notice(transition, dispute, assignee))
             informed = self._inform_oversight(session, dispute, stage, transition, actor, now)
             change.note(
                 stage=stage.key,
@@ -251,7 +251,7 @@ class StageService(AccessService):
             if person.id in skip:
                 continue
             self.add_member(dispute, person, f"informed at {stage.title}"[:120], now)
-            session.add(_informed(transition, dispute, person, body))
+            sweep_batch.keep(session, _informed(transition, dispute, person, body))
             told.append(person.id)
         return told
 
@@ -289,7 +289,7 @@ class StageService(AccessService):
             actor=actor,
             created_at=now,
         )
-        session.add(transition)
+        sweep_batch.keep(session, transition)
         return transition
 
     def check_escalation(self, session: Session, dispute: Dispute, actor: Person) -> Stage:
@@ -368,7 +368,8 @@ class StageService(AccessService):
     ) -> list[StageEntry | None]:
         """`escalate_lapsed` for each dispute of a sweep batch, in its order, with the same
         changes; but each kind of row is written once for the whole batch: one statement
-        cancels their reminders, one flush writes their stages, then their reminders follow."""
+        cancels their reminders, their new stages are numbered so that their reminders can
+        follow, and the batch writes them all at its end (outside a batch, one flush does)."""
         now = self.clock.now()
         lapsed = [(d, self._after_lapse(d, now)) for d in disputes]
         cancel_pending_of(session, [d.id for d, following in lapsed if following is not None])
@@ -388,7 +389,8 @@ class StageService(AccessService):
                 )
                 entries.append(entry)
         sweep_batch.number_new(session)
-        session.flush()
+        if sweep_batch.batch_reads(session) is None:
+            session.flush()
         with session.no_autoflush:
             for entry in entries:
                 if entry is not None:
