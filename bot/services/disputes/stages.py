@@ -44,8 +44,12 @@ class StageEntry:
 # default, which the flush would read back, a notice at a time instead of a batch's in one go.
 
 
-def _notice(transition: StageTransition, dispute: Dispute, assignee: Assignee) -> StageNotice:
-    return StageNotice(
+def _notice(
+    session: Session, transition: StageTransition, dispute: Dispute, assignee: Assignee
+) -> StageNotice:
+    return sweep_batch.build(
+        session,
+        StageNotice,
         transition=transition,
         dispute_id=dispute.id,
         person=assignee.person,
@@ -57,9 +61,15 @@ def _notice(transition: StageTransition, dispute: Dispute, assignee: Assignee) -
 
 
 def _informed(
-    transition: StageTransition, dispute: Dispute, person: Person, body: Oversight
+    session: Session,
+    transition: StageTransition,
+    dispute: Dispute,
+    person: Person,
+    body: Oversight,
 ) -> StageNotice:
-    return StageNotice(
+    return sweep_batch.build(
+        session,
+        StageNotice,
         transition=transition,
         dispute_id=dispute.id,
         person=person,
@@ -221,7 +231,7 @@ class StageService(AccessService):
                 self.add_member(dispute, assignee.person, f"acts at {stage.title}", now)
                 if actor is not None and assignee.person.id == actor.id:
                     continue  # nobody is asked to acknowledge their own step
-                sweep_batch.keep(session, _notice(transition, dispute, assignee))
+                _notice(session, transition, dispute, assignee)
             informed = self._inform_oversight(session, dispute, stage, transition, actor, now)
             change.note(
                 stage=stage.key,
@@ -251,7 +261,7 @@ class StageService(AccessService):
             if person.id in skip:
                 continue
             self.add_member(dispute, person, f"informed at {stage.title}"[:120], now)
-            sweep_batch.keep(session, _informed(transition, dispute, person, body))
+            _informed(session, transition, dispute, person, body)
             told.append(person.id)
         return told
 
@@ -279,7 +289,9 @@ class StageService(AccessService):
         elif trigger is Trigger.MANUAL:
             dispute.manual_escalations = (dispute.manual_escalations or 0) + 1
         dispute.stated_timescale = stated.strip() if stated and stated.strip() else None
-        transition = StageTransition(
+        transition = sweep_batch.build(
+            session,
+            StageTransition,
             dispute=dispute,
             from_stage=previous,
             to_stage=index,
@@ -289,7 +301,6 @@ class StageService(AccessService):
             actor=actor,
             created_at=now,
         )
-        sweep_batch.keep(session, transition)
         return transition
 
     def check_escalation(self, session: Session, dispute: Dispute, actor: Person) -> Stage:
@@ -447,8 +458,7 @@ class StageService(AccessService):
             if assignee.person.id in noticed or assignee.person.id == dispute.raiser_id:
                 continue
             self.add_member(dispute, assignee.person, f"acts at {stage.title}", now)
-            notice = _notice(transition, dispute, assignee)
-            session.add(notice)
+            notice = _notice(session, transition, dispute, assignee)
             added.append(notice)
         session.flush()
         self._inform_oversight(session, dispute, stage, transition, None, now)
