@@ -52,6 +52,10 @@ class Directory:
     people: list[Person]
     agencies: list[Agency]
     by_role: dict[str, list[Person]] = field(init=False)
+    # answers already given: a batch asks the same few questions for each of its disputes
+    answers: dict[tuple[frozenset[str], frozenset[str], frozenset[int]], list[Person]] = field(
+        init=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         self.by_role = defaultdict(list)
@@ -66,16 +70,20 @@ class Directory:
         agency_ids: Iterable[int] = (),
     ) -> list[Person]:
         """People holding one of `roles`, in an agency of one of `kinds` or one of
-        `agency_ids` (either will do), in the order of their ids."""
-        kind_set = {str(k) for k in kinds}
-        id_set = set(agency_ids)
-        found = [
-            p
-            for role in {str(r) for r in roles}
-            for p in self.by_role.get(role, [])
-            if p.agency.kind in kind_set or p.agency_id in id_set
-        ]
-        return sorted(found, key=lambda p: p.id)
+        `agency_ids` (either will do), in the order of their ids (a new list each time)."""
+        role_set = frozenset(str(r) for r in roles)
+        kind_set = frozenset(str(k) for k in kinds)
+        id_set = frozenset(agency_ids)
+        question = (role_set, kind_set, id_set)
+        if question not in self.answers:
+            found = [
+                p
+                for role in role_set
+                for p in self.by_role.get(role, [])
+                if p.agency.kind in kind_set or p.agency_id in id_set
+            ]
+            self.answers[question] = sorted(found, key=lambda p: p.id)
+        return list(self.answers[question])
 
     def first_agency(self, kind: str) -> Agency | None:
         return next((a for a in self.agencies if a.kind == kind), None)
@@ -370,8 +378,8 @@ def _layout(model: type[Base]) -> _Layout:
 
 def _sync_parents(row: Base, touched: set[str] | None = None) -> set[str]:
     """Copies the keys of the parents `row` was given as objects into its own columns, as the
-    flush would (only of the relationships in `touched`, when given); returns the columns'
-    attributes it changed."""
+    flush would (only of the relationships in `touched`, when given), straight into the row
+    (it is a batch's, never flushed); returns the columns' attributes it changed."""
     values = row.__dict__
     changed: set[str] = set()
     for key, pairs in _layout(type(row)).parents:
@@ -381,7 +389,7 @@ def _sync_parents(row: Base, touched: set[str] | None = None) -> set[str]:
         for local, remote in pairs:
             kept = None if parent is None else getattr(parent, remote)
             if values.get(local) != kept:
-                setattr(row, local, kept)
+                values[local] = kept
                 changed.add(local)
     return changed
 
@@ -399,7 +407,9 @@ def number_new(session: Session) -> None:
 
 def _number(session: Session, rows: list[Base]) -> None:
     """Numbers the rows that have no id yet; in a batch, then gives them their parents' keys
-    (a row's parents are numbered no later than it)."""
+    (a row's parents are numbered no later than it). A batch's rows are never flushed, so their
+    values go straight into them, without the ORM's attribute events."""
+    batching = batch_reads(session) is not None
     by_table: dict[Table, list[Base]] = defaultdict(list)
     for row in rows:
         if getattr(row, "id", None) is None:
@@ -407,8 +417,11 @@ def _number(session: Session, rows: list[Base]) -> None:
     with session.no_autoflush:
         for table, mine in by_table.items():
             for row, new_id in zip(mine, new_ids(session, table, len(mine)), strict=True):
-                row.id = new_id  # type: ignore[attr-defined]
-    if batch_reads(session) is not None:
+                if batching:
+                    row.__dict__["id"] = new_id
+                else:
+                    row.id = new_id  # type: ignore[attr-defined]
+    if batching:
         for mine in by_table.values():
             for row in mine:
                 _sync_parents(row)
