@@ -5,7 +5,9 @@ a claimed row stops being due in the same transaction, so replicas and restarts 
 Both queries use indexes on the due time: the cost follows what is due, not what is stored.
 Lapsed stages are escalated a batch at a time: the batch's disputes, their history and the
 directory are read once, the rows they gain written together, and each batch commits on its
-own, so SQLite's write lock is never held for long.
+own, so SQLite's write lock is never held for long. The sealed texts (child reference, summary,
+stage reasons) are left unread: a lapse needs none of them, and opening each costs more than
+reading the rest of its row.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, defer, selectinload, sessionmaker
 
 from bot.clock import Clock
 from bot.collection_pause import collection_paused
@@ -26,7 +28,7 @@ from bot.services import audit
 from bot.services.disputes import DisputeService
 from bot.services.notifications import Notifier
 from bot.services.sweep_batch import preload, write
-from models.dispute import Dispute, DisputeStatus
+from models.dispute import Dispute, DisputeStatus, StageTransition
 from models.schedule import Reminder, ReminderStatus
 
 
@@ -69,7 +71,11 @@ class Sweeper:
             due = session.scalars(
                 select(Dispute)
                 .where(Dispute.status == DisputeStatus.OPEN, Dispute.deadline_at <= now)
-                .options(selectinload(Dispute.transitions))
+                .options(
+                    defer(Dispute.child_ref),
+                    defer(Dispute.summary),
+                    selectinload(Dispute.transitions).defer(StageTransition.reason),
+                )
                 .order_by(Dispute.deadline_at, Dispute.id)
                 .limit(self.batch)
                 .with_for_update(skip_locked=True, of=Dispute)
