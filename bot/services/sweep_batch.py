@@ -313,8 +313,9 @@ def _numbered(session: Session, rows: list[Pending]) -> list[Pending]:
     by_model: dict[type[Base], list[Pending]] = defaultdict(list)
     for row in rows:
         by_model[row.model].append(row)
+    given = ids_for(session, {_table_of(model): len(mine) for model, mine in by_model.items()})
     for model, mine in by_model.items():
-        for row, new_id in zip(mine, new_ids(session, _table_of(model), len(mine)), strict=True):
+        for row, new_id in zip(mine, given[_table_of(model)], strict=True):
             row.values["id"] = new_id
     return rows
 
@@ -415,8 +416,9 @@ def _number(session: Session, rows: list[Base]) -> None:
         if getattr(row, "id", None) is None:
             by_table[_table(row)].append(row)
     with session.no_autoflush:
+        given = ids_for(session, {table: len(mine) for table, mine in by_table.items()})
         for table, mine in by_table.items():
-            for row, new_id in zip(mine, new_ids(session, table, len(mine)), strict=True):
+            for row, new_id in zip(mine, given[table], strict=True):
                 if batching:
                     row.__dict__["id"] = new_id
                 else:
@@ -428,20 +430,35 @@ def _number(session: Session, rows: list[Base]) -> None:
 
 
 def new_ids(session: Session, table: Table, count: int) -> list[int]:
-    """`count` unused ids for the table: from its sequence on PostgreSQL; after the highest on
-    SQLite, where the transaction holds the only write lock."""
-    if session.get_bind().dialect.name == "postgresql":
-        return list(
-            session.scalars(
-                text(
-                    "SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
-                    "FROM generate_series(1, :n)"
-                ),
-                {"table": table.name, "n": count},
-            )
-        )
-    highest = session.scalar(select(func.max(table.c.id))) or 0
-    return list(range(highest + 1, highest + 1 + count))
+    """`count` unused ids for the table (see `ids_for`)."""
+    return ids_for(session, {table: count})[table]
+
+
+def ids_for(session: Session, counts: dict[Table, int]) -> dict[Table, list[int]]:
+    """Unused ids, as many as asked for each table: from the tables' sequences on PostgreSQL,
+    in one round trip for them all; after the highest on SQLite, where the transaction holds
+    the only write lock."""
+    if not counts:
+        return {}
+    if session.get_bind().dialect.name != "postgresql":
+        given: dict[Table, list[int]] = {}
+        for table, count in counts.items():
+            highest = session.scalar(select(func.max(table.c.id))) or 0
+            given[table] = list(range(highest + 1, highest + 1 + count))
+        return given
+    by_name = {table.name: table for table in counts}
+    drawn = session.execute(
+        text(
+            "SELECT t.name, nextval(pg_get_serial_sequence(t.name, 'id')) "
+            "FROM unnest(CAST(:names AS text[]), CAST(:counts AS integer[])) AS t(name, n), "
+            "generate_series(1, t.n)"
+        ),
+        {"names": list(by_name), "counts": [counts[t] for t in by_name.values()]},
+    )
+    given = {table: [] for table in counts}
+    for name, new_id in drawn:
+        given[by_name[name]].append(new_id)
+    return given
 
 
 def _table(row: Base) -> Table:

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.database import transaction
 from bot.services.bulk_insert import ID, insert_rows, update_rows
-from bot.services.sweep_batch import new_ids
+from bot.services.sweep_batch import ids_for, new_ids
+from models.dispute import StageNotice
 from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 
 AT = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)
@@ -99,3 +100,24 @@ def test_rows_updated_together_change_only_the_columns_named_each_to_its_own_val
     ]
     assert [r.channel for r in rows] == ["C-LEADS"] * 3
     assert not any("CS-" in str(value) for value in stored)  # sealed, as any update would be
+
+
+def test_ids_for_several_tables_come_in_one_go_each_table_its_own_unused_ones(
+    factory: sessionmaker[Session],
+) -> None:
+    outbox, notices = OutboxMessage.__table__, StageNotice.__table__
+    assert isinstance(outbox, Table) and isinstance(notices, Table)
+    with transaction(factory) as session:
+        first = new_ids(session, outbox, 2)
+        insert_rows(
+            session,
+            outbox,
+            [
+                {"id": i, "kind": "channel", "payload": {}, "not_before": AT, "created_at": AT}
+                for i in first
+            ],
+        )
+        given = ids_for(session, {outbox: 3, notices: 4})
+    assert [len(given[outbox]), len(given[notices])] == [3, 4]
+    assert len(set(given[outbox])) == 3 and len(set(given[notices])) == 4
+    assert min(given[outbox]) > max(first)  # none already taken
