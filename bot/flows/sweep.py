@@ -67,7 +67,14 @@ class Sweeper:
         return report
 
     def _escalate_batch(self, now: datetime, report: SweepReport) -> bool:
-        with collection_paused(), transaction(self.factory) as session:
+        # The batch's objects are all let go of before the collector resumes: resumed while
+        # they were still referenced here, it kept every one of them for a costlier collection
+        # of older objects to find and free later.
+        with collection_paused():
+            return self._escalate(now, report)
+
+    def _escalate(self, now: datetime, report: SweepReport) -> bool:
+        with transaction(self.factory) as session:
             due = session.scalars(
                 select(Dispute)
                 .where(Dispute.status == DisputeStatus.OPEN, Dispute.deadline_at <= now)
