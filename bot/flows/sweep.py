@@ -31,6 +31,13 @@ from bot.services.sweep_batch import preload, write
 from models.dispute import Dispute, DisputeStatus, StageTransition
 from models.schedule import Reminder, ReminderStatus
 
+# What escalating a lapse reads of a dispute: its row without the sealed texts, and its stages.
+_LAPSE_READS = (
+    defer(Dispute.child_ref),
+    defer(Dispute.summary),
+    selectinload(Dispute.transitions).defer(StageTransition.reason),
+)
+
 
 @dataclass
 class SweepReport:
@@ -78,11 +85,7 @@ class Sweeper:
             due = session.scalars(
                 select(Dispute)
                 .where(Dispute.status == DisputeStatus.OPEN, Dispute.deadline_at <= now)
-                .options(
-                    defer(Dispute.child_ref),
-                    defer(Dispute.summary),
-                    selectinload(Dispute.transitions).defer(StageTransition.reason),
-                )
+                .options(*_LAPSE_READS)
                 .order_by(Dispute.deadline_at, Dispute.id)
                 .limit(self.batch)
                 .with_for_update(skip_locked=True, of=Dispute)

@@ -28,7 +28,7 @@ from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import Table, func, inspect, select, text, update
-from sqlalchemy.orm import MANYTOONE, Session
+from sqlalchemy.orm import MANYTOONE, ClassManager, Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.collections import collection_adapter
 
@@ -205,9 +205,10 @@ def build(session: Session, model: type[B], **values: Any) -> B:
         row = model(**values)
         session.add(row)
         return row
-    row = inspect(model).class_manager.new_instance()
+    layout = _layout(model)
+    row = layout.manager.new_instance()
     row.__dict__.update(values)
-    for key, backref in _layout(model).backrefs:
+    for key, backref in layout.backrefs:
         parent = values.get(key)
         if parent is None:
             continue
@@ -349,6 +350,7 @@ class _Layout:
     columns: list[tuple[str, str]]
     parents: list[tuple[str, list[tuple[str, str]]]]
     backrefs: list[tuple[str, str]]  # (many-to-one attribute, the parent's collection)
+    manager: ClassManager[Any]  # makes instances of the model
 
 
 @cache
@@ -374,7 +376,7 @@ def _layout(model: type[Base]) -> _Layout:
         for relationship in mapper.relationships
         if relationship.direction is MANYTOONE and relationship.back_populates
     ]
-    return _Layout(_table_of(model), columns, parents, backrefs)
+    return _Layout(_table_of(model), columns, parents, backrefs, mapper.class_manager)
 
 
 def _sync_parents(row: Base, touched: set[str] | None = None) -> set[str]:
