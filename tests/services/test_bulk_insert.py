@@ -4,6 +4,7 @@ them."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Table, select, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,6 +18,19 @@ from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 AT = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)
 
 
+def leads_message(new_id: int, payload: dict[str, Any], **more: Any) -> dict[str, Any]:
+    """An outbox row for the leads' channel, made and due at AT."""
+    return {
+        "id": new_id,
+        "kind": OutboxKind.CHANNEL.value,
+        "channel": "C-LEADS",
+        "payload": payload,
+        "not_before": AT,
+        "created_at": AT,
+        **more,
+    }
+
+
 def test_rows_inserted_together_are_sealed_defaulted_and_linked(
     factory: sessionmaker[Session],
 ) -> None:
@@ -28,15 +42,11 @@ def test_rows_inserted_together_are_sealed_defaulted_and_linked(
             session,
             table,
             [
-                {
-                    "id": new_id,
-                    "kind": OutboxKind.CHANNEL.value,
-                    "channel": "C-LEADS",
-                    "payload": {"text": f"Child CS-{new_id:05d}: notice", "blocks": [{"n": 1}]},
-                    "depends_on_id": depends_on,
-                    "not_before": AT,
-                    "created_at": AT,
-                }
+                leads_message(
+                    new_id,
+                    {"text": f"Child CS-{new_id:05d}: notice", "blocks": [{"n": 1}]},
+                    depends_on_id=depends_on,
+                )
                 for new_id, depends_on in [(first, None), (second, first)]
             ],
         )
@@ -66,18 +76,7 @@ def test_rows_updated_together_change_only_the_columns_named_each_to_its_own_val
         insert_rows(
             session,
             table,
-            [
-                {
-                    "id": new_id,
-                    "kind": OutboxKind.CHANNEL.value,
-                    "channel": "C-LEADS",
-                    "payload": {"text": f"notice {new_id}"},
-                    "not_before": AT,
-                    "created_at": AT,
-                    "sent_at": AT,
-                }
-                for new_id in ids
-            ],
+            [leads_message(new_id, {"text": f"notice {new_id}"}, sent_at=AT) for new_id in ids],
         )
     first, second, third = ids
     with transaction(factory) as session:
@@ -109,14 +108,7 @@ def test_ids_for_several_tables_come_in_one_go_each_table_its_own_unused_ones(
     assert isinstance(outbox, Table) and isinstance(notices, Table)
     with transaction(factory) as session:
         first = new_ids(session, outbox, 2)
-        insert_rows(
-            session,
-            outbox,
-            [
-                {"id": i, "kind": "channel", "payload": {}, "not_before": AT, "created_at": AT}
-                for i in first
-            ],
-        )
+        insert_rows(session, outbox, [leads_message(i, {}) for i in first])
         given = ids_for(session, {outbox: 3, notices: 4})
     assert [len(given[outbox]), len(given[notices])] == [3, 4]
     assert len(set(given[outbox])) == 3 and len(set(given[notices])) == 4
