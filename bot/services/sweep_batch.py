@@ -196,10 +196,12 @@ def add(
 
 
 def build(session: Session, model: type[B], **values: Any) -> B:
-    """A new `model` with these attribute values, kept (see `keep`). In a batch it is made
-    without the ORM's attribute events, which cost more than the rest of making it: its values
-    go straight into it, and it joins its parents' collections (the other side of each
-    many-to-one relationship given) as a loaded object would."""
+    """A new `model` with these attribute values, which the caller goes on reading. Outside a
+    batch it is made and added to the session as usual. In a batch it is kept with the batch's
+    rows and never enters the session; it is made without the ORM's attribute events, which
+    cost more than the rest of making it: its values go straight into it, and it joins its
+    parents' collections (the other side of each many-to-one relationship given) as a loaded
+    object would."""
     reads = batch_reads(session)
     if reads is None:
         row = model(**values)
@@ -218,16 +220,6 @@ def build(session: Session, model: type[B], **values: Any) -> B:
             set_committed_value(parent, backref, [row])
     reads.objects.append(row)
     return row
-
-
-def keep(session: Session, row: Base) -> None:
-    """A new object the caller goes on reading: in a batch, kept with the batch's rows (its
-    relationships to other objects still work in memory); outside one, added to the session."""
-    reads = batch_reads(session)
-    if reads is None:
-        session.add(row)
-    else:
-        reads.objects.append(row)
 
 
 def _batch_of(session: Session, dispute_id: int) -> Batch | None:
@@ -398,7 +390,7 @@ def _sync_parents(row: Base, touched: set[str] | None = None) -> set[str]:
 
 
 def number_new(session: Session) -> None:
-    """Gives new objects their ids: a batch's (see `keep`), with their parents' keys, before
+    """Gives new objects their ids: a batch's (see `build`), with their parents' keys, before
     anything reads them; outside a batch, the session's before it is flushed, so the flush
     inserts each table's rows in one statement instead of one at a time to read each id back."""
     reads = batch_reads(session)
