@@ -18,7 +18,7 @@ from bot.database import schema_is_current
 from bot.http_server import SlackHTTPServer
 from bot.logging_setup import configure_from_environment
 from bot.readiness import database_readiness
-from bot.runtime import build_runtime, share_interpreter
+from bot.runtime import build_runtime, settle_heap, share_interpreter
 from bot.services.digests import DigestService
 from bot.services.report_schedule import ReportSchedule
 from bot.settings import Settings
@@ -108,6 +108,7 @@ def run_command(ctx: Context, verbose: bool) -> None:
     scheduler = build_scheduler(rt, run_digests=send_due)
     scheduler.start()
     app = create_app(rt)
+    settle_heap()
     host, ready = str(settings.bind), database_readiness(rt.engine)
     probes: SlackHTTPServer | None = None
     try:

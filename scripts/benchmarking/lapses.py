@@ -26,7 +26,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from bot.clock import FrozenClock
 from bot.flows.sweep import Sweeper, SweepReport
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import Runtime, build_runtime, settle_heap
 from bot.services.delivery import DeliveryReport
 from bot.settings import Settings
 from models.audit import AuditEvent
@@ -67,6 +67,7 @@ def _replica(
     """One replica process: its own runtime and connections, sweeping once all are ready."""
     clock = FrozenClock(at)
     rt = build_runtime(settings, clock=clock, migrate=False)
+    settle_heap()  # as `resolve run` does once built
     sweeper = Sweeper(
         factory=rt.factory, service=rt.service, notifier=rt.notifier, clock=clock, batch=batch
     )

@@ -17,7 +17,7 @@ from sqlalchemy import Column, Engine, Table, event, func, select, text
 from benchmarking.seeding import Seeder
 from bot.clock import FrozenClock
 from bot.flows.sweep import Sweeper, SweepReport
-from bot.runtime import Runtime
+from bot.runtime import Runtime, settle_heap
 from models.dispute import Dispute, DisputeStatus
 from models.outbox import OutboxMessage
 from models.schedule import Reminder
@@ -137,3 +137,18 @@ def database_size_mb(engine: Engine, url: str) -> float:
         return (size or 0) / 2**20
     path = Path(sqlalchemy.make_url(url).database or "")
     return sum(p.stat().st_size for p in path.parent.glob(path.name + "*")) / 2**20
+
+
+def _full_collection_ms() -> float:
+    started = time.perf_counter()
+    gc.collect()
+    return (time.perf_counter() - started) * 1000
+
+
+def settled(rt: Runtime) -> tuple[float, float]:
+    """Settles the heap as `resolve run` does once built; returns what a full collection took
+    before and after, in ms (the start-up garbage freed first, so both only scan)."""
+    gc.collect()
+    before = _full_collection_ms()
+    settle_heap()
+    return before, _full_collection_ms()

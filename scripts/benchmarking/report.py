@@ -120,6 +120,11 @@ def memory(results: list[Result], traced: int) -> Rows:
         ),
         ("  that traced sweep took (s)", [f"{r.traced_seconds:.1f}" for r in results]),
         ("process peak RSS, ru_maxrss (MB)", [f"{r.max_rss_mb:.0f}" for r in results]),
+        (
+            "a full garbage collection, as built (ms)",
+            [f"{r.collection_ms[0]:.1f}" for r in results],
+        ),
+        ("  once the heap is settled (ms)", [f"{r.collection_ms[1]:.1f}" for r in results]),
     ]
 
 

@@ -17,6 +17,7 @@ from benchmarking.measures import (
     database_size_mb,
     escalate,
     idle_ms,
+    settled,
 )
 from benchmarking.reads import (
     DigestFigures,
@@ -51,6 +52,7 @@ class Result:
     traced_seconds: float
     tracemalloc_peak_mb: float
     max_rss_mb: float
+    collection_ms: tuple[float, float]  # a full collection, before and after settling the heap
     digest: DigestFigures
     report: ReportTimings
     pages: PageFigures
@@ -75,6 +77,12 @@ def run_database(database: str, url: str, disputes: int, lapsing: int, traced: i
     )
     rt = build_runtime(settings, clock=clock, migrate=True)
     share_interpreter()  # as `resolve run` does: requests are timed beside digests and reports
+    collection_ms = settled(rt)
+    say(
+        database,
+        f"a full garbage collection took {collection_ms[0]:.1f} ms, "
+        f"{collection_ms[1]:.1f} ms once the heap was settled",
+    )
     sweeper = Sweeper(factory=rt.factory, service=rt.service, notifier=rt.notifier, clock=clock)
     version = server_version(rt.engine)
     seeder = Seeder(rt)
@@ -140,6 +148,7 @@ def run_database(database: str, url: str, disputes: int, lapsing: int, traced: i
         traced_seconds=again.seconds,
         tracemalloc_peak_mb=peak,
         max_rss_mb=max_rss_mb,
+        collection_ms=collection_ms,
         digest=digest,
         report=timings,
         pages=page,
