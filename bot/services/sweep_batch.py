@@ -423,11 +423,6 @@ def _number(session: Session, rows: list[Base]) -> None:
                 _sync_parents(row)
 
 
-def new_ids(session: Session, table: Table, count: int) -> list[int]:
-    """`count` unused ids for the table (see `ids_for`)."""
-    return ids_for(session, {table: count})[table]
-
-
 def ids_for(session: Session, counts: dict[Table, int]) -> dict[Table, list[int]]:
     """Unused ids, as many as asked for each table: from the tables' sequences on PostgreSQL,
     in one round trip for them all; after the highest on SQLite, where the transaction holds

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.database import transaction
 from bot.services.bulk_insert import ID, insert_rows, update_rows
-from bot.services.sweep_batch import ids_for, new_ids
+from bot.services.sweep_batch import ids_for
 from models.dispute import StageNotice
 from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 
@@ -37,7 +37,7 @@ def test_rows_inserted_together_are_sealed_defaulted_and_linked(
     table = OutboxMessage.__table__
     assert isinstance(table, Table)
     with transaction(factory) as session:
-        first, second = new_ids(session, table, 2)
+        first, second = ids_for(session, {table: 2})[table]
         insert_rows(
             session,
             table,
@@ -72,7 +72,7 @@ def test_rows_updated_together_change_only_the_columns_named_each_to_its_own_val
     assert isinstance(table, Table)
     later = AT + timedelta(hours=2)
     with transaction(factory) as session:
-        ids = new_ids(session, table, 3)
+        ids = ids_for(session, {table: 3})[table]
         insert_rows(
             session,
             table,
@@ -107,7 +107,7 @@ def test_ids_for_several_tables_come_in_one_go_each_table_its_own_unused_ones(
     outbox, notices = OutboxMessage.__table__, StageNotice.__table__
     assert isinstance(outbox, Table) and isinstance(notices, Table)
     with transaction(factory) as session:
-        first = new_ids(session, outbox, 2)
+        first = ids_for(session, {outbox: 2})[outbox]
         insert_rows(session, outbox, [leads_message(i, {}) for i in first])
         given = ids_for(session, {outbox: 3, notices: 4})
     assert [len(given[outbox]), len(given[notices])] == [3, 4]
